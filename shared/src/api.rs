@@ -84,7 +84,11 @@ pub struct CatalogueResource {
 
 /// `POST /api/resources/{id}/launch` and `POST /api/launches/{handle}/poll`: where a launch is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "state",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum LaunchStatus {
     /// The session is being prepared (e.g. a desktop powers on); poll again after the delay.
     Pending {

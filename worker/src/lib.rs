@@ -1,1 +1,107 @@
+//! Workspace Portal's worker: the private OAuth client and backend-for-frontend.
+//!
+//! Decisions live in plain modules that native `cargo test` runs (config, origin, return_to,
+//! crypto, id_token, launch, cookies, csrf, error); the rest adapts them to the Workers runtime.
 
+mod api;
+mod auth;
+mod catalogue;
+mod config;
+mod cookies;
+mod crypto;
+mod csrf;
+mod discovery;
+mod error;
+mod id_token;
+mod launch;
+mod oauth;
+mod origin;
+mod return_to;
+mod session;
+mod upstream;
+
+pub use session::SessionObject;
+
+use worker::{Context, Env, Headers, Method, Request, Response, event};
+
+use crate::config::Config;
+use crate::error::PortalError;
+
+/// Parses the configuration from the environment (vars and secrets are both strings there).
+pub(crate) fn config_from_env(env: &Env) -> Result<Config, PortalError> {
+    Config::parse(|name| env.var(name).ok().map(|v| v.to_string())).map_err(|e| {
+        let message = e.to_string();
+        worker::console_error!("{message}");
+        PortalError::Misconfigured(message)
+    })
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let path = req.path();
+    let response = match route(req, &env).await {
+        Ok(r) => r,
+        Err(e) => api::error_response(&e),
+    };
+    with_security_headers(response, &path)
+}
+
+async fn route(req: Request, env: &Env) -> Result<Response, PortalError> {
+    let method = req.method();
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    csrf::check(
+        method_is_safe(&method),
+        header(&req, portal_shared::api::CSRF_HEADER).as_deref(),
+        header(&req, "Sec-Fetch-Site").as_deref(),
+    )?;
+    match (method, segments.as_slice()) {
+        (Method::Get, ["auth", "login"]) => auth::login(&req, env).await,
+        (Method::Get, ["auth", "callback"]) => Ok(auth::callback(&req, env).await),
+        (Method::Post, ["auth", "logout"]) => auth::logout(&req, env).await,
+        (Method::Get, ["api", "session"]) => api::session(&req, env).await,
+        (Method::Get, ["api", "resources"]) => api::resources(&req, env).await,
+        (Method::Get, ["api", "icons", id]) => api::icon(&req, env, id).await,
+        (Method::Post, ["api", "resources", id, "launch"]) => api::launch(&req, env, id).await,
+        (Method::Post, ["api", "launches", handle, "poll"]) => api::poll(&req, env, handle).await,
+        (Method::Get, ["api", "resources", id, "ica"]) => api::ica(&req, env, id).await,
+        (_, ["api" | "auth", ..]) => Err(PortalError::NotFound("This API route".into())),
+        // Everything else is the single-page app's.
+        _ => match env.assets("ASSETS") {
+            Ok(assets) => assets
+                .fetch_request(req)
+                .await
+                .map(Response::from)
+                .map_err(|e| PortalError::Internal(format!("assets: {e}"))),
+            Err(_) => Err(PortalError::NotFound("This page".into())),
+        },
+    }
+}
+
+fn method_is_safe(m: &Method) -> bool {
+    matches!(m, Method::Get | Method::Head | Method::Options)
+}
+
+pub(crate) fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// Headers every worker response carries: no sniffing, no framing, no referrer, no caching of
+/// personal data unless a handler opted in.
+fn with_security_headers(response: Response, path: &str) -> worker::Result<Response> {
+    let headers: Headers = response.headers().clone();
+    headers.set("X-Content-Type-Options", "nosniff")?;
+    headers.set("X-Frame-Options", "DENY")?;
+    headers.set("Referrer-Policy", "no-referrer")?;
+    headers.set("Cross-Origin-Opener-Policy", "same-origin")?;
+    if !headers.has("Content-Security-Policy")? {
+        headers.set(
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        )?;
+    }
+    if !headers.has("Cache-Control")? && (path.starts_with("/api/") || path.starts_with("/auth/")) {
+        headers.set("Cache-Control", "no-store")?;
+    }
+    Ok(response.with_headers(headers))
+}

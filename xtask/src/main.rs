@@ -1,1 +1,110 @@
-fn main(){}
+//! `cargo xtask setup | build | build-worker | dev | test`: the only entry points a person needs.
+//!
+//! Standard library only, so it compiles in seconds on a fresh machine before anything else is
+//! installed.
+
+mod dev;
+mod setup;
+mod sh;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup         install what the project needs (idempotent): wasm32 target, trunk, wasm-bindgen,
+                worker-build, npm packages, Chromium
+  build         build the frontend (trunk) and the worker (worker-build), release mode
+  build-worker  build the worker only (wrangler's build command)
+  dev           run the portal against the local Citrix emulator; prints the URL and demo users
+  test          everything CI checks: fmt, clippy (native and wasm32), unit tests, builds, browser journeys";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run(),
+        Some("build") => setup::run()
+            .and_then(|_| build_frontend())
+            .and_then(|_| build_worker()),
+        Some("build-worker") => build_worker(),
+        Some("dev") => dev::run(),
+        Some("test") => test(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown command {:?}\n\n{USAGE}",
+            other.unwrap_or("")
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `trunk build --release --offline`, with wasm-opt from node_modules on PATH.
+pub fn build_frontend() -> Result<(), String> {
+    sh::step("building the frontend (trunk)");
+    sh::run(sh::tool("trunk").args(["build", "--release", "--offline"]))
+}
+
+/// `worker-build --release` in worker/, told where wasm-bindgen, wasm-opt and esbuild are so it
+/// never tries to download them.
+pub fn build_worker() -> Result<(), String> {
+    sh::step("building the worker (worker-build)");
+    let root = sh::root();
+    let bin = root.join("node_modules/.bin");
+    let mut cmd = sh::tool("worker-build");
+    cmd.arg("--release")
+        .current_dir(root.join("worker"))
+        .env("WASM_BINDGEN_BIN", sh::cargo_bin().join("wasm-bindgen"))
+        .env("WASM_OPT_BIN", bin.join("wasm-opt"))
+        .env("ESBUILD_BIN", bin.join("esbuild"));
+    sh::run(&mut cmd)
+}
+
+/// Every check CI runs. Extra arguments are passed to the browser journeys (e.g. a name filter).
+fn test(journey_args: &[String]) -> Result<(), String> {
+    setup::run()?;
+    sh::step("checking formatting");
+    sh::run(sh::cargo().args(["fmt", "--all", "--check"]))
+        .map_err(|e| format!("{e}\n  run `cargo fmt --all` to fix"))?;
+    sh::step("clippy (native)");
+    sh::run(sh::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    sh::step("clippy (wasm32: frontend and worker)");
+    sh::run(sh::cargo().args([
+        "clippy",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "portal-frontend",
+        "-p",
+        "portal-worker",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    sh::step("unit tests (native)");
+    sh::run(sh::cargo().args(["test", "--workspace", "--exclude", "portal-e2e"]))?;
+    sh::run(sh::cargo().args(["test", "-p", "portal-e2e", "--lib"]))?;
+    build_frontend()?;
+    build_worker()?;
+    sh::step("browser journeys (emulator + wrangler dev + headless Chromium)");
+    let mut cmd = sh::cargo();
+    cmd.args(["test", "-p", "portal-e2e", "--test", "journeys", "--"])
+        .args(journey_args);
+    sh::run(&mut cmd)
+}

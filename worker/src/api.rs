@@ -1,0 +1,359 @@
+//! `/api/*`: what the single-page app calls.
+
+use std::time::Duration;
+
+use portal_shared::api::{LaunchStatus, SessionInfo};
+use portal_shared::workspace::{LaunchAnswer, ResourceList};
+use serde::Serialize;
+use worker::{Delay, Env, Method, Request, Response, Url};
+
+use crate::catalogue;
+use crate::config::Config;
+use crate::config_from_env;
+use crate::cookies;
+use crate::crypto::random_token;
+use crate::discovery::customer;
+use crate::error::PortalError;
+use crate::header;
+use crate::launch::{self, Step};
+use crate::session::{Handle, PendingLaunch, ResourceLinks};
+use crate::upstream::{Answer, Call};
+
+/// How often the ICA download waits for a desktop that is still starting.
+const ICA_MAX_WAITS: usize = 5;
+
+/// The one place a [`PortalError`] becomes an HTTP response.
+pub fn error_response(e: &PortalError) -> Response {
+    let (status, body) = e.to_api();
+    if status >= 500 {
+        worker::console_error!("{}", e.log_line());
+    }
+    json(status, &body).unwrap_or_else(|_| {
+        Response::empty()
+            .expect("an empty response")
+            .with_status(status)
+    })
+}
+
+fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, PortalError> {
+    Response::from_json(body)
+        .map(|r| r.with_status(status))
+        .map_err(|e| PortalError::Internal(format!("serialising a response: {e}")))
+}
+
+/// The configuration and the session of a signed-in request.
+async fn signed_in(req: &Request, env: &Env) -> Result<(Config, Handle), PortalError> {
+    let config = config_from_env(env)?;
+    let cookie_header = header(req, "Cookie").unwrap_or_default();
+    let id = cookies::get(&cookie_header, cookies::SESSION).ok_or(PortalError::Unauthenticated)?;
+    Ok((config, Handle::session(env, id)?))
+}
+
+/// Calls the store with the session's access token; when the store refuses the token (401 or
+/// 400 `invalid_grant`), refreshes once and retries once.
+async fn with_token(
+    session: &Handle,
+    config: &Config,
+    method: Method,
+    url: &Url,
+    what: &'static str,
+) -> Result<Answer, PortalError> {
+    let call = |token: &str| Call {
+        method: method.clone(),
+        url,
+        application_id: Some(&config.application_id),
+        headers: vec![("Authorization", format!("Bearer {token}"))],
+        body: (method == Method::Post).then(|| ("application/json", b"{}".to_vec())),
+        what,
+    };
+    let token = session.access_token(None).await?;
+    let answer = call(&token).send().await?;
+    if !answer.is_bad_token() {
+        return Ok(answer);
+    }
+    let token = session.access_token(Some(&token)).await?;
+    let answer = call(&token).send().await?;
+    if answer.is_bad_token() {
+        return Err(PortalError::SessionExpired);
+    }
+    Ok(answer)
+}
+
+/// `GET /api/session`.
+pub async fn session(req: &Request, env: &Env) -> Result<Response, PortalError> {
+    let (_, session) = signed_in(req, env).await?;
+    let profile = session.profile().await?;
+    json(
+        200,
+        &SessionInfo {
+            user: profile.user,
+            customer: profile.customer,
+            expires_at: profile.expires_at,
+            logout_url: "/auth/logout".into(),
+            is_admin: profile.is_admin,
+        },
+    )
+}
+
+async fn enumerate(
+    config: &Config,
+    session: &Handle,
+) -> Result<
+    (
+        portal_shared::api::Catalogue,
+        std::collections::HashMap<String, ResourceLinks>,
+    ),
+    PortalError,
+> {
+    const WHAT: &str = "listing your apps and desktops";
+    let customer = customer(config).await?;
+    let mut url = customer.list_resources.clone();
+    url.query_pairs_mut()
+        .append_pair("acceptCachedResults", "true");
+    let answer = with_token(session, config, Method::Get, &url, WHAT).await?;
+    if answer.status != 200 {
+        return Err(PortalError::Upstream {
+            what: WHAT.into(),
+            detail: format!("enumeration answered {}", answer.status),
+        });
+    }
+    let list: ResourceList = answer.json(WHAT)?;
+    let (catalogue, links) = catalogue::build(list);
+    session.put_resources(&links).await?;
+    Ok((catalogue, links))
+}
+
+/// `GET /api/resources`.
+pub async fn resources(req: &Request, env: &Env) -> Result<Response, PortalError> {
+    let (config, session) = signed_in(req, env).await?;
+    let (catalogue, _) = enumerate(&config, &session).await?;
+    json(200, &catalogue)
+}
+
+/// The links of one resource: from the last enumeration, or a fresh one.
+async fn links_of(
+    config: &Config,
+    session: &Handle,
+    id: &str,
+) -> Result<ResourceLinks, PortalError> {
+    if let Some(l) = session.resource(id).await? {
+        return Ok(l);
+    }
+    let (_, mut all) = enumerate(config, session).await?;
+    all.remove(id)
+        .ok_or_else(|| PortalError::NotFound("This app or desktop".into()))
+}
+
+fn admit(config: &Config, url: &str, what: &'static str) -> Result<Url, PortalError> {
+    config
+        .workspace
+        .admit(url)
+        .map_err(|e| PortalError::UpstreamMalformed {
+            what: what.into(),
+            detail: format!("refused URL {url}: {e}"),
+        })
+}
+
+/// `GET /api/icons/{id}`: the icon, fetched with the application id (an `<img>` cannot send it).
+pub async fn icon(req: &Request, env: &Env, id: &str) -> Result<Response, PortalError> {
+    const WHAT: &str = "loading an icon";
+    let (config, session) = signed_in(req, env).await?;
+    let links = links_of(&config, &session, &decode(id)).await?;
+    let image = links
+        .image
+        .ok_or_else(|| PortalError::NotFound("This icon".into()))?;
+    let url = admit(&config, &image, WHAT)?;
+    let answer = Call {
+        method: Method::Get,
+        url: &url,
+        application_id: Some(&config.application_id),
+        headers: vec![],
+        body: None,
+        what: WHAT,
+    }
+    .send()
+    .await?;
+    let content_type = answer.content_type.clone().unwrap_or_default();
+    if answer.status != 200 || !content_type.starts_with("image/") {
+        return Err(PortalError::Upstream {
+            what: WHAT.into(),
+            detail: format!("icon answered {} {content_type}", answer.status),
+        });
+    }
+    let response =
+        Response::from_bytes(answer.body).map_err(|e| PortalError::Internal(e.to_string()))?;
+    let headers = response.headers().clone();
+    let set = |k: &str, v: &str| {
+        headers
+            .set(k, v)
+            .map_err(|e| PortalError::Internal(e.to_string()))
+    };
+    set("Content-Type", &content_type)?;
+    set("Cache-Control", "private, max-age=86400")?;
+    Ok(response.with_headers(headers))
+}
+
+/// `POST /api/resources/{id}/launch`.
+pub async fn launch(req: &Request, env: &Env, id: &str) -> Result<Response, PortalError> {
+    let (config, session) = signed_in(req, env).await?;
+    let id = decode(id);
+    let links = links_of(&config, &session, &id).await?;
+    let (url, post) = links
+        .launch
+        .filter(|_| links.launchable)
+        .ok_or(PortalError::NotLaunchable)?;
+    let status = advance(
+        &config,
+        &session,
+        PendingLaunch {
+            resource_id: id,
+            url,
+            post,
+        },
+    )
+    .await?;
+    json(200, &status)
+}
+
+/// `POST /api/launches/{handle}/poll`.
+pub async fn poll(req: &Request, env: &Env, handle: &str) -> Result<Response, PortalError> {
+    let (config, session) = signed_in(req, env).await?;
+    let pending = session
+        .launch(handle)
+        .await?
+        .ok_or_else(|| PortalError::NotFound("This launch".into()))?;
+    let status = advance(&config, &session, pending).await?;
+    json(200, &status)
+}
+
+/// One call of the launch-status URL, normalised.
+async fn advance(
+    config: &Config,
+    session: &Handle,
+    at: PendingLaunch,
+) -> Result<LaunchStatus, PortalError> {
+    const WHAT: &str = "starting your app or desktop";
+    let url = admit(config, &at.url, WHAT)?;
+    let method = if at.post { Method::Post } else { Method::Get };
+    let answer = with_token(session, config, method, &url, WHAT).await?;
+    if answer.status >= 500 {
+        return Err(PortalError::Upstream {
+            what: WHAT.into(),
+            detail: format!("launch status answered {}", answer.status),
+        });
+    }
+    let parsed: LaunchAnswer = if answer.body.is_empty() {
+        LaunchAnswer::default()
+    } else {
+        answer.json(WHAT)?
+    };
+    let step = launch::normalise(answer.status, &parsed).map_err(|detail| {
+        PortalError::UpstreamMalformed {
+            what: WHAT.into(),
+            detail,
+        }
+    })?;
+    Ok(match step {
+        Step::Retry {
+            retry_url,
+            after_secs,
+        } => {
+            let next = retry_url.unwrap_or(at.url);
+            admit(config, &next, WHAT)?;
+            let handle = random_token(24);
+            session
+                .put_launch(
+                    &handle,
+                    &PendingLaunch {
+                        resource_id: at.resource_id,
+                        url: next,
+                        post: at.post,
+                    },
+                )
+                .await?;
+            LaunchStatus::Pending {
+                handle,
+                retry_after_secs: after_secs,
+            }
+        }
+        Step::Ready { receiver_uri } => LaunchStatus::Ready { receiver_uri },
+        Step::Failed {
+            code,
+            message,
+            suggest_restart,
+        } => LaunchStatus::Failed {
+            code,
+            message,
+            suggest_restart,
+        },
+    })
+}
+
+/// `GET /api/resources/{id}/ica`: the ICA file, for Citrix Workspace app installed natively.
+pub async fn ica(req: &Request, env: &Env, id: &str) -> Result<Response, PortalError> {
+    const WHAT: &str = "preparing the ICA file";
+    let (config, session) = signed_in(req, env).await?;
+    let links = links_of(&config, &session, &decode(id)).await?;
+    let mut url = links
+        .ica
+        .clone()
+        .filter(|_| links.launchable)
+        .ok_or(PortalError::NotLaunchable)?;
+    for _ in 0..=ICA_MAX_WAITS {
+        let admitted = admit(&config, &url, WHAT)?;
+        let answer = with_token(&session, &config, Method::Get, &admitted, WHAT).await?;
+        match answer.status {
+            200 => return ica_file(&links.name, answer.body),
+            202 => {
+                let parsed: LaunchAnswer = answer.json(WHAT)?;
+                if let Some(next) = parsed.retry_url {
+                    url = next;
+                }
+                let wait = parsed.poll_timeout.unwrap_or(2).clamp(1, 5);
+                Delay::from(Duration::from_secs(u64::from(wait))).await;
+            }
+            s => {
+                return Err(PortalError::Upstream {
+                    what: WHAT.into(),
+                    detail: format!("ICA file answered {s}"),
+                });
+            }
+        }
+    }
+    Err(PortalError::Upstream {
+        what: WHAT.into(),
+        detail: "the desktop was still starting after several waits".into(),
+    })
+}
+
+fn ica_file(name: &str, body: Vec<u8>) -> Result<Response, PortalError> {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let response = Response::from_bytes(body).map_err(|e| PortalError::Internal(e.to_string()))?;
+    let headers = response.headers().clone();
+    let set = |k: &str, v: &str| {
+        headers
+            .set(k, v)
+            .map_err(|e| PortalError::Internal(e.to_string()))
+    };
+    set("Content-Type", "application/x-ica")?;
+    set(
+        "Content-Disposition",
+        &format!("attachment; filename=\"{safe}.ica\""),
+    )?;
+    Ok(response.with_headers(headers))
+}
+
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}

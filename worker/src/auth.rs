@@ -1,0 +1,312 @@
+//! `/auth/*`: sign-in, callback and sign-out.
+
+use portal_shared::api::User;
+use worker::{Env, Request, Response};
+
+use crate::config::Config;
+use crate::cookies;
+use crate::crypto::random_token;
+use crate::discovery::{customer, now};
+use crate::error::PortalError;
+use crate::id_token;
+use crate::oauth;
+use crate::return_to::ReturnTo;
+use crate::session::{Handle, LoginTxn, NewSession, Profile};
+use crate::{config_from_env, header};
+
+/// The portal's public origin: `PORTAL_URL`, or the origin the request came to.
+pub(crate) fn public_origin(req: &Request, config: &Config) -> Result<String, PortalError> {
+    if let Some(o) = &config.public_origin {
+        return Ok(o.as_str().to_owned());
+    }
+    req.url()
+        .map(|u| u.origin().ascii_serialization())
+        .map_err(|e| PortalError::BadRequest(format!("unreadable request URL: {e}")))
+}
+
+fn query(req: &Request, name: &str) -> Option<String> {
+    req.url()
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// `GET /auth/login?returnTo=`: start the code flow.
+pub async fn login(req: &Request, env: &Env) -> Result<Response, PortalError> {
+    let config = config_from_env(env)?;
+    let customer = customer(&config).await?;
+    let return_to = ReturnTo::parse(&query(req, "returnTo").unwrap_or_else(|| "/".into()));
+    let redirect_uri = format!("{}/auth/callback", public_origin(req, &config)?);
+    let nonce = random_token(32);
+    let authorize = oauth::authorize_url(&config, &customer, &redirect_uri, &nonce)?;
+    let login_id = random_token(32);
+    Handle::login(env, &login_id)?
+        .begin_login(&LoginTxn {
+            state: authorize.state,
+            verifier: authorize.verifier,
+            nonce,
+            return_to: return_to.as_str().to_owned(),
+            redirect_uri,
+            expires_at: now() + cookies::LOGIN_MAX_AGE_SECS,
+        })
+        .await?;
+    let response = Response::empty()
+        .map_err(|e| PortalError::Internal(e.to_string()))?
+        .with_status(302);
+    let headers = response.headers().clone();
+    set(&headers, "Location", authorize.url.as_str())?;
+    set(&headers, "Set-Cookie", &cookies::login(&login_id))?;
+    Ok(response.with_headers(headers))
+}
+
+/// `GET /auth/callback`: finish the code flow. Always answers with a page a person can read.
+pub async fn callback(req: &Request, env: &Env) -> Response {
+    let outcome = finish_login(req, env).await;
+    let (page, session_cookie) = match outcome {
+        Ok((return_to, cookie)) => (redirect_page(&return_to), Some(cookie)),
+        Err(problem) => {
+            worker::console_warn!("sign-in failed: {}", problem.log);
+            (problem_page(&problem), None)
+        }
+    };
+    let status = if session_cookie.is_some() { 200 } else { 400 };
+    let response = match Response::from_html(page) {
+        Ok(r) => r.with_status(status),
+        Err(_) => {
+            return crate::api::error_response(&PortalError::Internal("callback page".into()));
+        }
+    };
+    let headers = response.headers().clone();
+    // The login transaction is single use, whatever happened.
+    let _ = headers.append("Set-Cookie", &cookies::clear(cookies::LOGIN));
+    if let Some(c) = session_cookie {
+        let _ = headers.append("Set-Cookie", &c);
+    }
+    // The page's own redirect uses a meta refresh, never inline script.
+    let _ = headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    response.with_headers(headers)
+}
+
+/// A failed sign-in, told to a person.
+struct Problem {
+    title: &'static str,
+    advice: String,
+    log: String,
+}
+
+impl Problem {
+    fn new(title: &'static str, advice: impl Into<String>, log: impl Into<String>) -> Problem {
+        Problem {
+            title,
+            advice: advice.into(),
+            log: log.into(),
+        }
+    }
+}
+
+impl From<PortalError> for Problem {
+    fn from(e: PortalError) -> Problem {
+        let (_, api) = e.to_api();
+        Problem::new("Sign-in could not be completed", api.message, e.log_line())
+    }
+}
+
+async fn finish_login(req: &Request, env: &Env) -> Result<(String, String), Problem> {
+    let config = config_from_env(env)?;
+    let cookie_header = header(req, "Cookie").unwrap_or_default();
+    let login_id = cookies::get(&cookie_header, cookies::LOGIN).ok_or_else(|| {
+        Problem::new(
+            "Your sign-in expired",
+            "The sign-in took too long or was started in another browser. Start again.",
+            "no login cookie",
+        )
+    })?;
+    let txn = Handle::login(env, login_id)?
+        .take_login()
+        .await?
+        .ok_or_else(|| {
+            Problem::new(
+                "Your sign-in expired",
+                "This sign-in link was already used or took too long. Start again.",
+                "login transaction missing or used",
+            )
+        })?;
+    if let Some(error) = query(req, "error") {
+        return Err(authorization_error(&error, query(req, "error_description")));
+    }
+    let state = query(req, "state").unwrap_or_default();
+    if !constant_time_eq(state.as_bytes(), txn.state.as_bytes()) {
+        return Err(Problem::new(
+            "Sign-in refused",
+            "The answer from Citrix did not match this sign-in. Start again.",
+            "state mismatch",
+        ));
+    }
+    let customer = customer(&config).await?;
+    if let Some(iss) = query(req, "iss") {
+        // RFC 9207: the authorization response names its issuer; it must be ours.
+        if iss != customer.oidc.issuer {
+            return Err(Problem::new(
+                "Sign-in refused",
+                "The answer came from an unexpected identity provider. Start again.",
+                format!("iss {iss:?}"),
+            ));
+        }
+    }
+    let code = query(req, "code").ok_or_else(|| {
+        Problem::new(
+            "Sign-in refused",
+            "Citrix sent no authorization code. Start again.",
+            "no code",
+        )
+    })?;
+    let (tokens, id_token) = oauth::exchange_code(
+        &config,
+        &customer,
+        &config.client_secret,
+        &txn.redirect_uri,
+        &code,
+        &txn.verifier,
+        now(),
+    )
+    .await
+    .map_err(|e| Problem::from(PortalError::from(e)))?;
+    let id_token = id_token.ok_or_else(|| {
+        Problem::new(
+            "Sign-in refused",
+            "Citrix sent no ID token. Check that the client has the openid scope.",
+            "no id_token",
+        )
+    })?;
+    let identity = id_token::verify(
+        &id_token,
+        &customer.oidc.issuer,
+        &config.client_id,
+        &txn.nonce,
+        now(),
+    )
+    .map_err(|e| {
+        Problem::new(
+            "Sign-in refused",
+            "Citrix's answer could not be verified. Start again.",
+            e,
+        )
+    })?;
+    let User { sub, email, .. } = &identity.user;
+    let mut names = vec![sub.as_str()];
+    names.extend(email.as_deref());
+    names.extend(identity.username.as_deref());
+    let is_admin = config.is_admin(&names);
+    // A new session id at every sign-in: no fixation. The previous session, if any, ends.
+    if let Some(old) = cookies::get(&cookie_header, cookies::SESSION) {
+        if let Ok(h) = Handle::session(env, old) {
+            let _ = h.end().await;
+        }
+    }
+    let session_id = random_token(32);
+    let max_age = config.absolute_timeout_secs;
+    Handle::session(env, &session_id)?
+        .create(&NewSession {
+            profile: Profile {
+                user: identity.user,
+                customer: config.workspace.host(),
+                is_admin,
+                expires_at: now() + max_age,
+            },
+            tokens,
+            idle_secs: config.idle_timeout_secs,
+        })
+        .await?;
+    Ok((txn.return_to, cookies::session(&session_id, max_age)))
+}
+
+fn authorization_error(error: &str, description: Option<String>) -> Problem {
+    let log = format!(
+        "authorization server error {error}: {}",
+        description.unwrap_or_default()
+    );
+    match error {
+        "access_denied" => Problem::new(
+            "Sign-in cancelled",
+            "You declined to let the portal use your Citrix account, so it cannot show your apps. Sign in again and accept to continue.",
+            log,
+        ),
+        "unauthorized_client" | "invalid_client" => Problem::new(
+            "The portal's Citrix client is not usable",
+            "Citrix Cloud refused the portal's OAuth client: it may be disabled or deleted. Ask your administrator to check it in Citrix Cloud (Identity and Access Management → API Access → Workspace API).",
+            log,
+        ),
+        "invalid_request" | "invalid_scope" | "unsupported_response_type" => Problem::new(
+            "The portal's sign-in request was refused",
+            "Citrix Cloud refused the sign-in request. An administrator should check the portal's client settings (scopes, PKCE, redirect URI).",
+            log,
+        ),
+        "login_required" | "interaction_required" | "consent_required" => Problem::new(
+            "Sign-in needed",
+            "Citrix needs you to sign in again. Start again.",
+            log,
+        ),
+        _ => Problem::new(
+            "Sign-in failed",
+            "Citrix could not sign you in. Try again; if it keeps happening, tell your administrator.",
+            log,
+        ),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `POST /auth/logout`: end the session, revoke the refresh token, clear the cookie.
+pub async fn logout(req: &Request, env: &Env) -> Result<Response, PortalError> {
+    let cookie_header = header(req, "Cookie").unwrap_or_default();
+    if let Some(id) = cookies::get(&cookie_header, cookies::SESSION) {
+        let refresh = Handle::session(env, id)?.end().await?;
+        if let (Some(refresh), Ok(config)) = (refresh, config_from_env(env)) {
+            if let Ok(customer) = customer(&config).await {
+                oauth::revoke(&config, &customer, &config.client_secret, &refresh).await;
+            }
+        }
+    }
+    let response = Response::empty()
+        .map_err(|e| PortalError::Internal(e.to_string()))?
+        .with_status(204);
+    let headers = response.headers().clone();
+    set(&headers, "Set-Cookie", &cookies::clear(cookies::SESSION))?;
+    Ok(response.with_headers(headers))
+}
+
+fn set(headers: &worker::Headers, name: &str, value: &str) -> Result<(), PortalError> {
+    headers
+        .set(name, value)
+        .map_err(|e| PortalError::Internal(format!("header {name}: {e}")))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+const PAGE_STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1b1f24;background:#fff}@media(prefers-color-scheme:dark){body{color:#e6e8eb;background:#14171a}a{color:#8ab4ff}}";
+
+/// Same-origin HTML redirect, so the `SameSite=Strict` session cookie is sent with the next
+/// request (a redirect chain started on another site would withhold it).
+fn redirect_page(return_to: &str) -> String {
+    let to = escape(return_to);
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><meta http-equiv=refresh content=\"0;url={to}\"><title>Signing in…</title><style>{PAGE_STYLE}</style></head><body><main><p>Signed in. <a href=\"{to}\" data-testid=continue>Continue to your apps</a>.</p></main></body></html>"
+    )
+}
+
+fn problem_page(p: &Problem) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} · Workspace Portal</title><style>{PAGE_STYLE}</style></head><body><main><h1 data-testid=auth-error-title>{title}</h1><p data-testid=auth-error>{advice}</p><p><a href=\"/auth/login\" data-testid=start-again>Start again</a> · <a href=\"/\">Back to the portal</a></p></main></body></html>",
+        title = escape(p.title),
+        advice = escape(&p.advice),
+    )
+}

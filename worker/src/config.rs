@@ -1,0 +1,264 @@
+//! The worker's configuration, parsed once from the Workers environment.
+//!
+//! Parse, don't validate: every setting becomes a typed value here, and every problem is reported
+//! at once in one message that names the setting and says how to fix it.
+
+use crate::crypto::Keyring;
+use crate::origin::Origin;
+
+/// Scopes requested when `SCOPES` is not set: the samples' scopes plus a refresh token.
+const DEFAULT_SCOPES: &str = "openid wsp spa leases offline_access";
+
+/// Everything the worker needs, validated.
+#[derive(Clone)]
+pub struct Config {
+    /// The customer's Workspace origin; every store URL must be on it.
+    pub workspace: Origin,
+    /// Sent as `Citrix-ApplicationId` on every Workspace call.
+    pub application_id: String,
+    /// The private OAuth client.
+    pub client_id: String,
+    /// The client secret as configured (the rotation store may hold a newer one).
+    pub client_secret: String,
+    /// Encrypts tokens at rest.
+    pub keyring: Keyring,
+    /// Scopes to request at sign-in.
+    pub scopes: Vec<String>,
+    /// Users (subject, user name or e-mail) who may open the admin page.
+    pub admin_users: Vec<String>,
+    /// The portal's public origin, when it differs from the request's (e.g. behind a proxy).
+    pub public_origin: Option<Origin>,
+    /// A session ends after this long without a request.
+    pub idle_timeout_secs: u64,
+    /// A session ends after this long in any case.
+    pub absolute_timeout_secs: u64,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets stay out of logs, even debug ones.
+        f.debug_struct("Config")
+            .field("workspace", &self.workspace)
+            .field("application_id", &self.application_id)
+            .field("client_id", &self.client_id)
+            .field("scopes", &self.scopes)
+            .field("admin_users", &self.admin_users)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What is wrong with the configuration: one line per problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<String>);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Workspace Portal is misconfigured: {}. Set vars in wrangler.toml [vars] (or .dev.vars locally) and secrets with `wrangler secret put NAME`.",
+            self.0.join("; ")
+        )
+    }
+}
+
+impl Config {
+    /// Parses the configuration from a lookup of vars and secrets by name.
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut problems = Vec::new();
+        let mut required = |name: &str, what: &str| match get(name).map(|v| v.trim().to_owned()) {
+            Some(v) if !v.is_empty() => Some(v),
+            _ => {
+                problems.push(format!("{name} is missing ({what})"));
+                None
+            }
+        };
+        let workspace_url = required(
+            "WORKSPACE_URL",
+            "your Citrix Workspace URL, e.g. https://acme.cloud.com",
+        );
+        let application_id = required(
+            "APPLICATION_ID",
+            "the Workspace API application id of your OAuth client",
+        );
+        let client_id = required("CLIENT_ID", "the id of your private Workspace OAuth client");
+        let client_secret = required(
+            "CLIENT_SECRET",
+            "the secret of that client, a wrangler secret",
+        );
+        let session_key = required(
+            "SESSION_KEY",
+            "32 random bytes in base64, a wrangler secret; `openssl rand -base64 32` makes one",
+        );
+
+        let workspace = workspace_url.and_then(|u| {
+            Origin::parse(&u)
+                .map_err(|e| problems.push(format!("WORKSPACE_URL {e}")))
+                .ok()
+        });
+        let keyring = session_key.and_then(|k| {
+            Keyring::parse(&k)
+                .map_err(|e| problems.push(format!("SESSION_KEY {e}")))
+                .ok()
+        });
+        if let Some(id) = &application_id {
+            if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                problems.push("APPLICATION_ID must not contain spaces".into());
+            }
+        }
+        let public_origin = get("PORTAL_URL")
+            .filter(|v| !v.trim().is_empty())
+            .and_then(|u| {
+                Origin::parse(u.trim())
+                    .map_err(|e| problems.push(format!("PORTAL_URL {e}")))
+                    .ok()
+            });
+        let scopes: Vec<String> = get("SCOPES")
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_SCOPES.into())
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        if !scopes.iter().any(|s| s == "openid") {
+            problems.push("SCOPES must include openid".into());
+        }
+        let admin_users = get("ADMIN_USERS")
+            .unwrap_or_default()
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let mut minutes = |name: &str, default: u64| -> u64 {
+            match get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+            {
+                None => default,
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if n > 0 => n,
+                    _ => {
+                        problems.push(format!(
+                            "{name} must be a whole number of minutes above 0, not {v:?}"
+                        ));
+                        default
+                    }
+                },
+            }
+        };
+        let idle_timeout_secs = minutes("SESSION_IDLE_MINUTES", 60) * 60;
+        let absolute_timeout_secs = minutes("SESSION_MAX_MINUTES", 12 * 60) * 60;
+
+        match (workspace, application_id, client_id, client_secret, keyring) {
+            (
+                Some(workspace),
+                Some(application_id),
+                Some(client_id),
+                Some(client_secret),
+                Some(keyring),
+            ) if problems.is_empty() => Ok(Config {
+                workspace,
+                application_id,
+                client_id,
+                client_secret,
+                keyring,
+                scopes,
+                admin_users,
+                public_origin,
+                idle_timeout_secs,
+                absolute_timeout_secs,
+            }),
+            _ => Err(ConfigError(problems)),
+        }
+    }
+
+    /// Whether the user may open the admin page.
+    pub fn is_admin(&self, candidates: &[&str]) -> bool {
+        self.admin_users
+            .iter()
+            .any(|a| candidates.iter().any(|c| a.eq_ignore_ascii_case(c)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn complete() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("WORKSPACE_URL", "https://acme.cloud.com"),
+            ("APPLICATION_ID", "6f1c2a5e-8d3b-4c7a-9e21-0b5d4f3a7c10"),
+            ("CLIENT_ID", "portal"),
+            ("CLIENT_SECRET", "s3cret"),
+            ("SESSION_KEY", KEY),
+        ]
+    }
+
+    #[test]
+    fn complete_configuration_parses_with_defaults() {
+        let c = Config::parse(vars(&complete())).unwrap();
+        assert_eq!(c.workspace.as_str(), "https://acme.cloud.com");
+        assert!(c.scopes.contains(&"offline_access".to_string()));
+        assert_eq!(c.idle_timeout_secs, 3600);
+        assert!(!c.is_admin(&["alice"]));
+    }
+
+    #[test]
+    fn every_missing_setting_is_named_in_one_message() {
+        let err = Config::parse(vars(&[])).unwrap_err();
+        let text = err.to_string();
+        for name in [
+            "WORKSPACE_URL",
+            "APPLICATION_ID",
+            "CLIENT_ID",
+            "CLIENT_SECRET",
+            "SESSION_KEY",
+        ] {
+            assert!(text.contains(name), "{text} should name {name}");
+        }
+        assert_eq!(err.0.len(), 5);
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_for_loopback() {
+        let mut v = complete();
+        v[0] = ("WORKSPACE_URL", "http://acme.cloud.com");
+        let err = Config::parse(vars(&v)).unwrap_err().to_string();
+        assert!(
+            err.contains("WORKSPACE_URL") && err.contains("https"),
+            "{err}"
+        );
+        v[0] = ("WORKSPACE_URL", "http://127.0.0.1:8788");
+        assert!(Config::parse(vars(&v)).is_ok());
+    }
+
+    #[test]
+    fn malformed_values_are_reported() {
+        let mut v = complete();
+        v[4] = ("SESSION_KEY", "too-short");
+        v.push(("SESSION_IDLE_MINUTES", "soon"));
+        v.push(("SCOPES", "wsp"));
+        let err = Config::parse(vars(&v)).unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+    }
+
+    #[test]
+    fn admins_match_case_insensitively() {
+        let mut v = complete();
+        v.push(("ADMIN_USERS", "bob, carol@acme.example"));
+        let c = Config::parse(vars(&v)).unwrap();
+        assert!(c.is_admin(&["sub-1", "Bob"]));
+        assert!(c.is_admin(&["CAROL@acme.example"]));
+        assert!(!c.is_admin(&["alice"]));
+    }
+}

@@ -1,0 +1,291 @@
+//! The private OAuth client: authorize URL, code exchange, refresh and revocation, with the
+//! `oauth2` crate over the Workers fetch.
+
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
+use oauth2::{
+    AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RefreshToken, RequestTokenError, RevocationUrl, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use worker::{Method, Url};
+
+use crate::config::Config;
+use crate::discovery::Customer;
+use crate::error::PortalError;
+use crate::upstream::Call;
+
+/// The ID token next to the access and refresh tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdTokenField {
+    /// The OpenID Connect ID token.
+    #[serde(default)]
+    pub id_token: Option<String>,
+}
+impl ExtraTokenFields for IdTokenField {}
+
+type Tokens = StandardTokenResponse<IdTokenField, BasicTokenType>;
+type OidcClient = Client<
+    BasicErrorResponse,
+    Tokens,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// Tokens as the session keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSet {
+    /// Bearer token for the Workspace API.
+    pub access_token: String,
+    /// Refresh token, when `offline_access` was granted.
+    pub refresh_token: Option<String>,
+    /// When the access token expires, in Unix seconds.
+    pub expires_at: u64,
+}
+
+/// Why a token call failed.
+#[derive(Debug)]
+pub enum TokenError {
+    /// The grant is dead (`invalid_grant`): the user must sign in again.
+    InvalidGrant,
+    /// The client was refused (`invalid_client`, `unauthorized_client`): disabled, deleted or a
+    /// wrong secret.
+    ClientRejected(String),
+    /// Anything else.
+    Other(PortalError),
+}
+
+impl From<TokenError> for PortalError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::InvalidGrant => PortalError::SessionExpired,
+            TokenError::ClientRejected(why) => PortalError::Misconfigured(format!(
+                "Citrix Cloud refused the portal's OAuth client ({why}). It may be disabled or deleted, or CLIENT_SECRET may be wrong or expired."
+            )),
+            TokenError::Other(e) => e,
+        }
+    }
+}
+
+fn client(
+    config: &Config,
+    customer: &Customer,
+    secret: &str,
+    redirect: Option<&str>,
+) -> Result<OidcClient, PortalError> {
+    let bad = |e: oauth2::url::ParseError| PortalError::UpstreamMalformed {
+        what: "signing you in".into(),
+        detail: format!("OIDC endpoint: {e}"),
+    };
+    let c = Client::new(ClientId::new(config.client_id.clone()))
+        .set_client_secret(ClientSecret::new(secret.to_owned()))
+        .set_auth_uri(AuthUrl::new(customer.oidc.authorization_endpoint.clone()).map_err(bad)?)
+        .set_token_uri(TokenUrl::new(customer.oidc.token_endpoint.clone()).map_err(bad)?);
+    Ok(match redirect {
+        Some(r) => c.set_redirect_uri(RedirectUrl::new(r.to_owned()).map_err(bad)?),
+        None => c,
+    })
+}
+
+/// What the login transaction must remember.
+pub struct Authorize {
+    /// Where to send the browser.
+    pub url: Url,
+    /// The `state` sent.
+    pub state: String,
+    /// The PKCE verifier.
+    pub verifier: String,
+}
+
+/// Builds the authorize URL: code flow, PKCE S256, state, nonce, scopes, `acr_values` and
+/// `prompt=login` when discovery asks for them.
+pub fn authorize_url(
+    config: &Config,
+    customer: &Customer,
+    redirect: &str,
+    nonce: &str,
+) -> Result<Authorize, PortalError> {
+    let client = client(config, customer, &config.client_secret, Some(redirect))?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let settings = &customer.discovery.client_settings;
+    let mut request = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(config.scopes.iter().cloned().map(Scope::new))
+        .set_pkce_challenge(challenge)
+        .add_extra_param("nonce", nonce.to_owned())
+        .add_extra_param("response_mode", "query");
+    if let Some(acr) = settings.acr_values.as_deref().filter(|a| !a.is_empty()) {
+        request = request.add_extra_param("acr_values", acr.to_owned());
+    }
+    if settings.prompt_login_enabled {
+        request = request.add_extra_param("prompt", "login");
+    }
+    let (url, state) = request.url();
+    Ok(Authorize {
+        url,
+        state: state.secret().clone(),
+        verifier: verifier.secret().clone(),
+    })
+}
+
+/// Exchanges an authorization code; returns the tokens and the ID token.
+pub async fn exchange_code(
+    config: &Config,
+    customer: &Customer,
+    secret: &str,
+    redirect: &str,
+    code: &str,
+    verifier: &str,
+    now: u64,
+) -> Result<(TokenSet, Option<String>), TokenError> {
+    let client = client(config, customer, secret, Some(redirect)).map_err(TokenError::Other)?;
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()))
+        .request_async(&send)
+        .await
+        .map_err(token_error)?;
+    let id_token = tokens.extra_fields().id_token.clone();
+    Ok((token_set(&tokens, None, now), id_token))
+}
+
+/// Redeems a refresh token; keeps the old refresh token when the server does not rotate it.
+pub async fn refresh(
+    config: &Config,
+    customer: &Customer,
+    secret: &str,
+    refresh_token: &str,
+    now: u64,
+) -> Result<TokenSet, TokenError> {
+    let client = client(config, customer, secret, None).map_err(TokenError::Other)?;
+    let old = RefreshToken::new(refresh_token.to_owned());
+    let tokens = client
+        .exchange_refresh_token(&old)
+        .request_async(&send)
+        .await
+        .map_err(token_error)?;
+    Ok(token_set(&tokens, Some(refresh_token), now))
+}
+
+/// Revokes a refresh token at sign-out (RFC 7009). Best effort: the session ends either way.
+pub async fn revoke(config: &Config, customer: &Customer, secret: &str, refresh_token: &str) {
+    let Some(endpoint) = customer.oidc.revocation_endpoint.clone() else {
+        return;
+    };
+    let Ok(url) = RevocationUrl::new(endpoint) else {
+        return;
+    };
+    let result = match client(config, customer, secret, None) {
+        Ok(c) => match c
+            .set_revocation_url(url)
+            .revoke_token(StandardRevocableToken::RefreshToken(RefreshToken::new(
+                refresh_token.to_owned(),
+            ))) {
+            Ok(req) => req.request_async(&send).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        },
+        Err(e) => Err(e.log_line()),
+    };
+    if let Err(e) = result {
+        worker::console_warn!("revoking the refresh token failed: {e}");
+    }
+}
+
+fn token_set(tokens: &Tokens, previous_refresh: Option<&str>, now: u64) -> TokenSet {
+    TokenSet {
+        access_token: tokens.access_token().secret().clone(),
+        refresh_token: tokens
+            .refresh_token()
+            .map(|r| r.secret().clone())
+            .or_else(|| previous_refresh.map(str::to_owned)),
+        expires_at: now + tokens.expires_in().map(|d| d.as_secs()).unwrap_or(300),
+    }
+}
+
+fn token_error(e: RequestTokenError<HttpError, BasicErrorResponse>) -> TokenError {
+    const WHAT: &str = "signing you in";
+    match e {
+        RequestTokenError::ServerResponse(r) => match r.error() {
+            BasicErrorResponseType::InvalidGrant => TokenError::InvalidGrant,
+            BasicErrorResponseType::InvalidClient | BasicErrorResponseType::UnauthorizedClient => {
+                TokenError::ClientRejected(r.error().to_string())
+            }
+            other => TokenError::Other(PortalError::Upstream {
+                what: WHAT.into(),
+                detail: format!("token endpoint error {other}"),
+            }),
+        },
+        RequestTokenError::Request(HttpError(e)) => TokenError::Other(e),
+        RequestTokenError::Parse(e, _) => TokenError::Other(PortalError::UpstreamMalformed {
+            what: WHAT.into(),
+            detail: format!("token response: {e}"),
+        }),
+        RequestTokenError::Other(e) => TokenError::Other(PortalError::UpstreamMalformed {
+            what: WHAT.into(),
+            detail: e,
+        }),
+    }
+}
+
+/// A failed token-endpoint call, as `oauth2` wants it.
+#[derive(Debug)]
+pub struct HttpError(PortalError);
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.log_line())
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+/// `oauth2`'s HTTP client: the Workers fetch through [`Call`].
+async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    let url = Url::parse(&request.uri().to_string())
+        .map_err(|e| HttpError(PortalError::Internal(format!("token URL: {e}"))))?;
+    let method = if request.method() == http::Method::GET {
+        Method::Get
+    } else {
+        Method::Post
+    };
+    let header = |name: http::header::HeaderName| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let headers = header(http::header::AUTHORIZATION)
+        .map(|v| vec![("Authorization", v)])
+        .unwrap_or_default();
+    let body = (!request.body().is_empty())
+        .then(|| ("application/x-www-form-urlencoded", request.body().clone()));
+    let answer = Call {
+        method,
+        url: &url,
+        application_id: None,
+        headers,
+        body,
+        what: "signing you in",
+    }
+    .send()
+    .await
+    .map_err(HttpError)?;
+    let mut response = http::Response::builder().status(answer.status);
+    if let Some(ct) = answer.content_type {
+        response = response.header(http::header::CONTENT_TYPE, ct);
+    }
+    response
+        .body(answer.body)
+        .map_err(|e| HttpError(PortalError::Internal(format!("token response: {e}"))))
+}

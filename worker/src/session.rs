@@ -1,0 +1,470 @@
+//! Sessions and login transactions, each in a Durable Object of its own.
+//!
+//! The object is the only place that holds a user's tokens (sealed at rest with `SESSION_KEY`),
+//! and the only place that refreshes them: requests of one session reach one object, and an async
+//! lock around the refresh makes parallel requests share a single refresh, so a rotated refresh
+//! token is never lost.
+
+use std::collections::HashMap;
+
+use portal_shared::api::User;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use worker::{
+    DurableObject, Env, Method, Request, RequestInit, Response, State, Stub, durable_object,
+};
+
+use crate::config::Config;
+use crate::discovery::{customer, now};
+use crate::error::PortalError;
+use crate::oauth::{self, TokenError, TokenSet};
+
+/// Binding name of the session objects in wrangler.toml.
+pub const BINDING: &str = "SESSIONS";
+/// Refresh this long before the access token expires.
+const REFRESH_MARGIN_SECS: u64 = 30;
+
+/// A sign-in under way, kept until the callback (single use).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginTxn {
+    /// The `state` sent to the authorization server.
+    pub state: String,
+    /// PKCE verifier.
+    pub verifier: String,
+    /// The nonce the ID token must carry.
+    pub nonce: String,
+    /// Where to go after sign-in.
+    pub return_to: String,
+    /// The redirect URI used, which the code exchange must repeat.
+    pub redirect_uri: String,
+    /// When the transaction stops being valid.
+    pub expires_at: u64,
+}
+
+/// What the session knows about its user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Profile {
+    /// The user.
+    pub user: User,
+    /// The customer domain.
+    pub customer: String,
+    /// Whether the user is in `ADMIN_USERS`.
+    pub is_admin: bool,
+    /// When the session ends at the latest.
+    pub expires_at: u64,
+}
+
+/// A resource as the worker needs it to act on the browser's behalf: only URLs from enumeration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourceLinks {
+    /// Display name, for file names and messages.
+    pub name: String,
+    /// Icon URL.
+    pub image: Option<String>,
+    /// Ticketed launch: URL and whether it is POSTed (older generation) or GETted.
+    pub launch: Option<(String, bool)>,
+    /// ICA file URL.
+    pub ica: Option<String>,
+    /// Favourite URL.
+    pub favorite: Option<String>,
+    /// Whether the portal may launch it.
+    pub launchable: bool,
+}
+
+/// A launch waiting for its next poll.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingLaunch {
+    /// The resource being launched.
+    pub resource_id: String,
+    /// Where to poll.
+    pub url: String,
+    /// Whether to POST (older link generation) or GET.
+    pub post: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Record {
+    profile: Profile,
+    last_seen: u64,
+    idle_secs: u64,
+    sealed_tokens: String,
+}
+
+/// Everything needed to create a session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewSession {
+    /// Who signed in.
+    pub profile: Profile,
+    /// Their tokens.
+    pub tokens: TokenSet,
+    /// Idle timeout.
+    pub idle_secs: u64,
+}
+
+/// The worker's handle on one session or login object.
+pub struct Handle(Stub);
+
+impl Handle {
+    /// The object of session `id` (the cookie value). The object's name is a hash, so the
+    /// cookie value never appears in the runtime's object names.
+    pub fn session(env: &Env, id: &str) -> Result<Handle, PortalError> {
+        Self::named(env, &format!("session:{}", hash(id)))
+    }
+
+    /// The object of login transaction `id` (the login cookie value).
+    pub fn login(env: &Env, id: &str) -> Result<Handle, PortalError> {
+        Self::named(env, &format!("login:{}", hash(id)))
+    }
+
+    fn named(env: &Env, name: &str) -> Result<Handle, PortalError> {
+        env.durable_object(BINDING)
+            .and_then(|ns| ns.get_by_name(name))
+            .map(Handle)
+            .map_err(|e| {
+                PortalError::Misconfigured(format!(
+                    "the {BINDING} Durable Object binding is unusable ({e})."
+                ))
+            })
+    }
+
+    async fn call<Q: Serialize, R: DeserializeOwned>(
+        &self,
+        op: &str,
+        body: &Q,
+    ) -> Result<R, PortalError> {
+        let internal =
+            |e: worker::Error| PortalError::Internal(format!("session object {op}: {e}"));
+        let json = serde_json::to_string(body).map_err(|e| PortalError::Internal(e.to_string()))?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(json.into()));
+        let request = Request::new_with_init(&format!("https://session.internal/{op}"), &init)
+            .map_err(internal)?;
+        let mut response = self.0.fetch_with_request(request).await.map_err(internal)?;
+        let outcome: Result<R, PortalError> = response.json().await.map_err(internal)?;
+        outcome
+    }
+
+    /// Stores a login transaction.
+    pub async fn begin_login(&self, txn: &LoginTxn) -> Result<(), PortalError> {
+        self.call("login/begin", txn).await
+    }
+
+    /// Takes the login transaction out; a second take finds nothing.
+    pub async fn take_login(&self) -> Result<Option<LoginTxn>, PortalError> {
+        self.call("login/take", &()).await
+    }
+
+    /// Creates the session.
+    pub async fn create(&self, new: &NewSession) -> Result<(), PortalError> {
+        self.call("create", new).await
+    }
+
+    /// The session's profile; counts as activity.
+    pub async fn profile(&self) -> Result<Profile, PortalError> {
+        self.call("profile", &()).await
+    }
+
+    /// A valid access token. `stale` is a token the store just refused: it is refreshed even if
+    /// it has not expired yet, unless another request already did.
+    pub async fn access_token(&self, stale: Option<&str>) -> Result<String, PortalError> {
+        self.call("token", &stale).await
+    }
+
+    /// Remembers the links of the last enumeration.
+    pub async fn put_resources(
+        &self,
+        links: &HashMap<String, ResourceLinks>,
+    ) -> Result<(), PortalError> {
+        self.call("resources/put", links).await
+    }
+
+    /// The links of one resource, if enumerated.
+    pub async fn resource(&self, id: &str) -> Result<Option<ResourceLinks>, PortalError> {
+        self.call("resources/get", &id).await
+    }
+
+    /// Stores a pending launch under a handle.
+    pub async fn put_launch(
+        &self,
+        handle: &str,
+        launch: &PendingLaunch,
+    ) -> Result<(), PortalError> {
+        self.call("launch/put", &(handle, launch)).await
+    }
+
+    /// A pending launch.
+    pub async fn launch(&self, handle: &str) -> Result<Option<PendingLaunch>, PortalError> {
+        self.call("launch/get", &handle).await
+    }
+
+    /// Ends the session; returns the refresh token so it can be revoked.
+    pub async fn end(&self) -> Result<Option<String>, PortalError> {
+        self.call("end", &()).await
+    }
+}
+
+fn hash(id: &str) -> String {
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The Durable Object class.
+#[durable_object]
+pub struct SessionObject {
+    state: State,
+    env: Env,
+    refresh: futures::lock::Mutex<()>,
+}
+
+impl DurableObject for SessionObject {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            refresh: futures::lock::Mutex::new(()),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let op = req.path();
+        let body = req.bytes().await?;
+        let out = match op.trim_start_matches('/') {
+            "login/begin" => reply(self.begin_login(parse(&body)?).await),
+            "login/take" => reply(self.take_login().await),
+            "create" => reply(self.create(parse(&body)?).await),
+            "profile" => reply(self.profile().await),
+            "token" => reply(self.token(parse(&body)?).await),
+            "resources/put" => reply(
+                self.put(
+                    "resources",
+                    &parse::<HashMap<String, ResourceLinks>>(&body)?,
+                )
+                .await,
+            ),
+            "resources/get" => reply(self.resource(parse(&body)?).await),
+            "launch/put" => {
+                let (handle, launch): (String, PendingLaunch) = parse(&body)?;
+                reply(self.put(&format!("launch:{handle}"), &launch).await)
+            }
+            "launch/get" => reply(self.launch(parse(&body)?).await),
+            "end" => reply(self.end().await),
+            other => return Response::error(format!("unknown operation {other}"), 404),
+        };
+        Response::from_json(&out?)
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        // Expired state is deleted; a session still in use re-arms the alarm.
+        match self.live_record().await {
+            Ok(Some(record)) => self
+                .arm(&record)
+                .await
+                .map_err(|e| worker::Error::RustError(e.log_line()))?,
+            _ => self.state.storage().delete_all().await?,
+        }
+        Response::empty()
+    }
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> worker::Result<T> {
+    serde_json::from_slice(body)
+        .map_err(|e| worker::Error::RustError(format!("session object request: {e}")))
+}
+
+fn reply<T: Serialize>(r: Result<T, PortalError>) -> worker::Result<serde_json::Value> {
+    serde_json::to_value(r).map_err(|e| worker::Error::RustError(e.to_string()))
+}
+
+fn storage_error(e: worker::Error) -> PortalError {
+    PortalError::Internal(format!("session storage: {e}"))
+}
+
+impl SessionObject {
+    fn config(&self) -> Result<Config, PortalError> {
+        crate::config_from_env(&self.env)
+    }
+
+    async fn put<T: Serialize>(&self, key: &str, value: &T) -> Result<(), PortalError> {
+        self.state
+            .storage()
+            .put(key, value)
+            .await
+            .map_err(storage_error)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, PortalError> {
+        self.state.storage().get(key).await.map_err(storage_error)
+    }
+
+    async fn arm(&self, record: &Record) -> Result<(), PortalError> {
+        let at = (record.last_seen + record.idle_secs).min(record.profile.expires_at);
+        self.state
+            .storage()
+            .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(
+                &((at * 1000) as f64).into(),
+            )))
+            .await
+            .map_err(storage_error)
+    }
+
+    async fn begin_login(&self, txn: LoginTxn) -> Result<(), PortalError> {
+        self.put("login", &txn).await?;
+        self.state
+            .storage()
+            .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(
+                &((txn.expires_at * 1000) as f64).into(),
+            )))
+            .await
+            .map_err(storage_error)
+    }
+
+    async fn take_login(&self) -> Result<Option<LoginTxn>, PortalError> {
+        let txn: Option<LoginTxn> = self.get("login").await?;
+        self.state
+            .storage()
+            .delete_all()
+            .await
+            .map_err(storage_error)?;
+        Ok(txn.filter(|t| now() <= t.expires_at))
+    }
+
+    async fn create(&self, new: NewSession) -> Result<(), PortalError> {
+        let config = self.config()?;
+        let sealed_tokens = seal(&config, &new.tokens)?;
+        let record = Record {
+            profile: new.profile,
+            last_seen: now(),
+            idle_secs: new.idle_secs,
+            sealed_tokens,
+        };
+        self.put("session", &record).await?;
+        self.arm(&record).await
+    }
+
+    /// The record, if the session exists and has not run out; a run-out session is deleted.
+    async fn live_record(&self) -> Result<Option<Record>, PortalError> {
+        let Some(record) = self.get::<Record>("session").await? else {
+            return Ok(None);
+        };
+        let t = now();
+        if t >= record.profile.expires_at || t >= record.last_seen + record.idle_secs {
+            self.state
+                .storage()
+                .delete_all()
+                .await
+                .map_err(storage_error)?;
+            return Ok(None);
+        }
+        Ok(Some(record))
+    }
+
+    async fn touched(&self) -> Result<Record, PortalError> {
+        let mut record = self
+            .live_record()
+            .await?
+            .ok_or(PortalError::Unauthenticated)?;
+        let t = now();
+        // Writing on every request would be wasteful; a minute's precision is enough for idling.
+        if t >= record.last_seen + 60 {
+            record.last_seen = t;
+            self.put("session", &record).await?;
+            self.arm(&record).await?;
+        }
+        Ok(record)
+    }
+
+    async fn profile(&self) -> Result<Profile, PortalError> {
+        Ok(self.touched().await?.profile)
+    }
+
+    async fn token(&self, stale: Option<String>) -> Result<String, PortalError> {
+        let _single_flight = self.refresh.lock().await;
+        let mut record = self.touched().await?;
+        let config = self.config()?;
+        let tokens: TokenSet = open(&config, &record.sealed_tokens)?;
+        let refused = stale.as_deref() == Some(tokens.access_token.as_str());
+        if !refused && now() + REFRESH_MARGIN_SECS < tokens.expires_at {
+            return Ok(tokens.access_token);
+        }
+        let Some(refresh_token) = tokens.refresh_token.as_deref() else {
+            self.state
+                .storage()
+                .delete_all()
+                .await
+                .map_err(storage_error)?;
+            return Err(PortalError::SessionExpired);
+        };
+        let customer = customer(&config).await?;
+        match oauth::refresh(
+            &config,
+            &customer,
+            &config.client_secret,
+            refresh_token,
+            now(),
+        )
+        .await
+        {
+            Ok(fresh) => {
+                // Stored before it is used: a rotated refresh token must never be lost.
+                record.sealed_tokens = seal(&config, &fresh)?;
+                self.put("session", &record).await?;
+                Ok(fresh.access_token)
+            }
+            Err(TokenError::InvalidGrant) => {
+                self.state
+                    .storage()
+                    .delete_all()
+                    .await
+                    .map_err(storage_error)?;
+                Err(PortalError::SessionExpired)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn resource(&self, id: String) -> Result<Option<ResourceLinks>, PortalError> {
+        self.touched().await?;
+        let mut all: HashMap<String, ResourceLinks> =
+            self.get("resources").await?.unwrap_or_default();
+        Ok(all.remove(&id))
+    }
+
+    async fn launch(&self, handle: String) -> Result<Option<PendingLaunch>, PortalError> {
+        self.touched().await?;
+        self.get(&format!("launch:{handle}")).await
+    }
+
+    async fn end(&self) -> Result<Option<String>, PortalError> {
+        let refresh = match self.get::<Record>("session").await? {
+            Some(record) => self
+                .config()
+                .ok()
+                .and_then(|c| open(&c, &record.sealed_tokens).ok())
+                .and_then(|t| t.refresh_token),
+            None => None,
+        };
+        self.state
+            .storage()
+            .delete_all()
+            .await
+            .map_err(storage_error)?;
+        Ok(refresh)
+    }
+}
+
+fn seal(config: &Config, tokens: &TokenSet) -> Result<String, PortalError> {
+    let json = serde_json::to_vec(tokens).map_err(|e| PortalError::Internal(e.to_string()))?;
+    config.keyring.seal(&json).map_err(PortalError::Internal)
+}
+
+fn open(config: &Config, sealed: &str) -> Result<TokenSet, PortalError> {
+    let json = config.keyring.open(sealed).map_err(|e| {
+        // A key removed from SESSION_KEY makes old sessions unreadable: they just end.
+        worker::console_warn!("session tokens unreadable: {e}");
+        PortalError::SessionExpired
+    })?;
+    serde_json::from_slice(&json).map_err(|e| PortalError::Internal(format!("stored tokens: {e}")))
+}
