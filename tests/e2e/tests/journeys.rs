@@ -1,0 +1,162 @@
+//! Browser journeys against the real processes: the emulator, `wrangler dev` and headless
+//! Chromium. Run by `cargo xtask test` after the builds; `-- NAME` runs the journeys whose name
+//! contains NAME.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use portal_e2e::Result;
+use portal_e2e::cdp::{Browser, Page, js_str};
+use portal_e2e::stack::{Stack, root};
+use serde_json::Value;
+use workspace_emulator::demo;
+
+type Journey = for<'a> fn(&'a Stack, &'a Browser) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn journeys() -> Vec<(&'static str, Journey)> {
+    vec![("sign_in_browse_and_launch_a_desktop", |s, b| Box::pin(sign_in_browse_and_launch_a_desktop(s, b)))]
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let selected: Vec<_> = journeys()
+        .into_iter()
+        .filter(|(name, _)| filter.as_deref().is_none_or(|f| name.contains(f)))
+        .collect();
+    let started = Instant::now();
+    let stack = match Stack::start().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("could not start the stack: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("stack up in {:?}: portal {}, emulator {}", started.elapsed(), stack.portal, stack.emulator.url());
+    let browser = match Browser::launch().await {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("could not start Chromium: {e}");
+            stack.stop().await;
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = Vec::new();
+    for (name, journey) in &selected {
+        let t = Instant::now();
+        match journey(&stack, &browser).await {
+            Ok(()) => eprintln!("journey {name} ... ok ({:.1?})", t.elapsed()),
+            Err(e) => {
+                eprintln!("journey {name} ... FAILED ({:.1?})\n  {e}", t.elapsed());
+                failed.push(*name);
+            }
+        }
+    }
+    if !failed.is_empty() {
+        eprintln!("\n--- wrangler dev log ---\n{}", stack.wrangler_log());
+    }
+    drop(browser);
+    stack.stop().await;
+    eprintln!("\n{} journeys, {} failed", selected.len(), failed.len());
+    if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Signs in as `user` through the emulator's login page, starting from the portal's sign-in
+/// screen; ends on the catalogue.
+async fn sign_in(page: &Page<'_>, stack: &Stack, user: &str, password: &str) -> Result<()> {
+    page.goto(&format!("{}/", stack.portal)).await?;
+    page.click("[data-testid=signin-button]").await?;
+    page.wait_for_selector("[data-testid=login-username]", WAIT).await?;
+    let at = page.eval("location.origin").await?;
+    if at.as_str() != Some(stack.emulator.url().as_str()) {
+        return Err(format!("expected the emulator's login page, got {at}"));
+    }
+    page.type_into("[data-testid=login-username]", user).await?;
+    page.type_into("[data-testid=login-password]", password).await?;
+    page.click("[data-testid=login-submit]").await?;
+    page.wait_for_selector("[data-testid=resource-card]", WAIT).await?;
+    let origin = page.eval("location.origin").await?;
+    if origin.as_str() != Some(stack.portal.as_str()) {
+        return Err(format!("expected to be back on the portal, got {origin}"));
+    }
+    Ok(())
+}
+
+async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -> Result<()> {
+    let page = browser.new_page().await?;
+    let mut navigations = page.subscribe("Page.frameRequestedNavigation");
+    let user = &demo::USERS[0];
+    sign_in(&page, stack, user.username, user.password).await?;
+
+    // The seeded catalogue is listed: every resource of the demo seed, by name.
+    let names = page
+        .eval("[...document.querySelectorAll('[data-testid=resource-card] [data-testid=resource-name]')].map(e => e.textContent.trim())")
+        .await?;
+    let names: Vec<String> = serde_json::from_value(names).map_err(|e| e.to_string())?;
+    let seeded = demo::resource_names();
+    if names.len() < 12 || seeded.iter().any(|n| !names.contains(n)) {
+        return Err(format!("catalogue shows {names:?}, the seed has {seeded:?}"));
+    }
+    let shown_user = page.text("[data-testid=user-name]").await?;
+    if !shown_user.contains(user.display_name) {
+        return Err(format!("header shows user {shown_user:?}"));
+    }
+    page.screenshot(&root().join("tests/e2e/artifacts/catalogue.png")).await?;
+
+    // Launch a desktop: the first answer is a 202, so the page shows progress first.
+    let desktop = page
+        .eval("(() => { const c = document.querySelector('[data-testid=resource-card][data-kind=desktop]'); return c && [c.dataset.resourceId, c.querySelector('[data-testid=resource-name]').textContent.trim()]; })()")
+        .await?;
+    let (id, name) = match desktop.as_array().map(Vec::as_slice) {
+        Some([Value::String(id), Value::String(name)]) => (id.clone(), name.clone()),
+        _ => return Err(format!("no desktop card in the catalogue: {desktop}")),
+    };
+    let card = format!("[data-testid=resource-card][data-resource-id={}]", js_str(&id));
+    page.click(&format!("{card} [data-testid=launch-button]")).await?;
+    page.wait_for_selector(&format!("{card} [data-testid=launch-status][data-state=pending]"), WAIT).await?;
+
+    // Then the hand-off to Citrix Workspace app: a navigation to receiver://.
+    let receiver_uri = tokio::time::timeout(WAIT, async {
+        while let Some(event) = navigations.recv().await {
+            let url = event["params"]["url"].as_str().unwrap_or_default();
+            if url.starts_with("receiver://") {
+                return Some(url.to_owned());
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or("no navigation to receiver:// happened")?;
+
+    // Redeem the one-time ticket as Citrix Workspace app would: the ICA file names the desktop.
+    let uri = url::Url::parse(&receiver_uri.replacen("receiver://", "http://", 1)).map_err(|e| e.to_string())?;
+    let ticket = uri
+        .query_pairs()
+        .find(|(k, _)| k == "ticket")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| format!("no ticket in {receiver_uri}"))?;
+    let client = reqwest::Client::new();
+    let redeem = || {
+        client
+            .post(format!("{}/citrixapi/store/client/icaFile", stack.emulator.url()))
+            .json(&serde_json::json!({ "ticket": ticket }))
+            .send()
+    };
+    let first = redeem().await.map_err(|e| e.to_string())?;
+    let status = first.status();
+    let ica = first.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() || !ica.contains(&format!("Title={name}")) {
+        return Err(format!("redeeming the ticket gave {status}: {ica}"));
+    }
+    let second = redeem().await.map_err(|e| e.to_string())?;
+    if second.status().is_success() {
+        return Err("the ticket was redeemable twice".into());
+    }
+    Ok(())
+}
