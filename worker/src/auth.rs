@@ -199,10 +199,10 @@ async fn finish_login(req: &Request, env: &Env) -> Result<(String, String), Prob
     names.extend(identity.username.as_deref());
     let is_admin = config.is_admin(&names);
     // A new session id at every sign-in: no fixation. The previous session, if any, ends.
-    if let Some(old) = cookies::get(&cookie_header, cookies::SESSION) {
-        if let Ok(h) = Handle::session(env, old) {
-            let _ = h.end().await;
-        }
+    if let Some(old) = cookies::get(&cookie_header, cookies::SESSION)
+        && let Ok(h) = Handle::session(env, old)
+    {
+        let _ = h.end().await;
     }
     let session_id = random_token(32);
     let max_age = config.absolute_timeout_secs;
@@ -264,10 +264,10 @@ pub async fn logout(req: &Request, env: &Env) -> Result<Response, PortalError> {
     let cookie_header = header(req, "Cookie").unwrap_or_default();
     if let Some(id) = cookies::get(&cookie_header, cookies::SESSION) {
         let refresh = Handle::session(env, id)?.end().await?;
-        if let (Some(refresh), Ok(config)) = (refresh, config_from_env(env)) {
-            if let Ok(customer) = customer(&config).await {
-                oauth::revoke(&config, &customer, &config.client_secret, &refresh).await;
-            }
+        if let (Some(refresh), Ok(config)) = (refresh, config_from_env(env))
+            && let Ok(customer) = customer(&config).await
+        {
+            oauth::revoke(&config, &customer, &config.client_secret, &refresh).await;
         }
     }
     let response = Response::empty()

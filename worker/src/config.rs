@@ -100,10 +100,10 @@ impl Config {
                 .map_err(|e| problems.push(format!("SESSION_KEY {e}")))
                 .ok()
         });
-        if let Some(id) = &application_id {
-            if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                problems.push("APPLICATION_ID must not contain spaces".into());
-            }
+        if let Some(id) = &application_id
+            && id.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            problems.push("APPLICATION_ID must not contain spaces".into());
         }
         let public_origin = get("PORTAL_URL")
             .filter(|v| !v.trim().is_empty())

@@ -31,7 +31,7 @@ thread_local! {
 
 /// Seconds since the Unix epoch, from the runtime's clock.
 pub fn now() -> u64 {
-    (worker::Date::now().as_millis() / 1000) as u64
+    worker::Date::now().as_millis() / 1000
 }
 
 /// The customer's discovery data, from cache when fresh.
@@ -54,7 +54,7 @@ async fn fetch(config: &Config) -> Result<Customer, PortalError> {
         application_id: Some(&config.application_id),
         headers: vec![],
         body: None,
-        what: WHAT.into(),
+        what: WHAT,
     }
     .send()
     .await?;
@@ -105,7 +105,7 @@ async fn fetch(config: &Config) -> Result<Customer, PortalError> {
         application_id: None,
         headers: vec![],
         body: None,
-        what: WHAT.into(),
+        what: WHAT,
     }
     .send()
     .await?;

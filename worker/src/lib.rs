@@ -71,7 +71,6 @@ async fn route(req: Request, env: &Env) -> Result<Response, PortalError> {
             Ok(assets) => assets
                 .fetch_request(req)
                 .await
-                .map(Response::from)
                 .map_err(|e| PortalError::Internal(format!("assets: {e}"))),
             Err(_) => Err(PortalError::NotFound("This page".into())),
         },

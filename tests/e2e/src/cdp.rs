@@ -92,7 +92,9 @@ impl Browser {
         tokio::spawn(async move {
             while let Some(Ok(msg)) = stream.next().await {
                 let Message::Text(text) = msg else { continue };
-                let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
                 if let Some(id) = v.get("id").and_then(Value::as_u64) {
                     if let Some(tx) = p.lock().unwrap().remove(&id) {
                         let r = match v.get("error") {
@@ -102,11 +104,20 @@ impl Browser {
                         let _ = tx.send(r);
                     }
                 } else if let Some(method) = v.get("method").and_then(Value::as_str) {
-                    l.lock().unwrap().retain(|(m, tx)| m != method || tx.send(v.clone()).is_ok());
+                    l.lock()
+                        .unwrap()
+                        .retain(|(m, tx)| m != method || tx.send(v.clone()).is_ok());
                 }
             }
         });
-        Ok(Browser { _child: child, _profile: profile, outgoing, pending, listeners, next_id: Arc::new(AtomicU64::new(1)) })
+        Ok(Browser {
+            _child: child,
+            _profile: profile,
+            outgoing,
+            pending,
+            listeners,
+            next_id: Arc::new(AtomicU64::new(1)),
+        })
     }
 
     async fn send(&self, session: Option<&str>, method: &str, params: Value) -> Result<Value> {
@@ -117,7 +128,9 @@ impl Browser {
         }
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap().insert(id, tx);
-        self.outgoing.send(Message::Text(msg.to_string().into())).map_err(|_| "DevTools connection closed")?;
+        self.outgoing
+            .send(Message::Text(msg.to_string().into()))
+            .map_err(|_| "DevTools connection closed")?;
         tokio::time::timeout(Duration::from_secs(30), rx)
             .await
             .map_err(|_| format!("{method} timed out"))?
@@ -127,13 +140,25 @@ impl Browser {
 
     /// Opens a new tab and attaches to it.
     pub async fn new_page(&self) -> Result<Page<'_>> {
-        let target = self.send(None, "Target.createTarget", json!({"url": "about:blank"})).await?;
+        let target = self
+            .send(None, "Target.createTarget", json!({"url": "about:blank"}))
+            .await?;
         let target_id = target["targetId"].as_str().ok_or("no targetId")?.to_owned();
         let attached = self
-            .send(None, "Target.attachToTarget", json!({"targetId": target_id, "flatten": true}))
+            .send(
+                None,
+                "Target.attachToTarget",
+                json!({"targetId": target_id, "flatten": true}),
+            )
             .await?;
-        let session = attached["sessionId"].as_str().ok_or("no sessionId")?.to_owned();
-        let page = Page { browser: self, session };
+        let session = attached["sessionId"]
+            .as_str()
+            .ok_or("no sessionId")?
+            .to_owned();
+        let page = Page {
+            browser: self,
+            session,
+        };
         page.call("Page.enable", json!({})).await?;
         page.call("Runtime.enable", json!({})).await?;
         Ok(page)
@@ -155,7 +180,11 @@ impl Page<'_> {
     /// Subscribes to an event of this browser (e.g. `Page.frameRequestedNavigation`).
     pub fn subscribe(&self, method: &str) -> mpsc::UnboundedReceiver<Value> {
         let (tx, rx) = mpsc::unbounded_channel();
-        self.browser.listeners.lock().unwrap().push((method.to_owned(), tx));
+        self.browser
+            .listeners
+            .lock()
+            .unwrap()
+            .push((method.to_owned(), tx));
         rx
     }
 
@@ -165,13 +194,20 @@ impl Page<'_> {
         if let Some(e) = r.get("errorText").and_then(Value::as_str) {
             return Err(format!("navigating to {url}: {e}"));
         }
-        self.wait_for("document.readyState === 'complete'", Duration::from_secs(30)).await
+        self.wait_for(
+            "document.readyState === 'complete'",
+            Duration::from_secs(30),
+        )
+        .await
     }
 
     /// Evaluates an expression (promises awaited) and returns its JSON value.
     pub async fn eval(&self, expression: &str) -> Result<Value> {
         let r = self
-            .call("Runtime.evaluate", json!({"expression": expression, "returnByValue": true, "awaitPromise": true}))
+            .call(
+                "Runtime.evaluate",
+                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+            )
             .await?;
         if let Some(e) = r.get("exceptionDetails") {
             return Err(format!("{expression}: {e}"));
@@ -191,7 +227,9 @@ impl Page<'_> {
             }
             if start.elapsed() > limit {
                 let url = self.eval("location.href").await.unwrap_or_default();
-                return Err(format!("timed out after {limit:?} waiting for `{condition}` (at {url})"));
+                return Err(format!(
+                    "timed out after {limit:?} waiting for `{condition}` (at {url})"
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -199,31 +237,47 @@ impl Page<'_> {
 
     /// Waits for an element and returns nothing; fails with the selector on timeout.
     pub async fn wait_for_selector(&self, selector: &str, limit: Duration) -> Result<()> {
-        self.wait_for(&format!("document.querySelector({})", js_str(selector)), limit).await
+        self.wait_for(
+            &format!("document.querySelector({})", js_str(selector)),
+            limit,
+        )
+        .await
     }
 
     /// Clicks the first element matching `selector` the way a user would (mouse events at its
     /// centre), after scrolling it into view.
     pub async fn click(&self, selector: &str) -> Result<()> {
-        self.wait_for_selector(selector, Duration::from_secs(15)).await?;
+        self.wait_for_selector(selector, Duration::from_secs(15))
+            .await?;
         let rect = self
             .eval(&format!(
                 "(() => {{ const e = document.querySelector({}); e.scrollIntoView({{block:'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2]; }})()",
                 js_str(selector)
             ))
             .await?;
-        let (x, y) = (rect[0].as_f64().unwrap_or(0.0), rect[1].as_f64().unwrap_or(0.0));
+        let (x, y) = (
+            rect[0].as_f64().unwrap_or(0.0),
+            rect[1].as_f64().unwrap_or(0.0),
+        );
         for kind in ["mousePressed", "mouseReleased"] {
-            self.call("Input.dispatchMouseEvent", json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}))
-                .await?;
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}),
+            )
+            .await?;
         }
         Ok(())
     }
 
     /// Focuses `selector` and types `text` with real key events.
     pub async fn type_into(&self, selector: &str, text: &str) -> Result<()> {
-        self.wait_for_selector(selector, Duration::from_secs(15)).await?;
-        self.eval(&format!("document.querySelector({}).focus()", js_str(selector))).await?;
+        self.wait_for_selector(selector, Duration::from_secs(15))
+            .await?;
+        self.eval(&format!(
+            "document.querySelector({}).focus()",
+            js_str(selector)
+        ))
+        .await?;
         self.call("Input.insertText", json!({"text": text})).await?;
         Ok(())
     }
@@ -231,17 +285,26 @@ impl Page<'_> {
     /// The trimmed text of the first match of `selector`.
     pub async fn text(&self, selector: &str) -> Result<String> {
         let v = self
-            .eval(&format!("document.querySelector({})?.textContent ?? null", js_str(selector)))
+            .eval(&format!(
+                "document.querySelector({})?.textContent ?? null",
+                js_str(selector)
+            ))
             .await?;
-        v.as_str().map(|s| s.trim().to_owned()).ok_or_else(|| format!("no element {selector}"))
+        v.as_str()
+            .map(|s| s.trim().to_owned())
+            .ok_or_else(|| format!("no element {selector}"))
     }
 
     /// Saves a PNG screenshot.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
         use base64::Engine;
-        let r = self.call("Page.captureScreenshot", json!({"format": "png"})).await?;
+        let r = self
+            .call("Page.captureScreenshot", json!({"format": "png"}))
+            .await?;
         let data = r["data"].as_str().ok_or("no screenshot data")?;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| e.to_string())?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|e| e.to_string())?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         }

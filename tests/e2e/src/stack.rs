@@ -22,7 +22,10 @@ pub struct Stack {
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
 }
 
 fn free_port() -> Result<u16> {
@@ -35,12 +38,19 @@ impl Stack {
     /// the SPA must have been built (`cargo xtask build`).
     pub async fn start() -> Result<Stack> {
         let root = root();
-        for (what, path) in [("worker", "worker/build/index.js"), ("frontend", "dist/index.html")] {
+        for (what, path) in [
+            ("worker", "worker/build/index.js"),
+            ("frontend", "dist/index.html"),
+        ] {
             if !root.join(path).exists() {
-                return Err(format!("the {what} is not built ({path} missing): run `cargo xtask build`"));
+                return Err(format!(
+                    "the {what} is not built ({path} missing): run `cargo xtask build`"
+                ));
             }
         }
-        let emulator = Emulator::start(EmulatorConfig::demo()).await.map_err(|e| format!("emulator: {e}"))?;
+        let emulator = Emulator::start(EmulatorConfig::demo())
+            .await
+            .map_err(|e| format!("emulator: {e}"))?;
         let port = free_port()?;
         let portal = format!("http://127.0.0.1:{port}");
         emulator.add_redirect_uri(demo::CLIENT_ID, &format!("{portal}/auth/callback"));
@@ -48,34 +58,59 @@ impl Stack {
         // A copy of wrangler.toml without the build step (the test uses what was built) and with
         // absolute paths; its .dev.vars points the worker at this emulator.
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let text = std::fs::read_to_string(root.join("wrangler.toml")).map_err(|e| e.to_string())?;
+        let text =
+            std::fs::read_to_string(root.join("wrangler.toml")).map_err(|e| e.to_string())?;
         let mut config: toml::Table = text.parse().map_err(|e| format!("wrangler.toml: {e}"))?;
         config.remove("build");
-        config.insert("main".into(), root.join("worker/build/index.js").display().to_string().into());
+        config.insert(
+            "main".into(),
+            root.join("worker/build/index.js")
+                .display()
+                .to_string()
+                .into(),
+        );
         if let Some(toml::Value::Table(assets)) = config.get_mut("assets") {
-            assets.insert("directory".into(), root.join("dist").display().to_string().into());
+            assets.insert(
+                "directory".into(),
+                root.join("dist").display().to_string().into(),
+            );
         }
-        std::fs::write(dir.path().join("wrangler.toml"), toml::to_string(&config).map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
+        std::fs::write(
+            dir.path().join("wrangler.toml"),
+            toml::to_string(&config).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
         let vars = [
             ("WORKSPACE_URL", emulator.url()),
             ("APPLICATION_ID", demo::APPLICATION_ID.to_owned()),
             ("CLIENT_ID", demo::CLIENT_ID.to_owned()),
             ("CLIENT_SECRET", demo::CLIENT_SECRET.to_owned()),
-            ("SESSION_KEY", "dGVzdC1vbmx5LXNlc3Npb24ta2V5LTMyLWJ5dGVzISE=".to_owned()),
+            (
+                "SESSION_KEY",
+                "dGVzdC1vbmx5LXNlc3Npb24ta2V5LTMyLWJ5dGVzISE=".to_owned(),
+            ),
             ("ADMIN_USERS", "bob".to_owned()),
         ];
         let dev_vars: String = vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
         std::fs::write(dir.path().join(".dev.vars"), dev_vars).map_err(|e| e.to_string())?;
 
-        let log = std::fs::File::create(dir.path().join("wrangler.log")).map_err(|e| e.to_string())?;
+        let log =
+            std::fs::File::create(dir.path().join("wrangler.log")).map_err(|e| e.to_string())?;
         let bin = root.join("node_modules/.bin");
-        let path = std::env::join_paths(
-            std::iter::once(bin.clone()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-        )
+        let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )))
         .map_err(|e| e.to_string())?;
         let wrangler = Command::new(bin.join("wrangler"))
-            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", &free_port()?.to_string()])
+            .args([
+                "dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--inspector-port",
+                &free_port()?.to_string(),
+            ])
             .arg("--persist-to")
             .arg(dir.path().join("state"))
             .args(["--show-interactive-dev-session=false", "--log-level", "log"])
@@ -91,7 +126,12 @@ impl Stack {
             .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start wrangler (run `cargo xtask setup`): {e}"))?;
-        let stack = Stack { emulator, portal, wrangler, dir };
+        let stack = Stack {
+            emulator,
+            portal,
+            wrangler,
+            dir,
+        };
         stack.wait_ready().await?;
         Ok(stack)
     }
@@ -108,7 +148,10 @@ impl Stack {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        Err(format!("wrangler dev did not come up within 120 s; its log:\n{}", self.wrangler_log()))
+        Err(format!(
+            "wrangler dev did not come up within 120 s; its log:\n{}",
+            self.wrangler_log()
+        ))
     }
 
     /// What `wrangler dev` printed so far (the worker's console lines included).
@@ -120,9 +163,15 @@ impl Stack {
     pub async fn stop(mut self) {
         if let Some(pid) = self.wrangler.id() {
             let group = format!("-{pid}");
-            let _ = Command::new("kill").args(["-TERM", "--", &group]).status().await;
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &group])
+                .status()
+                .await;
             let _ = tokio::time::timeout(Duration::from_secs(5), self.wrangler.wait()).await;
-            let _ = Command::new("kill").args(["-KILL", "--", &group]).status().await;
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &group])
+                .status()
+                .await;
         }
         let _ = self.wrangler.kill().await;
     }

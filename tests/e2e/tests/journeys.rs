@@ -18,7 +18,9 @@ type Journey = for<'a> fn(&'a Stack, &'a Browser) -> Pin<Box<dyn Future<Output =
 const WAIT: Duration = Duration::from_secs(20);
 
 fn journeys() -> Vec<(&'static str, Journey)> {
-    vec![("sign_in_browse_and_launch_a_desktop", |s, b| Box::pin(sign_in_browse_and_launch_a_desktop(s, b)))]
+    vec![("sign_in_browse_and_launch_a_desktop", |s, b| {
+        Box::pin(sign_in_browse_and_launch_a_desktop(s, b))
+    })]
 }
 
 #[tokio::main]
@@ -36,7 +38,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    eprintln!("stack up in {:?}: portal {}, emulator {}", started.elapsed(), stack.portal, stack.emulator.url());
+    eprintln!(
+        "stack up in {:?}: portal {}, emulator {}",
+        started.elapsed(),
+        stack.portal,
+        stack.emulator.url()
+    );
     let browser = match Browser::launch().await {
         Ok(b) => b,
         Err(e) => {
@@ -62,7 +69,11 @@ async fn main() -> ExitCode {
     drop(browser);
     stack.stop().await;
     eprintln!("\n{} journeys, {} failed", selected.len(), failed.len());
-    if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// Signs in as `user` through the emulator's login page, starting from the portal's sign-in
@@ -70,15 +81,18 @@ async fn main() -> ExitCode {
 async fn sign_in(page: &Page<'_>, stack: &Stack, user: &str, password: &str) -> Result<()> {
     page.goto(&format!("{}/", stack.portal)).await?;
     page.click("[data-testid=signin-button]").await?;
-    page.wait_for_selector("[data-testid=login-username]", WAIT).await?;
+    page.wait_for_selector("[data-testid=login-username]", WAIT)
+        .await?;
     let at = page.eval("location.origin").await?;
     if at.as_str() != Some(stack.emulator.url().as_str()) {
         return Err(format!("expected the emulator's login page, got {at}"));
     }
     page.type_into("[data-testid=login-username]", user).await?;
-    page.type_into("[data-testid=login-password]", password).await?;
+    page.type_into("[data-testid=login-password]", password)
+        .await?;
     page.click("[data-testid=login-submit]").await?;
-    page.wait_for_selector("[data-testid=resource-card]", WAIT).await?;
+    page.wait_for_selector("[data-testid=resource-card]", WAIT)
+        .await?;
     let origin = page.eval("location.origin").await?;
     if origin.as_str() != Some(stack.portal.as_str()) {
         return Err(format!("expected to be back on the portal, got {origin}"));
@@ -99,13 +113,16 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     let names: Vec<String> = serde_json::from_value(names).map_err(|e| e.to_string())?;
     let seeded = demo::resource_names();
     if names.len() < 12 || seeded.iter().any(|n| !names.contains(n)) {
-        return Err(format!("catalogue shows {names:?}, the seed has {seeded:?}"));
+        return Err(format!(
+            "catalogue shows {names:?}, the seed has {seeded:?}"
+        ));
     }
     let shown_user = page.text("[data-testid=user-name]").await?;
     if !shown_user.contains(user.display_name) {
         return Err(format!("header shows user {shown_user:?}"));
     }
-    page.screenshot(&root().join("tests/e2e/artifacts/catalogue.png")).await?;
+    page.screenshot(&root().join("tests/e2e/artifacts/catalogue.png"))
+        .await?;
 
     // Launch a desktop: the first answer is a 202, so the page shows progress first.
     let desktop = page
@@ -115,9 +132,17 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
         Some([Value::String(id), Value::String(name)]) => (id.clone(), name.clone()),
         _ => return Err(format!("no desktop card in the catalogue: {desktop}")),
     };
-    let card = format!("[data-testid=resource-card][data-resource-id={}]", js_str(&id));
-    page.click(&format!("{card} [data-testid=launch-button]")).await?;
-    page.wait_for_selector(&format!("{card} [data-testid=launch-status][data-state=pending]"), WAIT).await?;
+    let card = format!(
+        "[data-testid=resource-card][data-resource-id={}]",
+        js_str(&id)
+    );
+    page.click(&format!("{card} [data-testid=launch-button]"))
+        .await?;
+    page.wait_for_selector(
+        &format!("{card} [data-testid=launch-status][data-state=pending]"),
+        WAIT,
+    )
+    .await?;
 
     // Then the hand-off to Citrix Workspace app: a navigation to receiver://.
     let receiver_uri = tokio::time::timeout(WAIT, async {
@@ -135,7 +160,8 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     .ok_or("no navigation to receiver:// happened")?;
 
     // Redeem the one-time ticket as Citrix Workspace app would: the ICA file names the desktop.
-    let uri = url::Url::parse(&receiver_uri.replacen("receiver://", "http://", 1)).map_err(|e| e.to_string())?;
+    let uri = url::Url::parse(&receiver_uri.replacen("receiver://", "http://", 1))
+        .map_err(|e| e.to_string())?;
     let ticket = uri
         .query_pairs()
         .find(|(k, _)| k == "ticket")
@@ -144,7 +170,10 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     let client = reqwest::Client::new();
     let redeem = || {
         client
-            .post(format!("{}/citrixapi/store/client/icaFile", stack.emulator.url()))
+            .post(format!(
+                "{}/citrixapi/store/client/icaFile",
+                stack.emulator.url()
+            ))
             .json(&serde_json::json!({ "ticket": ticket }))
             .send()
     };

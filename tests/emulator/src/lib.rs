@@ -2,6 +2,9 @@
 //! store (enumeration, icons, ticketed launch, ICA files) and ticket redemption as Citrix
 //! Workspace app does it. Faithful to `reference/workspace-api.md` and the seed documents.
 
+// Handlers return early with a ready response; boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
 mod oidc;
 mod seed;
 mod store;
@@ -113,7 +116,10 @@ pub(crate) type AppState = Arc<Shared>;
 
 /// Unix seconds now.
 pub(crate) fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// A random URL-safe token of `n` bytes.
@@ -127,14 +133,22 @@ pub(crate) fn token(n: usize) -> String {
 
 /// `scheme://host` of the request, so every link points back where the client came from.
 pub(crate) fn base(headers: &HeaderMap) -> String {
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
     format!("http://{host}")
 }
 
 /// A JSON error with `Citrix-Error-Source`.
 pub(crate) fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let mut r = (status, axum::Json(serde_json::json!({"error": error, "error_description": description}))).into_response();
-    r.headers_mut().insert("Citrix-Error-Source", HeaderValue::from_static("emulator"));
+    let mut r = (
+        status,
+        axum::Json(serde_json::json!({"error": error, "error_description": description})),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert("Citrix-Error-Source", HeaderValue::from_static("emulator"));
     r
 }
 
@@ -150,12 +164,18 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
-        let mut data = Data { clients: config.seed.clients.clone(), ..Data::default() };
+        let mut data = Data {
+            clients: config.seed.clients.clone(),
+            ..Data::default()
+        };
         // Seeded clients were created long ago: their application ids are active.
         for c in &data.clients {
             data.created_at.insert(c.application_id.clone(), 0);
         }
-        let state: AppState = Arc::new(Shared { config, data: Mutex::new(data) });
+        let state: AppState = Arc::new(Shared {
+            config,
+            data: Mutex::new(data),
+        });
         let app = Router::new()
             .merge(oidc::routes())
             .merge(store::routes())
@@ -163,9 +183,17 @@ impl Emulator {
             .with_state(state.clone());
         let (tx, rx) = oneshot::channel();
         tokio::spawn(async move {
-            let _ = axum::serve(listener, app).with_graceful_shutdown(async { let _ = rx.await; }).await;
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
         });
-        Ok(Emulator { url: format!("http://{addr}"), state, stop: Some(tx) })
+        Ok(Emulator {
+            url: format!("http://{addr}"),
+            state,
+            stop: Some(tx),
+        })
     }
 
     /// Base URL, e.g. `http://127.0.0.1:41234`.
@@ -223,6 +251,12 @@ async fn log_requests(State(state): State<AppState>, request: Request, next: Nex
     }
     let status = response.status().as_u16();
     eprintln!("{method} {path} -> {status} (txn {transaction_id})");
-    state.data.lock().unwrap().log.push(LoggedRequest { method, path, transaction_id, application_id, status });
+    state.data.lock().unwrap().log.push(LoggedRequest {
+        method,
+        path,
+        transaction_id,
+        application_id,
+        status,
+    });
     response
 }

@@ -14,14 +14,27 @@ fn parse() -> Result<(EmulatorConfig, Vec<String>), String> {
     let mut ip: IpAddr = [127, 0, 0, 1].into();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
         match flag.as_str() {
-            "--port" => port = value()?.parse().map_err(|_| format!("--port needs a number\n{USAGE}"))?,
-            "--bind" => ip = value()?.parse().map_err(|_| format!("--bind needs an IP address\n{USAGE}"))?,
+            "--port" => {
+                port = value()?
+                    .parse()
+                    .map_err(|_| format!("--port needs a number\n{USAGE}"))?
+            }
+            "--bind" => {
+                ip = value()?
+                    .parse()
+                    .map_err(|_| format!("--bind needs an IP address\n{USAGE}"))?
+            }
             "--data" => {
                 let path = value()?;
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-                config.seed = serde_json::from_str::<Seed>(&text).map_err(|e| format!("{path} is not a valid seed: {e}"))?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {path}: {e}"))?;
+                config.seed = serde_json::from_str::<Seed>(&text)
+                    .map_err(|e| format!("{path} is not a valid seed: {e}"))?;
             }
             "--redirect-uri" => redirects.push(value()?),
             "-h" | "--help" => return Err(USAGE.into()),
@@ -41,8 +54,18 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let users: Vec<String> = config.seed.users.iter().map(|u| format!("{} / {}", u.username, u.password)).collect();
-    let client = config.seed.clients.first().map(|c| c.client_id.clone()).unwrap_or_default();
+    let users: Vec<String> = config
+        .seed
+        .users
+        .iter()
+        .map(|u| format!("{} / {}", u.username, u.password))
+        .collect();
+    let client = config
+        .seed
+        .clients
+        .first()
+        .map(|c| c.client_id.clone())
+        .unwrap_or_default();
     let emulator = match Emulator::start(config.clone()).await {
         Ok(e) => e,
         Err(e) => {
@@ -56,7 +79,11 @@ async fn main() -> ExitCode {
     println!("workspace-emulator listening on {}", emulator.url());
     println!("  demo users: {}", users.join(", "));
     if client == demo::CLIENT_ID {
-        println!("  client {} (application id {})", demo::CLIENT_ID, demo::APPLICATION_ID);
+        println!(
+            "  client {} (application id {})",
+            demo::CLIENT_ID,
+            demo::APPLICATION_ID
+        );
     }
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;

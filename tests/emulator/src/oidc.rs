@@ -57,7 +57,10 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Checks an authorize request; `Err` is either a page (client or redirect URI unusable: never
@@ -66,15 +69,30 @@ fn check_request(state: &AppState, q: &HashMap<String, String>) -> Result<(), Re
     let data = state.data.lock().unwrap();
     let client_id = q.get("client_id").map(String::as_str).unwrap_or_default();
     let Some(client) = data.clients.iter().find(|c| c.client_id == client_id) else {
-        return Err(page(StatusCode::BAD_REQUEST, "Unknown client", "<p class=error>The application asked to sign in with a client that does not exist.</p>"));
+        return Err(page(
+            StatusCode::BAD_REQUEST,
+            "Unknown client",
+            "<p class=error>The application asked to sign in with a client that does not exist.</p>",
+        ));
     };
-    let redirect = q.get("redirect_uri").map(String::as_str).unwrap_or_default();
+    let redirect = q
+        .get("redirect_uri")
+        .map(String::as_str)
+        .unwrap_or_default();
     if !client.redirect_uris.iter().any(|r| r == redirect) {
-        return Err(page(StatusCode::BAD_REQUEST, "Invalid redirect URI", "<p class=error>The redirect URI is not registered for this client.</p>"));
+        return Err(page(
+            StatusCode::BAD_REQUEST,
+            "Invalid redirect URI",
+            "<p class=error>The redirect URI is not registered for this client.</p>",
+        ));
     }
     let fail = |error: &str| Err(error_redirect(redirect, error, q.get("state")));
     if !client.enabled {
-        return Err(page(StatusCode::BAD_REQUEST, "Client disabled", "<p class=error>unauthorized_client: this client is disabled.</p>"));
+        return Err(page(
+            StatusCode::BAD_REQUEST,
+            "Client disabled",
+            "<p class=error>unauthorized_client: this client is disabled.</p>",
+        ));
     }
     if q.get("response_type").map(String::as_str) != Some("code") {
         return fail("unsupported_response_type");
@@ -102,11 +120,23 @@ fn login_form(q: &HashMap<String, String>, error: Option<&str>) -> Response {
     let hidden: String = q
         .iter()
         .filter(|(k, _)| *k != "username" && *k != "password")
-        .map(|(k, v)| format!("<input type=hidden name=\"{}\" value=\"{}\">", esc(k), esc(v)))
+        .map(|(k, v)| {
+            format!(
+                "<input type=hidden name=\"{}\" value=\"{}\">",
+                esc(k),
+                esc(v)
+            )
+        })
         .collect();
-    let error = error.map(|e| format!("<p class=error data-testid=login-error role=alert>{e}</p>")).unwrap_or_default();
+    let error = error
+        .map(|e| format!("<p class=error data-testid=login-error role=alert>{e}</p>"))
+        .unwrap_or_default();
     page(
-        if error.is_empty() { StatusCode::OK } else { StatusCode::UNAUTHORIZED },
+        if error.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNAUTHORIZED
+        },
         "Sign in to Citrix Workspace",
         &format!(
             "{error}<form method=post action=/core/connect/authorize/login>{hidden}\
@@ -117,19 +147,31 @@ fn login_form(q: &HashMap<String, String>, error: Option<&str>) -> Response {
     )
 }
 
-async fn authorize(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn authorize(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     match check_request(&state, &q) {
         Ok(()) => login_form(&q, None),
         Err(r) => r,
     }
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, Form(q): Form<HashMap<String, String>>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(q): Form<HashMap<String, String>>,
+) -> Response {
     if let Err(r) = check_request(&state, &q) {
         return r;
     }
     let username = q.get("username").cloned().unwrap_or_default();
-    let ok = state.config.seed.users.iter().any(|u| u.username == username && Some(&u.password) == q.get("password"));
+    let ok = state
+        .config
+        .seed
+        .users
+        .iter()
+        .any(|u| u.username == username && Some(&u.password) == q.get("password"));
     if !ok {
         return login_form(&q, Some("Wrong user name or password."));
     }
@@ -138,7 +180,11 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, Form(q): Form<
     state.data.lock().unwrap().codes.insert(
         code.clone(),
         PendingCode {
-            grant: Grant { user: username, client_id: q["client_id"].clone(), scope: q.get("scope").cloned().unwrap_or_default() },
+            grant: Grant {
+                user: username,
+                client_id: q["client_id"].clone(),
+                scope: q.get("scope").cloned().unwrap_or_default(),
+            },
             redirect_uri: redirect.clone(),
             challenge: q.get("code_challenge").cloned(),
             nonce: q.get("nonce").cloned(),
@@ -150,7 +196,8 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, Form(q): Form<
     if let Some(s) = q.get("state") {
         url.query_pairs_mut().append_pair("state", s);
     }
-    url.query_pairs_mut().append_pair("iss", &format!("{}/core", base(&headers)));
+    url.query_pairs_mut()
+        .append_pair("iss", &format!("{}/core", base(&headers)));
     Redirect::to(url.as_str()).into_response()
 }
 
@@ -159,7 +206,11 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 /// Client authentication by HTTP Basic or by form fields.
-fn client_auth(state: &AppState, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<String, Response> {
+fn client_auth(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<String, Response> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -168,21 +219,47 @@ fn client_auth(state: &AppState, headers: &HeaderMap, form: &HashMap<String, Str
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.split_once(':').map(|(a, b)| (decode(a), decode(b))));
     let (id, secret) = basic
-        .or_else(|| Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone())))
-        .ok_or_else(|| oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication required"))?;
+        .or_else(|| {
+            Some((
+                form.get("client_id")?.clone(),
+                form.get("client_secret")?.clone(),
+            ))
+        })
+        .ok_or_else(|| {
+            oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication required",
+            )
+        })?;
     let data = state.data.lock().unwrap();
     match data.clients.iter().find(|c| c.client_id == id) {
         Some(c) if c.secret.as_deref() == Some(secret.as_str()) && c.enabled => Ok(id),
-        Some(c) if !c.enabled => Err(oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", "the client is disabled")),
-        _ => Err(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")),
+        Some(c) if !c.enabled => Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "the client is disabled",
+        )),
+        _ => Err(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        )),
     }
 }
 
 fn decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
-async fn token_endpoint(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn token_endpoint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     state.data.lock().unwrap().token_requests += 1;
     let client_id = match client_auth(&state, &headers, &form) {
         Ok(id) => id,
@@ -213,7 +290,9 @@ async fn token_endpoint(State(state): State<AppState>, headers: HeaderMap, Form(
             let presented = form.get("refresh_token").cloned().unwrap_or_default();
             let mut guard = state.data.lock().unwrap();
             let data = &mut *guard;
-            let Some(entry) = data.refresh.get_mut(&presented) else { return invalid_grant("unknown refresh token") };
+            let Some(entry) = data.refresh.get_mut(&presented) else {
+                return invalid_grant("unknown refresh token");
+            };
             if entry.grant.client_id != client_id {
                 return invalid_grant("refresh token of another client");
             }
@@ -221,27 +300,63 @@ async fn token_endpoint(State(state): State<AppState>, headers: HeaderMap, Form(
                 // Reuse of a rotated refresh token: revoke the whole family (RFC 9700).
                 let family = entry.family.clone();
                 data.revoked_families.push(family.clone());
-                data.refresh.values_mut().filter(|e| e.family == family).for_each(|e| e.active = false);
+                data.refresh
+                    .values_mut()
+                    .filter(|e| e.family == family)
+                    .for_each(|e| e.active = false);
                 return invalid_grant("refresh token reused; grant revoked");
             }
             if data.revoked_families.contains(&entry.family) {
                 return invalid_grant("grant revoked");
             }
             entry.active = false;
-            let grant = Grant { user: entry.grant.user.clone(), client_id: entry.grant.client_id.clone(), scope: entry.grant.scope.clone() };
+            let grant = Grant {
+                user: entry.grant.user.clone(),
+                client_id: entry.grant.client_id.clone(),
+                scope: entry.grant.scope.clone(),
+            };
             (grant, None, entry.family.clone())
         }
-        _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "use authorization_code or refresh_token"),
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "use authorization_code or refresh_token",
+            );
+        }
     };
     issue(&state, &headers, grant, nonce, family)
 }
 
-fn issue(state: &AppState, headers: &HeaderMap, grant: Grant, nonce: Option<String>, family: String) -> Response {
+fn issue(
+    state: &AppState,
+    headers: &HeaderMap,
+    grant: Grant,
+    nonce: Option<String>,
+    family: String,
+) -> Response {
     let ttl = state.config.access_token_ttl.as_secs();
     let access = token(32);
-    let offline = grant.scope.split_whitespace().any(|s| s == "offline_access");
-    let user = state.config.seed.users.iter().find(|u| u.username == grant.user).cloned();
-    let secret = state.data.lock().unwrap().clients.iter().find(|c| c.client_id == grant.client_id).and_then(|c| c.secret.clone()).unwrap_or_default();
+    let offline = grant
+        .scope
+        .split_whitespace()
+        .any(|s| s == "offline_access");
+    let user = state
+        .config
+        .seed
+        .users
+        .iter()
+        .find(|u| u.username == grant.user)
+        .cloned();
+    let secret = state
+        .data
+        .lock()
+        .unwrap()
+        .clients
+        .iter()
+        .find(|c| c.client_id == grant.client_id)
+        .and_then(|c| c.secret.clone())
+        .unwrap_or_default();
     let mut body = serde_json::json!({"access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": grant.scope});
     if grant.scope.split_whitespace().any(|s| s == "openid")
         && let Some(u) = &user
@@ -257,10 +372,26 @@ fn issue(state: &AppState, headers: &HeaderMap, grant: Grant, nonce: Option<Stri
     if offline {
         let refresh = token(32);
         body["refresh_token"] = serde_json::json!(refresh);
-        data.refresh.insert(refresh, RefreshEntry { grant: Grant { user: grant.user.clone(), client_id: grant.client_id.clone(), scope: grant.scope.clone() }, family, active: true });
+        data.refresh.insert(
+            refresh,
+            RefreshEntry {
+                grant: Grant {
+                    user: grant.user.clone(),
+                    client_id: grant.client_id.clone(),
+                    scope: grant.scope.clone(),
+                },
+                family,
+                active: true,
+            },
+        );
     }
     data.access.insert(access, (grant.user, now() + ttl));
-    (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+    (
+        StatusCode::OK,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(body),
+    )
+        .into_response()
 }
 
 /// An HS256 JWT signed with the client secret (OIDC Core §10.1 allows it for private clients).
@@ -269,10 +400,17 @@ fn jwt(claims: &serde_json::Value, key: &[u8]) -> String {
     let body = URL_SAFE_NO_PAD.encode(claims.to_string());
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(format!("{head}.{body}").as_bytes());
-    format!("{head}.{body}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    format!(
+        "{head}.{body}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
 }
 
-async fn revocation(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn revocation(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     if let Err(r) = client_auth(&state, &headers, &form) {
         return r;
     }
@@ -280,7 +418,10 @@ async fn revocation(State(state): State<AppState>, headers: HeaderMap, Form(form
     let mut data = state.data.lock().unwrap();
     if let Some(family) = data.refresh.get(&presented).map(|e| e.family.clone()) {
         data.revoked_families.push(family.clone());
-        data.refresh.values_mut().filter(|e| e.family == family).for_each(|e| e.active = false);
+        data.refresh
+            .values_mut()
+            .filter(|e| e.family == family)
+            .for_each(|e| e.active = false);
     }
     data.access.remove(&presented);
     StatusCode::OK.into_response()
@@ -289,12 +430,22 @@ async fn revocation(State(state): State<AppState>, headers: HeaderMap, Form(form
 async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match crate::store::bearer_user(&state, &headers) {
         Some(name) => {
-            let u = state.config.seed.users.iter().find(|u| u.username == name).cloned();
+            let u = state
+                .config
+                .seed
+                .users
+                .iter()
+                .find(|u| u.username == name)
+                .cloned();
             match u {
                 Some(u) => Json(serde_json::json!({"sub": format!("user-{}", u.username), "name": u.name, "email": u.email, "preferred_username": u.username})).into_response(),
                 None => oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", "unknown user"),
             }
         }
-        None => oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", "Access token is invalid."),
+        None => oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Access token is invalid.",
+        ),
     }
 }
