@@ -1,0 +1,63 @@
+//! One fetch helper and one function per worker endpoint.
+
+use gloo_net::http::{Request, RequestBuilder};
+use portal_shared::api::{CSRF_HEADER, Catalogue, LaunchStatus, SessionInfo};
+use serde::de::DeserializeOwned;
+
+use crate::error::ClientError;
+use crate::model::paths::encode;
+
+async fn send(request: RequestBuilder) -> Result<(u16, String), ClientError> {
+    let response = request
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|_| ClientError::Network)?;
+    let status = response.status();
+    let body = response.text().await.map_err(|_| ClientError::Network)?;
+    if (200..300).contains(&status) {
+        Ok((status, body))
+    } else {
+        Err(ClientError::from_response(status, &body))
+    }
+}
+
+async fn json<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ClientError> {
+    let (_, body) = send(request).await?;
+    serde_json::from_str(&body).map_err(|_| ClientError::Malformed)
+}
+
+/// A state-changing request: carries the CSRF header the worker requires.
+fn post(url: &str) -> RequestBuilder {
+    Request::post(url).header(CSRF_HEADER, "1")
+}
+
+/// `GET /api/session`.
+pub async fn session() -> Result<SessionInfo, ClientError> {
+    json(Request::get("/api/session")).await
+}
+
+/// `GET /api/resources`.
+pub async fn resources() -> Result<Catalogue, ClientError> {
+    json(Request::get("/api/resources")).await
+}
+
+/// `POST /api/resources/{id}/launch`.
+pub async fn launch(id: &str) -> Result<LaunchStatus, ClientError> {
+    json(post(&format!("/api/resources/{}/launch", encode(id)))).await
+}
+
+/// `POST /api/launches/{handle}/poll`.
+pub async fn poll(handle: &str) -> Result<LaunchStatus, ClientError> {
+    json(post(&format!("/api/launches/{}/poll", encode(handle)))).await
+}
+
+/// `POST /auth/logout`.
+pub async fn logout() -> Result<(), ClientError> {
+    send(post("/auth/logout")).await.map(|_| ())
+}
+
+/// Where the `.ica` file of a resource downloads from.
+pub fn ica_url(id: &str) -> String {
+    format!("/api/resources/{}/ica", encode(id))
+}

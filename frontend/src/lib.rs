@@ -1,0 +1,52 @@
+//! Workspace Portal's single-page app. `main.rs` only mounts [`App`]; the model is plain Rust.
+
+pub mod api;
+mod components;
+pub mod error;
+pub mod model;
+mod pages;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portal_shared::api::SessionInfo;
+
+use crate::error::ClientError;
+use crate::pages::{CataloguePage, SignInPage};
+
+/// Sends the browser to sign in, coming back to where it is now.
+pub fn sign_in() {
+    let window = web_sys::window().expect("a browser window");
+    let location = window.location();
+    let here = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    let _ = location.set_href(&model::paths::sign_in_url(&here));
+}
+
+/// The app: the sign-in screen when signed out, the catalogue otherwise.
+#[component]
+pub fn App() -> impl IntoView {
+    let session: RwSignal<Option<Result<SessionInfo, ClientError>>> = RwSignal::new(None);
+    let load = move || {
+        session.set(None);
+        spawn_local(async move { session.set(Some(api::session().await)) });
+    };
+    load();
+    view! {
+        {move || match session.get() {
+            None => view! { <main class="centered" aria-busy="true"><p class="muted">"Loading…"</p></main> }.into_any(),
+            Some(Err(e)) if e.needs_sign_in() => view! { <SignInPage expired=matches!(e, ClientError::SignInRequired { expired: true }) /> }.into_any(),
+            Some(Err(e)) => view! {
+                <main class="centered">
+                    <div class="panel" data-testid="error" role="alert">
+                        <p>{e.message()}</p>
+                        <button data-testid="retry" on:click=move |_| load()>"Try again"</button>
+                    </div>
+                </main>
+            }.into_any(),
+            Some(Ok(info)) => view! { <CataloguePage session=info on_signed_out=move || session.set(Some(Err(ClientError::SignInRequired { expired: false }))) /> }.into_any(),
+        }}
+    }
+}

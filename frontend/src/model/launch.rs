@@ -1,0 +1,443 @@
+//! Launch progress per resource: a small state machine the view renders and an async driver feeds.
+//!
+//! Each launch gets a fresh token. Answers carry the token they were started with, so a cancelled
+//! or restarted launch ignores answers that arrive late, and launches of different resources never
+//! touch each other.
+
+use std::collections::HashMap;
+
+use portal_shared::api::LaunchStatus;
+
+use crate::error::ClientError;
+
+/// Polls after which the app gives up on a launch that stays pending.
+pub const MAX_POLLS: u32 = 60;
+/// Longest wait between polls the app accepts from the worker, in seconds.
+pub const MAX_RETRY_SECS: u32 = 60;
+
+/// Where one launch is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LaunchPhase {
+    /// The launch request is in flight.
+    Starting,
+    /// Counting down to the next poll.
+    Waiting {
+        /// Handle to poll with.
+        handle: String,
+        /// Seconds until the poll.
+        seconds_left: u32,
+    },
+    /// A poll is in flight.
+    Polling,
+    /// Handed off to Citrix Workspace app.
+    Opening {
+        /// The `receiver://` URI that was opened.
+        receiver_uri: String,
+    },
+    /// It did not work.
+    Failed {
+        /// What to tell people.
+        message: String,
+        /// Whether restarting the desktop may help.
+        suggest_restart: bool,
+    },
+}
+
+impl LaunchPhase {
+    /// The `data-state` the view exposes: pending, ready or failed.
+    pub fn state(&self) -> &'static str {
+        match self {
+            LaunchPhase::Starting | LaunchPhase::Waiting { .. } | LaunchPhase::Polling => "pending",
+            LaunchPhase::Opening { .. } => "ready",
+            LaunchPhase::Failed { .. } => "failed",
+        }
+    }
+
+    /// Whether the launch is still in progress (and so can be cancelled).
+    pub fn in_progress(&self) -> bool {
+        self.state() == "pending"
+    }
+}
+
+/// One resource's launch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    token: u64,
+    polls: u32,
+    /// Where it is.
+    pub phase: LaunchPhase,
+}
+
+/// What the driver should do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Sleep a second, then call [`Launches::tick`].
+    Wait,
+    /// Poll the worker with this handle, then call [`Launches::answer`].
+    Poll {
+        /// Handle to poll with.
+        handle: String,
+    },
+    /// Open this URI in the top window.
+    Open {
+        /// The `receiver://` URI.
+        receiver_uri: String,
+    },
+    /// The session is gone: show sign-in.
+    SignIn,
+    /// Nothing more to do (done, failed, cancelled or superseded).
+    Stop,
+}
+
+/// Every resource's launch, keyed by resource id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Launches {
+    by_resource: HashMap<String, Launch>,
+    last_token: u64,
+}
+
+impl Launches {
+    /// The launch of a resource, if there is one.
+    pub fn get(&self, resource_id: &str) -> Option<&Launch> {
+        self.by_resource.get(resource_id)
+    }
+
+    /// Starts (or restarts) a launch; returns the token its answers must carry.
+    pub fn start(&mut self, resource_id: &str) -> u64 {
+        self.last_token += 1;
+        self.by_resource.insert(
+            resource_id.to_owned(),
+            Launch {
+                token: self.last_token,
+                polls: 0,
+                phase: LaunchPhase::Starting,
+            },
+        );
+        self.last_token
+    }
+
+    /// Forgets a launch: cancels one in progress, or dismisses a finished one.
+    pub fn cancel(&mut self, resource_id: &str) {
+        self.by_resource.remove(resource_id);
+    }
+
+    fn current(&mut self, resource_id: &str, token: u64) -> Option<&mut Launch> {
+        self.by_resource
+            .get_mut(resource_id)
+            .filter(|launch| launch.token == token)
+    }
+
+    /// Takes the worker's answer to a launch or poll request.
+    pub fn answer(
+        &mut self,
+        resource_id: &str,
+        token: u64,
+        answer: Result<LaunchStatus, ClientError>,
+    ) -> Next {
+        let Some(launch) = self.current(resource_id, token) else {
+            return Next::Stop;
+        };
+        let (phase, next) = match answer {
+            Ok(LaunchStatus::Pending {
+                handle,
+                retry_after_secs,
+            }) => {
+                launch.polls += 1;
+                if launch.polls > MAX_POLLS {
+                    (
+                        LaunchPhase::Failed {
+                            message: "This is taking too long. Try again later.".into(),
+                            suggest_restart: false,
+                        },
+                        Next::Stop,
+                    )
+                } else {
+                    let seconds_left = retry_after_secs.clamp(1, MAX_RETRY_SECS);
+                    (
+                        LaunchPhase::Waiting {
+                            handle,
+                            seconds_left,
+                        },
+                        Next::Wait,
+                    )
+                }
+            }
+            Ok(LaunchStatus::Ready { receiver_uri }) if is_receiver_uri(&receiver_uri) => (
+                LaunchPhase::Opening {
+                    receiver_uri: receiver_uri.clone(),
+                },
+                Next::Open { receiver_uri },
+            ),
+            Ok(LaunchStatus::Ready { .. }) => (
+                LaunchPhase::Failed {
+                    message: "The portal sent a launch link this page will not open. Try downloading the launch file instead.".into(),
+                    suggest_restart: false,
+                },
+                Next::Stop,
+            ),
+            Ok(LaunchStatus::Failed {
+                message,
+                suggest_restart,
+                ..
+            }) => (
+                LaunchPhase::Failed {
+                    message: if message.trim().is_empty() {
+                        "The launch failed. Try again.".into()
+                    } else {
+                        message
+                    },
+                    suggest_restart,
+                },
+                Next::Stop,
+            ),
+            Err(e) if e.needs_sign_in() => {
+                self.by_resource.remove(resource_id);
+                return Next::SignIn;
+            }
+            Err(e) => (
+                LaunchPhase::Failed {
+                    message: e.message(),
+                    suggest_restart: false,
+                },
+                Next::Stop,
+            ),
+        };
+        launch.phase = phase;
+        next
+    }
+
+    /// One second of the countdown has passed.
+    pub fn tick(&mut self, resource_id: &str, token: u64) -> Next {
+        let Some(launch) = self.current(resource_id, token) else {
+            return Next::Stop;
+        };
+        match &mut launch.phase {
+            LaunchPhase::Waiting {
+                seconds_left: s @ 2..,
+                ..
+            } => {
+                *s -= 1;
+                Next::Wait
+            }
+            LaunchPhase::Waiting { handle, .. } => {
+                let handle = std::mem::take(handle);
+                launch.phase = LaunchPhase::Polling;
+                Next::Poll { handle }
+            }
+            _ => Next::Stop,
+        }
+    }
+}
+
+/// Only Citrix Workspace app's own schemes are opened: a compromised or confused answer must not
+/// turn the hand-off into a `javascript:` or web navigation.
+fn is_receiver_uri(uri: &str) -> bool {
+    let scheme = uri
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    uri.contains(':') && matches!(scheme.as_str(), "receiver" | "citrixreceiver")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(handle: &str, secs: u32) -> Result<LaunchStatus, ClientError> {
+        Ok(LaunchStatus::Pending {
+            handle: handle.into(),
+            retry_after_secs: secs,
+        })
+    }
+
+    fn ready(uri: &str) -> Result<LaunchStatus, ClientError> {
+        Ok(LaunchStatus::Ready {
+            receiver_uri: uri.into(),
+        })
+    }
+
+    fn phase<'a>(l: &'a Launches, id: &str) -> &'a LaunchPhase {
+        &l.get(id).expect("launch").phase
+    }
+
+    #[test]
+    fn ready_at_once_opens_the_receiver() {
+        let mut l = Launches::default();
+        let t = l.start("a");
+        assert_eq!(phase(&l, "a").state(), "pending");
+        assert_eq!(
+            l.answer("a", t, ready("receiver://x?ticket=1")),
+            Next::Open {
+                receiver_uri: "receiver://x?ticket=1".into()
+            }
+        );
+        assert_eq!(phase(&l, "a").state(), "ready");
+    }
+
+    #[test]
+    fn pending_counts_down_then_polls_then_opens() {
+        let mut l = Launches::default();
+        let t = l.start("a");
+        assert_eq!(l.answer("a", t, pending("h1", 2)), Next::Wait);
+        assert_eq!(
+            phase(&l, "a"),
+            &LaunchPhase::Waiting {
+                handle: "h1".into(),
+                seconds_left: 2
+            }
+        );
+        assert_eq!(l.tick("a", t), Next::Wait);
+        assert_eq!(
+            phase(&l, "a"),
+            &LaunchPhase::Waiting {
+                handle: "h1".into(),
+                seconds_left: 1
+            }
+        );
+        assert_eq!(
+            l.tick("a", t),
+            Next::Poll {
+                handle: "h1".into()
+            }
+        );
+        assert_eq!(phase(&l, "a"), &LaunchPhase::Polling);
+        assert!(matches!(
+            l.answer("a", t, ready("receiver://x")),
+            Next::Open { .. }
+        ));
+    }
+
+    #[test]
+    fn pending_twice_then_ready() {
+        let mut l = Launches::default();
+        let t = l.start("a");
+        assert_eq!(l.answer("a", t, pending("h1", 1)), Next::Wait);
+        assert_eq!(
+            l.tick("a", t),
+            Next::Poll {
+                handle: "h1".into()
+            }
+        );
+        assert_eq!(l.answer("a", t, pending("h2", 0)), Next::Wait);
+        // A zero delay is treated as one second rather than a busy loop.
+        assert_eq!(
+            l.tick("a", t),
+            Next::Poll {
+                handle: "h2".into()
+            }
+        );
+        assert!(matches!(
+            l.answer("a", t, ready("receiver://x")),
+            Next::Open { .. }
+        ));
+        assert_eq!(phase(&l, "a").state(), "ready");
+    }
+
+    #[test]
+    fn failure_keeps_the_message_and_restart_advice() {
+        let mut l = Launches::default();
+        let t = l.start("d");
+        let answer = Ok(LaunchStatus::Failed {
+            code: "UnavailableDesktop".into(),
+            message: "The desktop is not available.".into(),
+            suggest_restart: true,
+        });
+        assert_eq!(l.answer("d", t, answer), Next::Stop);
+        assert_eq!(
+            phase(&l, "d"),
+            &LaunchPhase::Failed {
+                message: "The desktop is not available.".into(),
+                suggest_restart: true
+            }
+        );
+        assert!(!phase(&l, "d").in_progress());
+    }
+
+    #[test]
+    fn request_errors_fail_the_launch_or_ask_for_sign_in() {
+        let mut l = Launches::default();
+        let t = l.start("a");
+        assert_eq!(l.answer("a", t, Err(ClientError::Network)), Next::Stop);
+        assert_eq!(phase(&l, "a").state(), "failed");
+        let t = l.start("a");
+        assert_eq!(
+            l.answer("a", t, Err(ClientError::SignInRequired { expired: true })),
+            Next::SignIn
+        );
+        assert!(l.get("a").is_none());
+    }
+
+    #[test]
+    fn cancel_ignores_late_answers() {
+        let mut l = Launches::default();
+        let t = l.start("a");
+        assert_eq!(l.answer("a", t, pending("h", 5)), Next::Wait);
+        l.cancel("a");
+        assert_eq!(l.tick("a", t), Next::Stop);
+        assert_eq!(l.answer("a", t, ready("receiver://late")), Next::Stop);
+        assert!(l.get("a").is_none());
+    }
+
+    #[test]
+    fn a_restart_supersedes_the_old_launch() {
+        let mut l = Launches::default();
+        let old = l.start("a");
+        let new = l.start("a");
+        assert_eq!(l.answer("a", old, ready("receiver://old")), Next::Stop);
+        assert_eq!(phase(&l, "a"), &LaunchPhase::Starting);
+        assert!(matches!(
+            l.answer("a", new, ready("receiver://new")),
+            Next::Open { .. }
+        ));
+    }
+
+    #[test]
+    fn launches_of_different_resources_are_independent() {
+        let mut l = Launches::default();
+        let a = l.start("a");
+        let b = l.start("b");
+        assert_eq!(l.answer("a", a, pending("ha", 3)), Next::Wait);
+        assert!(matches!(
+            l.answer("b", b, ready("receiver://b")),
+            Next::Open { .. }
+        ));
+        // b's token does not drive a.
+        assert_eq!(l.tick("a", b), Next::Stop);
+        l.cancel("b");
+        assert_eq!(phase(&l, "a").state(), "pending");
+        assert_eq!(l.tick("a", a), Next::Wait);
+    }
+
+    #[test]
+    fn endless_pending_gives_up() {
+        let mut l = Launches::default();
+        let t = l.start("a");
+        for _ in 0..MAX_POLLS {
+            assert_eq!(l.answer("a", t, pending("h", 1)), Next::Wait);
+            assert!(matches!(l.tick("a", t), Next::Poll { .. }));
+        }
+        assert_eq!(l.answer("a", t, pending("h", 1)), Next::Stop);
+        assert_eq!(phase(&l, "a").state(), "failed");
+    }
+
+    #[test]
+    fn only_receiver_uris_are_opened() {
+        let mut l = Launches::default();
+        for uri in [
+            "javascript:alert(1)",
+            "https://evil.example/",
+            "receiver",
+            "",
+        ] {
+            let t = l.start("a");
+            assert_eq!(l.answer("a", t, ready(uri)), Next::Stop, "{uri}");
+            assert_eq!(phase(&l, "a").state(), "failed");
+        }
+        let t = l.start("a");
+        assert!(matches!(
+            l.answer("a", t, ready("CitrixReceiver://x")),
+            Next::Open { .. }
+        ));
+    }
+}

@@ -1,0 +1,29 @@
+//! The signed-out screen.
+
+use leptos::prelude::*;
+
+/// Product name and one button to sign in with Citrix.
+#[component]
+pub fn SignInPage(
+    /// The session ended (rather than never existed).
+    expired: bool,
+) -> impl IntoView {
+    view! {
+        <main class="centered">
+            <section class="panel signin" aria-labelledby="signin-title">
+                <img src="/favicon.svg" alt="" width="56" height="56" />
+                <h1 id="signin-title">"Workspace Portal"</h1>
+                <p class="muted">
+                    {if expired {
+                        "Your session has ended. Sign in again to get back to your apps and desktops."
+                    } else {
+                        "Your Citrix apps and desktops, in the browser. Sign in with your Citrix account to continue."
+                    }}
+                </p>
+                <button class="primary" data-testid="signin-button" on:click=move |_| crate::sign_in()>
+                    "Sign in"
+                </button>
+            </section>
+        </main>
+    }
+}
