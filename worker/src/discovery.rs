@@ -57,7 +57,18 @@ async fn fetch(config: &Config) -> Result<Customer, PortalError> {
         what: WHAT,
     }
     .send()
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // The first call of all: if it cannot get through, say where it tried to go.
+        PortalError::Upstream { detail, .. } => PortalError::Upstream {
+            what: format!(
+                "reaching Citrix Workspace at {} (check WORKSPACE_URL)",
+                config.workspace.host()
+            ),
+            detail,
+        },
+        other => other,
+    })?;
     match answer.status {
         200 => {}
         404 => {

@@ -62,8 +62,12 @@ fn wasm_bindgen_version() -> Result<String, String> {
 /// Installs crate `krate` (binary `bin`) unless `<bin> --version` satisfies `ok`.
 fn cargo_tool(krate: &str, bin: &str, req: &str, ok: impl Fn(&str) -> bool) -> Result<(), String> {
     let path = sh::cargo_bin().join(bin);
-    let current = sh::output(std::process::Command::new(&path).arg("--version"))
-        .and_then(|out| out.split_whitespace().nth(1).map(str::to_owned));
+    // `trunk 0.21.14`, `wasm-bindgen 0.2.130`, but worker-build prints just `0.8.7`.
+    let current = sh::output(std::process::Command::new(&path).arg("--version")).and_then(|out| {
+        out.split_whitespace()
+            .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+            .map(str::to_owned)
+    });
     if let Some(v) = &current
         && ok(v)
     {
@@ -100,10 +104,14 @@ fn npm() -> Result<(), String> {
     {
         return Ok(());
     }
-    eprintln!("setup: installing npm packages (wrangler, node 22, binaryen) with npm ci");
+    eprintln!(
+        "setup: installing npm packages (wrangler, node 22, binaryen) from package-lock.json"
+    );
+    // `npm install`, not `npm ci`: the registry mirror here omits other platforms' optional
+    // packages (workerd for macOS and Windows) from the lock, which `npm ci` refuses.
     sh::run(
         std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
+            .args(["install", "--no-audit", "--no-fund"])
             .current_dir(&root),
     )
     .map_err(|e| format!("{e}\n  npm must be installed and the npm registry reachable"))

@@ -121,6 +121,12 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     if !shown_user.contains(user.display_name) {
         return Err(format!("header shows user {shown_user:?}"));
     }
+    // Icons are fetched through the worker; the screenshot (used in the README) shows them.
+    page.wait_for(
+        "[...document.querySelectorAll('[data-testid=resource-card] img')].filter(i => i.getBoundingClientRect().top < innerHeight).every(i => i.complete && i.naturalWidth > 0)",
+        WAIT,
+    )
+    .await?;
     page.screenshot(&root().join("tests/e2e/artifacts/catalogue.png"))
         .await?;
 
