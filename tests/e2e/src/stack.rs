@@ -37,6 +37,11 @@ impl Stack {
     /// Starts the emulator with the demo seed and `wrangler dev` pointed at it. The worker and
     /// the SPA must have been built (`cargo xtask build`).
     pub async fn start() -> Result<Stack> {
+        Self::start_with(&[]).await
+    }
+
+    /// Like [`Stack::start`], with some worker settings replaced (`Some`) or removed (`None`).
+    pub async fn start_with(overrides: &[(&str, Option<&str>)]) -> Result<Stack> {
         let root = root();
         for (what, path) in [
             ("worker", "worker/build/index.js"),
@@ -80,7 +85,7 @@ impl Stack {
             toml::to_string(&config).map_err(|e| e.to_string())?,
         )
         .map_err(|e| e.to_string())?;
-        let vars = [
+        let mut vars = vec![
             ("WORKSPACE_URL", emulator.url()),
             ("APPLICATION_ID", demo::APPLICATION_ID.to_owned()),
             ("CLIENT_ID", demo::CLIENT_ID.to_owned()),
@@ -91,6 +96,12 @@ impl Stack {
             ),
             ("ADMIN_USERS", "bob".to_owned()),
         ];
+        for (name, value) in overrides {
+            vars.retain(|(k, _)| k != name);
+            if let Some(v) = value {
+                vars.push((name, (*v).to_owned()));
+            }
+        }
         let dev_vars: String = vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
         std::fs::write(dir.path().join(".dev.vars"), dev_vars).map_err(|e| e.to_string())?;
 
@@ -141,8 +152,10 @@ impl Stack {
         let url = format!("{}/api/session", self.portal);
         let start = std::time::Instant::now();
         while start.elapsed() < Duration::from_secs(120) {
+            // Any answer of the worker itself (it frames-denies everything) means it is up,
+            // even when that answer is a configuration error a journey wants to see.
             if let Ok(r) = client.get(&url).send().await
-                && r.status().as_u16() == 401
+                && r.headers().contains_key("x-frame-options")
             {
                 return Ok(());
             }

@@ -18,9 +18,17 @@ type Journey = for<'a> fn(&'a Stack, &'a Browser) -> Pin<Box<dyn Future<Output =
 const WAIT: Duration = Duration::from_secs(20);
 
 fn journeys() -> Vec<(&'static str, Journey)> {
-    vec![("sign_in_browse_and_launch_a_desktop", |s, b| {
-        Box::pin(sign_in_browse_and_launch_a_desktop(s, b))
-    })]
+    vec![
+        ("sign_in_browse_and_launch_a_desktop", |s, b| {
+            Box::pin(sign_in_browse_and_launch_a_desktop(s, b))
+        }),
+        ("a_missing_setting_is_named_in_one_line", |_, _| {
+            Box::pin(a_missing_setting_is_named_in_one_line())
+        }),
+        ("an_unreachable_workspace_names_workspace_url", |_, _| {
+            Box::pin(an_unreachable_workspace_names_workspace_url())
+        }),
+    ]
 }
 
 #[tokio::main]
@@ -192,6 +200,54 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     let second = redeem().await.map_err(|e| e.to_string())?;
     if second.status().is_success() {
         return Err("the ticket was redeemable twice".into());
+    }
+    Ok(())
+}
+
+/// The error body of `GET path` on a portal started with `overrides`.
+async fn error_with(overrides: &[(&str, Option<&str>)], path: &str) -> Result<(u16, Value)> {
+    let stack = Stack::start_with(overrides).await?;
+    let outcome = async {
+        let response = reqwest::get(format!("{}{path}", stack.portal))
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.map_err(|e| e.to_string())?;
+        Ok((status, body))
+    }
+    .await;
+    stack.stop().await;
+    outcome
+}
+
+async fn a_missing_setting_is_named_in_one_line() -> Result<()> {
+    let (status, body) = error_with(&[("CLIENT_SECRET", None)], "/api/session").await?;
+    let message = body["message"].as_str().unwrap_or_default();
+    if status != 500
+        || body["code"] != "misconfigured"
+        || !message.contains("CLIENT_SECRET is missing")
+        || message.contains('\n')
+    {
+        return Err(format!("got {status} {body}"));
+    }
+    Ok(())
+}
+
+async fn an_unreachable_workspace_names_workspace_url() -> Result<()> {
+    // Nothing listens on a port we just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let (status, body) = error_with(&[("WORKSPACE_URL", Some(&url))], "/auth/login").await?;
+    let message = body["message"].as_str().unwrap_or_default();
+    if status != 502
+        || body["code"] != "upstream_unavailable"
+        || !message.contains("WORKSPACE_URL")
+        || !message.contains(&format!("127.0.0.1:{port}"))
+    {
+        return Err(format!("got {status} {body}"));
     }
     Ok(())
 }
