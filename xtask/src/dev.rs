@@ -1,9 +1,12 @@
 //! `cargo xtask dev`: the emulator, `wrangler dev` and a frontend rebuild loop, together.
-//! Ctrl-C reaches every child (they share the terminal's process group); when one child stops,
-//! the others are stopped too.
+//! Each child runs in a process group of its own (wrangler starts node and workerd under it);
+//! Ctrl-C, or any child stopping, stops every group.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::sh;
@@ -79,7 +82,7 @@ pub fn run() -> Result<(), String> {
         "--offline",
     ]))?);
 
-    wait_for_port(PORTAL_PORT, Duration::from_secs(180))?;
+    wait_for_portal(PORTAL_PORT, Duration::from_secs(300))?;
     println!("\n  Workspace Portal is running at http://127.0.0.1:{PORTAL_PORT}/");
     println!(
         "  Sign in with a demo user of the emulator (alice / wonderland, bob / builder — bob is an admin)."
@@ -91,20 +94,31 @@ pub fn run() -> Result<(), String> {
 }
 
 fn spawn(cmd: &mut Command) -> Result<Child, String> {
-    cmd.spawn()
+    cmd.process_group(0)
+        .spawn()
         .map_err(|e| format!("could not start {}: {e}", sh::describe(cmd)))
 }
 
-fn wait_for_port(port: u16, limit: Duration) -> Result<(), String> {
+/// Waits until the worker itself answers (its responses deny framing), not just the port.
+fn wait_for_portal(port: u16, limit: Duration) -> Result<(), String> {
+    use std::io::{Read, Write};
     let start = std::time::Instant::now();
     while start.elapsed() < limit {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut answer = String::new();
+            let asked = s.write_all(b"GET /api/session HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+            if asked.is_ok()
+                && s.read_to_string(&mut answer).is_ok()
+                && answer.to_ascii_lowercase().contains("x-frame-options")
+            {
+                return Ok(());
+            }
         }
-        std::thread::sleep(Duration::from_millis(250));
+        std::thread::sleep(Duration::from_millis(500));
     }
     Err(format!(
-        "nothing answered on port {port} within {limit:?}; see the output above"
+        "the portal did not answer on port {port} within {limit:?}; see the output above"
     ))
 }
 
@@ -113,7 +127,15 @@ struct Children(Vec<Child>);
 
 impl Children {
     fn wait_any(&mut self) -> Result<(), String> {
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let flag = interrupted.clone();
+        ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+            .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
         loop {
+            if interrupted.load(Ordering::SeqCst) {
+                eprintln!("\ndev: stopping everything");
+                return Ok(());
+            }
             for c in &mut self.0 {
                 if let Ok(Some(status)) = c.try_wait() {
                     return Err(format!(

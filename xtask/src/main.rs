@@ -1,7 +1,7 @@
 //! `cargo xtask setup | build | build-worker | dev | test`: the only entry points a person needs.
 //!
-//! Standard library only, so it compiles in seconds on a fresh machine before anything else is
-//! installed.
+//! Almost only the standard library (plus `ctrlc`), so it compiles in seconds on a fresh machine
+//! before anything else is installed.
 
 mod dev;
 mod setup;
