@@ -150,15 +150,19 @@ impl Children {
 
 impl Drop for Children {
     fn drop(&mut self) {
-        // SIGTERM first, so wrangler can stop its workerd; then make sure.
-        for c in &self.0 {
-            let _ = Command::new("kill")
-                .args(["-TERM", &c.id().to_string()])
-                .status();
-        }
+        // Each child leads its own process group (wrangler's node and workerd are in it):
+        // SIGTERM to the group first, so wrangler can stop its workerd; then make sure.
+        let signal_groups = |signal: &str, children: &[Child]| {
+            for c in children {
+                let _ = Command::new("kill")
+                    .args([signal, "--", &format!("-{}", c.id())])
+                    .status();
+            }
+        };
+        signal_groups("-TERM", &self.0);
         std::thread::sleep(Duration::from_secs(1));
+        signal_groups("-KILL", &self.0);
         for c in &mut self.0 {
-            let _ = c.kill();
             let _ = c.wait();
         }
     }
