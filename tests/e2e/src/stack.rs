@@ -53,7 +53,7 @@ impl Stack {
                 ));
             }
         }
-        let emulator = Emulator::start(EmulatorConfig::demo())
+        let emulator = Emulator::start(EmulatorConfig::test())
             .await
             .map_err(|e| format!("emulator: {e}"))?;
         let port = free_port()?;

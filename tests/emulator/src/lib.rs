@@ -1,27 +1,90 @@
 //! A local stand-in for Citrix Cloud: Workspace discovery, the OIDC authorization server, the
-//! store (enumeration, icons, ticketed launch, ICA files) and ticket redemption as Citrix
-//! Workspace app does it. Faithful to `reference/workspace-api.md` and the seed documents.
+//! store (enumeration, icons, favourites, ticketed launch, ICA files, sessions), ticket
+//! redemption as Citrix Workspace app does it, the Citrix Cloud API for OAuth client secrets,
+//! the admin portal's client management, and fault injection. Faithful to
+//! `reference/workspace-api.md` and the seed documents.
 
 // Handlers return early with a ready response; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+mod admin;
+mod clients;
+mod cloud;
+mod control;
+mod icons;
+mod jwt;
 mod oidc;
 mod seed;
 mod store;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-pub use seed::{OAuthClient, Seed, SeedResource, User, demo};
+pub use clients::{Client, SECRET_LIFETIME_SECS, SecretSlot};
+pub use control::{Fault, FaultKind};
+pub use seed::{
+    CloudClient, IconFormat, LaunchFailure, LaunchForm, LaunchScript, OAuthClient, Seed,
+    SeedResource, User, demo, generated_resources,
+};
+
+/// How the store answers a missing, expired or revoked access token. The docs say 400
+/// `invalid_grant`; the samples' sequence diagram shows 401.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadTokenStyle {
+    /// `400 {"error":"invalid_grant"}`.
+    #[default]
+    InvalidGrant400,
+    /// `401 {"error":"invalid_token"}`.
+    Unauthorized401,
+}
+
+/// Which generation of resource links enumeration returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkGeneration {
+    /// Before Feb 2026: `launchStatusUrl` (POST) and `launchUrl` (GET).
+    #[default]
+    Legacy,
+    /// Since Feb 2026: `icaFileFetchTicketUrl` and `icaFileUrl`, both GET.
+    Current,
+}
+
+/// Behaviour that can change while the emulator runs (`PATCH /_emulator/settings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Lifetime of new access tokens, in seconds.
+    pub access_token_ttl_secs: u64,
+    /// How bad tokens are answered.
+    pub bad_token: BadTokenStyle,
+    /// Which link names enumeration uses.
+    pub links: LinkGeneration,
+    /// Launch answers' form, unless a resource says otherwise.
+    pub launch_form: LaunchForm,
+    /// Added to the emulator's clock (e.g. to bring a client secret near its expiry).
+    pub clock_offset_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            access_token_ttl_secs: 3600,
+            bad_token: BadTokenStyle::default(),
+            links: LinkGeneration::default(),
+            launch_form: LaunchForm::default(),
+            clock_offset_secs: 0,
+        }
+    }
+}
 
 /// How to run the emulator.
 #[derive(Debug, Clone)]
@@ -32,27 +95,33 @@ pub struct EmulatorConfig {
     pub seed: Seed,
     /// How long a new application id is refused (Citrix: up to 5 minutes).
     pub activation_delay: Duration,
-    /// Access-token lifetime.
-    pub access_token_ttl: Duration,
-    /// Answer bad tokens with 401 instead of 400 `invalid_grant`.
-    pub bad_token_401: bool,
+    /// Initial runtime behaviour.
+    pub settings: Settings,
 }
 
 impl EmulatorConfig {
-    /// The demo seed on a free loopback port.
+    /// The demo seed on a free loopback port, as a standalone emulator runs it: new application
+    /// ids take five minutes to activate (the seeded ones are long active).
     pub fn demo() -> Self {
         EmulatorConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed: demo::seed(),
+            activation_delay: Duration::from_secs(300),
+            settings: Settings::default(),
+        }
+    }
+
+    /// The demo seed for tests: application ids are active at once.
+    pub fn test() -> Self {
+        EmulatorConfig {
             activation_delay: Duration::ZERO,
-            access_token_ttl: Duration::from_secs(3600),
-            bad_token_401: false,
+            ..Self::demo()
         }
     }
 }
 
 /// One request, as logged.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LoggedRequest {
     /// HTTP method.
     pub method: String,
@@ -60,6 +129,8 @@ pub struct LoggedRequest {
     pub path: String,
     /// `Citrix-TransactionId` (the client's, or one the emulator made).
     pub transaction_id: String,
+    /// Whether the client sent the transaction id.
+    pub client_transaction_id: bool,
     /// `Citrix-ApplicationId` header or `ApplicationId` query.
     pub application_id: Option<String>,
     /// Response status.
@@ -77,6 +148,7 @@ pub(crate) struct PendingCode {
     pub redirect_uri: String,
     pub challenge: Option<String>,
     pub nonce: Option<String>,
+    pub acr: Option<String>,
     pub expires: u64,
 }
 
@@ -86,36 +158,130 @@ pub(crate) struct RefreshEntry {
     pub active: bool,
 }
 
-pub(crate) struct Launch {
+pub(crate) struct AccessEntry {
+    pub user: String,
+    pub client_id: String,
+    pub family: String,
+    pub expires: u64,
+}
+
+/// What a launch retry key leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LaunchKind {
+    /// The ticketed launch (launch status → receiver URI).
+    Ticket,
+    /// The ICA file download.
+    IcaFile,
+}
+
+pub(crate) struct PendingLaunch {
+    pub user: String,
     pub resource: String,
+    /// The launching device's `clientName` (or `deviceId`).
+    pub device: String,
+    pub kind: LaunchKind,
     pub remaining: u32,
+}
+
+/// A one-time receiver ticket, waiting for Citrix Workspace app.
+pub(crate) struct Ticket {
+    pub user: String,
+    pub resource: String,
+    pub device: String,
+    pub expires: u64,
+}
+
+/// An HDX session started by redeeming a ticket.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HdxSession {
+    pub user: String,
+    pub resource: String,
+    pub device: String,
+    pub started: u64,
 }
 
 #[derive(Default)]
 pub(crate) struct Data {
-    pub clients: Vec<OAuthClient>,
-    pub created_at: HashMap<String, u64>,
+    pub settings: Settings,
+    pub clients: Vec<Client>,
     pub codes: HashMap<String, PendingCode>,
-    pub access: HashMap<String, (String, u64)>,
+    pub access: HashMap<String, AccessEntry>,
     pub refresh: HashMap<String, RefreshEntry>,
-    pub revoked_families: Vec<String>,
+    pub revoked_families: HashSet<String>,
+    pub sso: HashMap<String, String>,
+    pub consents: HashSet<(String, String)>,
     pub favorites: HashMap<(String, String), bool>,
-    pub launches: HashMap<String, Launch>,
-    pub first_launch: HashMap<(String, String), u32>,
-    pub tickets: HashMap<String, (String, u64)>,
+    pub launches: HashMap<String, PendingLaunch>,
+    pub tickets: HashMap<String, Ticket>,
+    pub sessions: Vec<HdxSession>,
+    pub cloud_tokens: HashMap<String, u64>,
+    pub launch_scripts: HashMap<String, LaunchScript>,
+    pub faults: Vec<Fault>,
     pub log: Vec<LoggedRequest>,
     pub token_requests: usize,
+    pub refresh_requests: usize,
+}
+
+impl Data {
+    /// Ends a grant: its refresh tokens stop working and so do its access tokens.
+    pub fn revoke_family(&mut self, family: &str) {
+        self.revoked_families.insert(family.to_owned());
+        self.refresh
+            .values_mut()
+            .filter(|e| e.family == family)
+            .for_each(|e| e.active = false);
+        self.access.retain(|_, a| a.family != family);
+    }
+
+    /// The client with this OAuth client id.
+    pub fn client(&self, client_id: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| c.seed.client_id == client_id)
+    }
 }
 
 pub(crate) struct Shared {
     pub config: EmulatorConfig,
     pub data: Mutex<Data>,
+    /// Wakes requests held by a timeout fault when the emulator stops listening.
+    pub stopping: tokio::sync::Notify,
+}
+
+impl Shared {
+    /// The emulator's state. A handler that panicked while holding it must not take the whole
+    /// emulator down with it, so a poisoned lock is used as it is.
+    pub fn data(&self) -> MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Unix seconds on the emulator's clock (the real clock plus the configured offset).
+    pub fn now(&self) -> u64 {
+        let offset = self.data().settings.clock_offset_secs;
+        system_now().saturating_add_signed(offset)
+    }
+
+    /// The seeded user called `name`.
+    pub fn user(&self, name: &str) -> Option<&User> {
+        self.config.seed.users.iter().find(|u| u.username == name)
+    }
+
+    /// The seeded resource with this id.
+    pub fn resource(&self, id: &str) -> Option<&SeedResource> {
+        self.config.seed.resources.iter().find(|r| r.id == id)
+    }
+
+    /// How launches of `r` behave now: a script set over the control API, or the seed's.
+    pub fn launch_script(&self, r: &SeedResource) -> LaunchScript {
+        self.data()
+            .launch_scripts
+            .get(&r.id)
+            .cloned()
+            .unwrap_or_else(|| r.launch.clone())
+    }
 }
 
 pub(crate) type AppState = Arc<Shared>;
 
-/// Unix seconds now.
-pub(crate) fn now() -> u64 {
+fn system_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -140,7 +306,7 @@ pub(crate) fn base(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// A JSON error with `Citrix-Error-Source`.
+/// A JSON error in RFC 6749 form, with `Citrix-Error-Source`.
 pub(crate) fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
     let mut r = (
         status,
@@ -152,9 +318,19 @@ pub(crate) fn json_error(status: StatusCode, error: &str, description: &str) -> 
     r
 }
 
+/// Escapes text for HTML.
+pub(crate) fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 /// A running emulator; stops when dropped.
 pub struct Emulator {
     url: String,
+    addr: SocketAddr,
     state: AppState,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -162,25 +338,48 @@ pub struct Emulator {
 impl Emulator {
     /// Binds and starts serving.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
-        let listener = tokio::net::TcpListener::bind(config.bind).await?;
-        let addr = listener.local_addr()?;
-        let mut data = Data {
-            clients: config.seed.clients.clone(),
+        let start = system_now();
+        let data = Data {
+            settings: config.settings.clone(),
+            // Seeded clients were created long ago: their application ids are active.
+            clients: config
+                .seed
+                .clients
+                .iter()
+                .map(|c| Client::seeded(c, start))
+                .collect(),
             ..Data::default()
         };
-        // Seeded clients were created long ago: their application ids are active.
-        for c in &data.clients {
-            data.created_at.insert(c.application_id.clone(), 0);
-        }
         let state: AppState = Arc::new(Shared {
             config,
             data: Mutex::new(data),
+            stopping: tokio::sync::Notify::new(),
         });
+        let bind = state.config.bind;
+        let mut emulator = Emulator {
+            url: String::new(),
+            addr: bind,
+            state,
+            stop: None,
+        };
+        emulator.listen(bind).await?;
+        Ok(emulator)
+    }
+
+    async fn listen(&mut self, bind: SocketAddr) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        let addr = listener.local_addr()?;
         let app = Router::new()
             .merge(oidc::routes())
             .merge(store::routes())
-            .layer(middleware::from_fn_with_state(state.clone(), log_requests))
-            .with_state(state.clone());
+            .merge(cloud::routes())
+            .merge(admin::routes())
+            .merge(control::routes())
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                control::faults_and_log,
+            ))
+            .with_state(self.state.clone());
         let (tx, rx) = oneshot::channel();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -189,11 +388,10 @@ impl Emulator {
                 })
                 .await;
         });
-        Ok(Emulator {
-            url: format!("http://{addr}"),
-            state,
-            stop: Some(tx),
-        })
+        self.url = format!("http://{addr}");
+        self.addr = addr;
+        self.stop = Some(tx);
+        Ok(())
     }
 
     /// Base URL, e.g. `http://127.0.0.1:41234`.
@@ -201,62 +399,102 @@ impl Emulator {
         self.url.clone()
     }
 
+    /// Stops listening, as if Citrix Cloud were down; state is kept.
+    pub fn go_down(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.state.stopping.notify_waiters();
+    }
+
+    /// Listens again on the same address, with the state it had.
+    pub async fn come_back(&mut self) -> std::io::Result<()> {
+        self.go_down();
+        // The old listener closes asynchronously; give it a moment to release the port.
+        let mut last = None;
+        for _ in 0..50 {
+            match self.listen(self.addr).await {
+                Ok(()) => return Ok(()),
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("could not listen again")))
+    }
+
     /// Registers a redirect URI on a client, as an admin does in Citrix Cloud.
     pub fn add_redirect_uri(&self, client_id: &str, uri: &str) {
-        let mut data = self.state.data.lock().unwrap();
-        if let Some(c) = data.clients.iter_mut().find(|c| c.client_id == client_id) {
-            c.redirect_uris.push(uri.to_owned());
+        let mut data = self.state.data();
+        if let Some(c) = data
+            .clients
+            .iter_mut()
+            .find(|c| c.seed.client_id == client_id)
+        {
+            c.seed.redirect_uris.push(uri.to_owned());
         }
     }
 
     /// Every request so far.
     pub fn transaction_log(&self) -> Vec<LoggedRequest> {
-        self.state.data.lock().unwrap().log.clone()
+        self.state.data().log.clone()
     }
 
     /// How many token-endpoint calls were made.
     pub fn token_requests(&self) -> usize {
-        self.state.data.lock().unwrap().token_requests
+        self.state.data().token_requests
+    }
+
+    /// How many of those were refresh-token grants.
+    pub fn refresh_requests(&self) -> usize {
+        self.state.data().refresh_requests
+    }
+
+    /// The current settings.
+    pub fn settings(&self) -> Settings {
+        self.state.data().settings.clone()
+    }
+
+    /// Changes the settings.
+    pub fn set_settings(&self, settings: Settings) {
+        self.state.data().settings = settings;
+    }
+
+    /// Adds a fault; it applies to requests from now on.
+    pub fn inject(&self, fault: Fault) {
+        self.state.data().faults.push(fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.state.data().faults.clear();
+    }
+
+    /// Scripts how launches of resource `id` behave from now on.
+    pub fn script_launch(&self, id: &str, script: LaunchScript) {
+        self.state
+            .data()
+            .launch_scripts
+            .insert(id.to_owned(), script);
+    }
+
+    /// A client as the Citrix Cloud admin portal would show it.
+    pub fn client(&self, client_id: &str) -> Option<Client> {
+        self.state.data().client(client_id).cloned()
+    }
+
+    /// Unix seconds on the emulator's clock.
+    pub fn now(&self) -> u64 {
+        self.state.now()
     }
 
     /// Stops serving.
     pub async fn shutdown(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
+        self.go_down();
     }
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
+        self.go_down();
     }
-}
-
-async fn log_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
-    let transaction_id = request
-        .headers()
-        .get("Citrix-TransactionId")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| token(16));
-    let application_id = store::application_id(request.headers(), request.uri().query());
-    let mut response = next.run(request).await;
-    if let Ok(v) = HeaderValue::from_str(&transaction_id) {
-        response.headers_mut().insert("Citrix-TransactionId", v);
-    }
-    let status = response.status().as_u16();
-    eprintln!("{method} {path} -> {status} (txn {transaction_id})");
-    state.data.lock().unwrap().log.push(LoggedRequest {
-        method,
-        path,
-        transaction_id,
-        application_id,
-        status,
-    });
-    response
 }

@@ -1,11 +1,29 @@
-//! `workspace-emulator --port N [--bind ADDR] [--data FILE] [--redirect-uri URI]...`
+//! `workspace-emulator`: a local Citrix Cloud for development and tests. `--help` lists the flags.
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use workspace_emulator::{Emulator, EmulatorConfig, Seed, demo};
+use workspace_emulator::{
+    BadTokenStyle, Emulator, EmulatorConfig, LaunchForm, LinkGeneration, Seed, demo,
+    generated_resources,
+};
 
-const USAGE: &str = "usage: workspace-emulator [--port N] [--bind 127.0.0.1] [--data seed.json] [--redirect-uri URI]...";
+const USAGE: &str = "usage: workspace-emulator [flags]
+
+  --port N               port to listen on (default 8788; 0 picks a free one)
+  --bind ADDR            address to listen on (default 127.0.0.1)
+  --data FILE            seed file (JSON: customer, users, clients, resources); default: the demo
+  --print-seed           print the demo seed as JSON (a starting point for --data) and exit
+  --generate N           replace the resources with N generated ones (performance work)
+  --redirect-uri URI     add a redirect URI to the first client (repeatable)
+  --activation-delay S   seconds before a newly created application id works (default 300)
+  --links legacy|current resource link names: launchStatusUrl/launchUrl (default) or
+                         icaFileFetchTicketUrl/icaFileUrl
+  --launch-form seed|sample
+                         launch answers: 202/201 (default) or 200 with status
+  --bad-token 400|401    how the store answers bad tokens (default 400 invalid_grant)
+  --token-ttl S          access-token lifetime in seconds (default 3600)";
 
 fn parse() -> Result<(EmulatorConfig, Vec<String>), String> {
     let mut config = EmulatorConfig::demo();
@@ -16,18 +34,21 @@ fn parse() -> Result<(EmulatorConfig, Vec<String>), String> {
     while let Some(flag) = args.next() {
         let mut value = || {
             args.next()
-                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+                .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))
+        };
+        let number = |v: String, what: &str| -> Result<u64, String> {
+            v.parse()
+                .map_err(|_| format!("{flag} needs {what}, not {v:?}\n\n{USAGE}"))
         };
         match flag.as_str() {
             "--port" => {
-                port = value()?
-                    .parse()
-                    .map_err(|_| format!("--port needs a number\n{USAGE}"))?
+                port = u16::try_from(number(value()?, "a port number")?)
+                    .map_err(|_| format!("--port must be at most 65535\n\n{USAGE}"))?
             }
             "--bind" => {
                 ip = value()?
                     .parse()
-                    .map_err(|_| format!("--bind needs an IP address\n{USAGE}"))?
+                    .map_err(|_| format!("--bind needs an IP address\n\n{USAGE}"))?
             }
             "--data" => {
                 let path = value()?;
@@ -36,9 +57,47 @@ fn parse() -> Result<(EmulatorConfig, Vec<String>), String> {
                 config.seed = serde_json::from_str::<Seed>(&text)
                     .map_err(|e| format!("{path} is not a valid seed: {e}"))?;
             }
+            "--print-seed" => {
+                let text = serde_json::to_string_pretty(&demo::seed())
+                    .map_err(|e| format!("cannot print the seed: {e}"))?;
+                println!("{text}");
+                std::process::exit(0);
+            }
+            "--generate" => {
+                let n = number(value()?, "a number of resources")?;
+                config.seed.resources = generated_resources(n as usize);
+            }
             "--redirect-uri" => redirects.push(value()?),
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown flag {other}\n{USAGE}")),
+            "--activation-delay" => {
+                config.activation_delay = Duration::from_secs(number(value()?, "seconds")?)
+            }
+            "--links" => {
+                config.settings.links = match value()?.as_str() {
+                    "legacy" => LinkGeneration::Legacy,
+                    "current" => LinkGeneration::Current,
+                    v => return Err(format!("--links is legacy or current, not {v:?}")),
+                }
+            }
+            "--launch-form" => {
+                config.settings.launch_form = match value()?.as_str() {
+                    "seed" => LaunchForm::Seed,
+                    "sample" => LaunchForm::Sample,
+                    v => return Err(format!("--launch-form is seed or sample, not {v:?}")),
+                }
+            }
+            "--bad-token" => {
+                config.settings.bad_token = match value()?.as_str() {
+                    "400" => BadTokenStyle::InvalidGrant400,
+                    "401" => BadTokenStyle::Unauthorized401,
+                    v => return Err(format!("--bad-token is 400 or 401, not {v:?}")),
+                }
+            }
+            "--token-ttl" => config.settings.access_token_ttl_secs = number(value()?, "seconds")?,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown flag {other}\n\n{USAGE}")),
         }
     }
     config.bind = SocketAddr::new(ip, port);
@@ -54,37 +113,47 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let users: Vec<String> = config
-        .seed
+    let seed = config.seed.clone();
+    let emulator = match Emulator::start(config.clone()).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!(
+                "workspace-emulator: cannot listen on {}: {e} (is another emulator running? try --port)",
+                config.bind
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let first_client = seed.clients.first();
+    for uri in &redirects {
+        if let Some(c) = first_client {
+            emulator.add_redirect_uri(&c.client_id, uri);
+        }
+    }
+    let url = emulator.url();
+    println!("workspace-emulator listening on {url}");
+    let users: Vec<String> = seed
         .users
         .iter()
         .map(|u| format!("{} / {}", u.username, u.password))
         .collect();
-    let client = config
-        .seed
-        .clients
-        .first()
-        .map(|c| c.client_id.clone())
-        .unwrap_or_default();
-    let emulator = match Emulator::start(config.clone()).await {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("workspace-emulator: cannot listen on {}: {e}", config.bind);
-            return ExitCode::FAILURE;
-        }
-    };
-    for uri in &redirects {
-        emulator.add_redirect_uri(&client, uri);
-    }
-    println!("workspace-emulator listening on {}", emulator.url());
     println!("  demo users: {}", users.join(", "));
-    if client == demo::CLIENT_ID {
+    for c in &seed.clients {
         println!(
-            "  client {} (application id {})",
-            demo::CLIENT_ID,
-            demo::APPLICATION_ID
+            "  OAuth client {} ({}; application id {})",
+            c.client_id,
+            if c.secret.is_some() {
+                "private"
+            } else {
+                "public"
+            },
+            c.application_id
         );
     }
+    println!(
+        "  {} resources · admin portal {url}/admin · control API {url}/_emulator/settings",
+        seed.resources.len()
+    );
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;
     ExitCode::SUCCESS

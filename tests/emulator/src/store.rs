@@ -1,38 +1,52 @@
-//! Workspace discovery and the store: enumeration, icons, ticketed launch (the seed's 202 retry
-//! then 201 with a one-time ticket), ICA files, and ticket redemption as Citrix Workspace app
-//! does it.
+//! Workspace discovery and the store: enumeration (either link generation), icons, favourites,
+//! ticketed launch (the seed's 202/201 form or the samples' 200 `status` form, scriptable per
+//! resource), ICA files by launch URL (with 202 retries too), one-time receiver tickets redeemed
+//! as Citrix Workspace app does it, and HDX sessions with logoff.
 
 use std::collections::HashMap;
 
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use crate::{AppState, Launch, SeedResource, base, json_error, now, token};
+use crate::{
+    AppState, BadTokenStyle, HdxSession, LaunchForm, LaunchKind, LinkGeneration, PendingLaunch,
+    SeedResource, Ticket, base, json_error, token,
+};
 
 /// How long a receiver ticket can be redeemed.
 const TICKET_TTL_SECS: u64 = 120;
+const RESOURCES: &str = "/citrixapi/store/resources";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/citrixapi/discovery/configurations", get(discovery))
-        .route("/citrixapi/store/resources", get(resources))
+        .route(RESOURCES, get(resources))
         .route("/citrixapi/store/resources/images/{file}", get(icon))
         .route(
             "/citrixapi/store/resources/{id}/launchStatus",
             post(launch_status),
         )
         .route(
-            "/citrixapi/store/resources/{id}/launch",
-            get(ica_by_launch_url),
+            "/citrixapi/store/resources/{id}/icaFileFetchTicket",
+            get(launch_status),
+        )
+        .route("/citrixapi/store/resources/{id}/launch", get(ica_file))
+        .route("/citrixapi/store/resources/{id}/icaFile", get(ica_file))
+        .route(
+            "/citrixapi/store/resources/{id}/$favorite",
+            post(favorite).delete(unfavorite),
         )
         .route(
             "/citrixapi/store/launch/retry/{key}",
             get(retry).post(retry),
         )
         .route("/citrixapi/store/client/icaFile", post(redeem))
+        .route("/citrixapi/store/sessions", get(sessions))
+        .route("/citrixapi/store/sessions/$logoff", post(logoff))
 }
 
 /// The application id of a request: `Citrix-ApplicationId` header or `ApplicationId` query.
@@ -75,20 +89,20 @@ fn check_app(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> Resu
             "send the Citrix-ApplicationId header or the ApplicationId query parameter",
         ));
     };
-    let data = state.data.lock().unwrap();
-    if !data.clients.iter().any(|c| c.application_id == app) {
+    let now = state.now();
+    let data = state.data();
+    let Some(client) = data.clients.iter().find(|c| c.seed.application_id == app) else {
         return Err(json_error(
             StatusCode::FORBIDDEN,
             "unknown_application_id",
             "no OAuth client has this application id",
         ));
-    }
-    let created = data.created_at.get(&app).copied().unwrap_or(0);
-    if now() < created + state.config.activation_delay.as_secs() {
+    };
+    if now < client.created_at + state.config.activation_delay.as_secs() {
         return Err(json_error(
             StatusCode::FORBIDDEN,
             "application_id_not_active",
-            "a new application id takes a few minutes to become active",
+            "a new application id can take up to 5 minutes to become active",
         ));
     }
     Ok(())
@@ -101,9 +115,15 @@ pub fn bearer_user(state: &AppState, headers: &HeaderMap) -> Option<String> {
         .to_str()
         .ok()?
         .strip_prefix("Bearer ")?;
-    let data = state.data.lock().unwrap();
-    let (user, expires) = data.access.get(presented)?;
-    (now() < *expires).then(|| user.clone())
+    let now = state.now();
+    let data = state.data();
+    let entry = data.access.get(presented)?;
+    // A disabled or deleted client stops working at once, tokens and all (seed: "Enable and
+    // Disable Clients").
+    let client_usable = data
+        .client(&entry.client_id)
+        .is_some_and(|c| c.seed.enabled);
+    (now < entry.expires && client_usable).then(|| entry.user.clone())
 }
 
 /// App id and bearer token checks of a store call; the user on success.
@@ -113,20 +133,17 @@ fn authorize(
     query: Option<&str>,
 ) -> Result<String, Response> {
     check_app(state, headers, query)?;
-    bearer_user(state, headers).ok_or_else(|| {
-        if state.config.bad_token_401 {
-            json_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "Access token is invalid.",
-            )
-        } else {
-            json_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "Access token is invalid.",
-            )
-        }
+    bearer_user(state, headers).ok_or_else(|| match state.data().settings.bad_token {
+        BadTokenStyle::Unauthorized401 => json_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Access token is invalid.",
+        ),
+        BadTokenStyle::InvalidGrant400 => json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Access token is invalid.",
+        ),
     })
 }
 
@@ -144,29 +161,53 @@ async fn discovery(
         "services": [{
             "service": "store",
             "endpoints": [
-                {"id": "ListResources", "url": format!("{b}/citrixapi/store/resources"), "capabilities": ["acceptCachedResults"]},
+                {"id": "ListResources", "url": format!("{b}{RESOURCES}"), "capabilities": ["acceptCachedResults"]},
+                {"id": "ListSessions", "url": format!("{b}/citrixapi/store/sessions"), "capabilities": []},
+                {"id": "LogoffSessions", "url": format!("{b}/citrixapi/store/sessions/$logoff"), "capabilities": []},
             ]
         }],
         "authScopes": ["openid", "wsp", "spa", "leases", "offline_access"],
         "clientSettings": {
-            "customerDomain": host, "authDomain": host, "promptLoginEnabled": false, "acr_values": "tenant:acme",
+            "customerDomain": host, "authDomain": host, "promptLoginEnabled": false, "acr_values": format!("tenant:{}", state.config.seed.customer_id),
             "oidcConfiguration": {"oidc_discovery_endpoint": format!("{b}/core/.well-known/openid-configuration")}
         }
     }))
     .into_response()
 }
 
-fn resource_json(b: &str, r: &SeedResource, favorite: bool) -> serde_json::Value {
-    let mut links = serde_json::json!({"imageUrl": format!("{b}/citrixapi/store/resources/images/{}.svg", r.id)});
+fn resource_json(
+    b: &str,
+    r: &SeedResource,
+    favorite: bool,
+    links: LinkGeneration,
+) -> serde_json::Value {
+    let ext = match r.icon {
+        crate::IconFormat::Svg => "svg",
+        crate::IconFormat::Png => "png",
+    };
+    let id = &r.id;
+    let mut l = serde_json::json!({
+        "imageUrl": format!("{b}{RESOURCES}/images/{id}.{ext}"),
+        "favoriteUrl": format!("{b}{RESOURCES}/{id}/$favorite"),
+    });
     if r.launchable() {
-        links["launchStatusUrl"] =
-            format!("{b}/citrixapi/store/resources/{}/launchStatus", r.id).into();
-        links["launchUrl"] = format!("{b}/citrixapi/store/resources/{}/launch", r.id).into();
+        match links {
+            LinkGeneration::Legacy => {
+                l["launchStatusUrl"] = format!("{b}{RESOURCES}/{id}/launchStatus").into();
+                l["launchUrl"] = format!("{b}{RESOURCES}/{id}/launch").into();
+            }
+            LinkGeneration::Current => {
+                l["icaFileFetchTicketUrl"] =
+                    format!("{b}{RESOURCES}/{id}/icaFileFetchTicket").into();
+                l["icaFileUrl"] = format!("{b}{RESOURCES}/{id}/icaFile").into();
+            }
+        }
     }
     serde_json::json!({
-        "resourceId": r.id, "name": r.name, "description": r.description,
+        "resourceId": id, "name": r.name, "description": r.description,
         "type": if r.desktop { "Citrix.MPS.Desktop" } else { "Citrix.MPS.Application" },
-        "path": r.path, "isFavorite": favorite, "clientTypes": r.client_types, "enabled": true, "links": links,
+        "isDesktop": r.desktop, "path": r.path, "isFavorite": favorite,
+        "clientTypes": r.client_types, "enabled": true, "links": l,
     })
 }
 
@@ -180,7 +221,8 @@ async fn resources(
         Err(r) => return r,
     };
     let b = base(&headers);
-    let data = state.data.lock().unwrap();
+    let data = state.data();
+    let links = data.settings.links;
     let list: Vec<_> = state
         .config
         .seed
@@ -192,7 +234,7 @@ async fn resources(
                 .get(&(user.clone(), r.id.clone()))
                 .copied()
                 .unwrap_or(r.favorite);
-            resource_json(&b, r, fav)
+            resource_json(&b, r, fav, links)
         })
         .collect();
     Json(serde_json::json!({"resources": list})).into_response()
@@ -208,77 +250,190 @@ async fn icon(
     if let Err(r) = check_app(&state, &headers, q.as_deref()) {
         return r;
     }
-    let id = file.strip_suffix(".svg").unwrap_or(&file);
-    let Some(r) = state.config.seed.resources.iter().find(|r| r.id == id) else {
+    let id = file.rsplit_once('.').map_or(file.as_str(), |(id, _)| id);
+    let Some(r) = state.resource(id) else {
         return json_error(StatusCode::NOT_FOUND, "not_found", "no such image");
     };
-    let initials: String = r
-        .name
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .take(2)
-        .collect();
-    let svg = format!(
-        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 64'><rect width='64' height='64' rx='14' fill='{}'/><text x='32' y='41' font-family='sans-serif' font-size='24' font-weight='700' text-anchor='middle' fill='#fff'>{}</text></svg>",
-        r.color,
-        initials.replace('&', "&amp;").replace('<', "&lt;")
-    );
+    let (content_type, bytes) = crate::icons::render(r);
     (
         [
-            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        svg,
+        bytes,
     )
         .into_response()
 }
 
-/// The seed's launch answer: 202 while the resource is "starting", then 201 with a ticket.
-fn launch_answer(state: &AppState, headers: &HeaderMap, user: &str, resource: &str) -> Response {
-    let Some(r) = state
-        .config
-        .seed
-        .resources
-        .iter()
-        .find(|r| r.id == resource)
-    else {
+async fn set_favorite(
+    state: AppState,
+    headers: HeaderMap,
+    q: Option<String>,
+    id: String,
+    on: bool,
+) -> Response {
+    let user = match authorize(&state, &headers, q.as_deref()) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if state.resource(&id).is_none() {
+        return json_error(StatusCode::NOT_FOUND, "not_found", "no such resource");
+    }
+    state.data().favorites.insert((user, id.clone()), on);
+    Json(serde_json::json!({"resourceId": id, "isFavorite": on})).into_response()
+}
+
+async fn favorite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Path(id): Path<String>,
+) -> Response {
+    set_favorite(state, headers, q, id, true).await
+}
+
+async fn unfavorite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Path(id): Path<String>,
+) -> Response {
+    set_favorite(state, headers, q, id, false).await
+}
+
+/// The launching device: `clientName` or `deviceId` from the query, one of which launches
+/// require (seed: "Client Name and Device ID").
+fn device(query: Option<&str>) -> Option<String> {
+    let pairs: HashMap<String, String> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    pairs
+        .get("clientName")
+        .or_else(|| pairs.get("deviceId"))
+        .filter(|v| !v.trim().is_empty())
+        .cloned()
+}
+
+/// Starts a launch of `id` for the token's user and answers its first step.
+fn start(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    id: &str,
+    kind: LaunchKind,
+) -> Response {
+    let user = match authorize(state, headers, query) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Some(r) = state.resource(id) else {
         return json_error(StatusCode::NOT_FOUND, "not_found", "no such resource");
     };
     if !r.launchable() {
         return json_error(
             StatusCode::BAD_REQUEST,
             "not_launchable",
-            "only ica30 resources can be launched",
+            "only resources with the ica30 client type can be launched",
         );
     }
+    let Some(device) = device(query) else {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "clientName or deviceId is required to launch",
+        );
+    };
+    let remaining = state.launch_script(r).retries;
+    step(
+        state,
+        headers,
+        PendingLaunch {
+            user,
+            resource: id.to_owned(),
+            device,
+            kind,
+            remaining,
+        },
+    )
+}
+
+/// One answer of a launch: "still starting" with a retry URL while retries remain, then the
+/// scripted outcome.
+fn step(state: &AppState, headers: &HeaderMap, launch: PendingLaunch) -> Response {
+    let Some(r) = state.resource(&launch.resource).cloned() else {
+        return json_error(StatusCode::GONE, "not_found", "the resource is gone");
+    };
+    let script = state.launch_script(&r);
+    let form = script.form.unwrap_or(state.data().settings.launch_form);
     let b = base(headers);
-    let mut data = state.data.lock().unwrap();
-    let remaining = data
-        .first_launch
-        .remove(&(user.to_owned(), resource.to_owned()))
-        .unwrap_or(r.launch_retries);
-    if remaining > 0 {
+    if launch.remaining > 0 {
         let key = token(12);
-        data.launches.insert(
+        let retry_url = format!("{b}/citrixapi/store/launch/retry/{key}");
+        state.data().launches.insert(
             key.clone(),
-            Launch {
-                resource: resource.to_owned(),
-                remaining: remaining - 1,
+            PendingLaunch {
+                remaining: launch.remaining - 1,
+                ..launch
             },
         );
-        return (
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({"retryUrl": format!("{b}/citrixapi/store/launch/retry/{key}"), "retryKey": key, "pollTimeout": r.poll_timeout})),
-        )
-            .into_response();
+        return match (launch.kind, form) {
+            (LaunchKind::Ticket, LaunchForm::Sample) => Json(serde_json::json!({
+                "status": "retry", "pollTimeout": script.poll_timeout, "retryUrl": retry_url,
+                "receiverUri": null, "errorId": null, "suggestRestart": false,
+            }))
+            .into_response(),
+            _ => (
+                StatusCode::ACCEPTED,
+                Json(serde_json::json!({"retryUrl": retry_url, "retryKey": key, "pollTimeout": script.poll_timeout})),
+            )
+                .into_response(),
+        };
     }
-    let ticket = token(24);
-    data.tickets.insert(
-        ticket.clone(),
-        (resource.to_owned(), now() + TICKET_TTL_SECS),
-    );
-    let host = b.trim_start_matches("http://");
-    (StatusCode::CREATED, Json(serde_json::json!({"receiverUri": format!("receiver://{host}/citrixapi/store/client/icaFile?ticket={ticket}")}))).into_response()
+    if let Some(f) = &script.failure {
+        let body = Json(serde_json::json!({
+            "status": "failure", "errorId": f.error_id, "suggestRestart": f.suggest_restart,
+            "receiverUri": null, "retryUrl": null,
+        }));
+        // The ticket flow reports failures in its JSON; the ICA file flow cannot answer 200
+        // without an ICA file, so it refuses with the same body.
+        let status = match launch.kind {
+            LaunchKind::Ticket => StatusCode::OK,
+            LaunchKind::IcaFile => StatusCode::CONFLICT,
+        };
+        return (status, body).into_response();
+    }
+    match launch.kind {
+        LaunchKind::IcaFile => ica(&r),
+        LaunchKind::Ticket => {
+            let ticket = token(24);
+            let expires = state.now() + TICKET_TTL_SECS;
+            state.data().tickets.insert(
+                ticket.clone(),
+                Ticket {
+                    user: launch.user,
+                    resource: r.id.clone(),
+                    device: launch.device,
+                    expires,
+                },
+            );
+            let host = b.trim_start_matches("http://");
+            let receiver_uri =
+                format!("receiver://{host}/citrixapi/store/client/icaFile?ticket={ticket}");
+            match form {
+                LaunchForm::Seed => (
+                    StatusCode::CREATED,
+                    Json(serde_json::json!({"receiverUri": receiver_uri})),
+                )
+                    .into_response(),
+                LaunchForm::Sample => Json(serde_json::json!({
+                    "status": "success", "pollTimeout": 0, "receiverUri": receiver_uri,
+                    "errorId": null, "suggestRestart": false, "retryUrl": null,
+                }))
+                .into_response(),
+            }
+        }
+    }
 }
 
 async fn launch_status(
@@ -287,10 +442,16 @@ async fn launch_status(
     RawQuery(q): RawQuery,
     Path(id): Path<String>,
 ) -> Response {
-    match authorize(&state, &headers, q.as_deref()) {
-        Ok(user) => launch_answer(&state, &headers, &user, &id),
-        Err(r) => r,
-    }
+    start(&state, &headers, q.as_deref(), &id, LaunchKind::Ticket)
+}
+
+async fn ica_file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Path(id): Path<String>,
+) -> Response {
+    start(&state, &headers, q.as_deref(), &id, LaunchKind::IcaFile)
 }
 
 async fn retry(
@@ -303,68 +464,48 @@ async fn retry(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let Some(launch) = state.data.lock().unwrap().launches.remove(&key) else {
-        return json_error(
+    let launch = {
+        let mut data = state.data();
+        match data.launches.get(&key) {
+            // Another user's key is as unknown as a made-up one.
+            Some(l) if l.user == user => data.launches.remove(&key),
+            _ => None,
+        }
+    };
+    match launch {
+        Some(l) => step(&state, &headers, l),
+        None => json_error(
             StatusCode::NOT_FOUND,
             "unknown_retry_key",
             "no launch is waiting under this key",
-        );
-    };
-    state
-        .data
-        .lock()
-        .unwrap()
-        .first_launch
-        .insert((user.clone(), launch.resource.clone()), launch.remaining);
-    launch_answer(&state, &headers, &user, &launch.resource)
-}
-
-async fn ica_by_launch_url(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(r) = authorize(&state, &headers, q.as_deref()) {
-        return r;
-    }
-    match state
-        .config
-        .seed
-        .resources
-        .iter()
-        .find(|r| r.id == id && r.launchable())
-    {
-        Some(r) => ica(r),
-        None => json_error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such launchable resource",
         ),
     }
 }
 
 /// Redemption of a one-time receiver ticket by Citrix Workspace app: JSON `{"ticket"}` or a form.
-async fn redeem(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
-    let from_json = serde_json::from_str::<HashMap<String, String>>(&body)
+/// No token: the ticket is the credential.
+async fn redeem(State(state): State<AppState>, body: Bytes) -> Response {
+    let from_json = serde_json::from_slice::<HashMap<String, String>>(&body)
         .ok()
         .and_then(|m| m.get("ticket").cloned());
     let presented = from_json.or_else(|| {
-        url::form_urlencoded::parse(body.as_bytes())
+        url::form_urlencoded::parse(&body)
             .find(|(k, _)| k == "ticket")
             .map(|(_, v)| v.into_owned())
     });
-    let _ = headers;
-    let entry = presented.and_then(|t| state.data.lock().unwrap().tickets.remove(&t));
+    let now = state.now();
+    let entry = presented.and_then(|t| state.data().tickets.remove(&t));
     match entry {
-        Some((resource, expires)) if now() <= expires => match state
-            .config
-            .seed
-            .resources
-            .iter()
-            .find(|r| r.id == resource)
-        {
-            Some(r) => ica(r),
+        Some(t) if now <= t.expires => match state.resource(&t.resource).cloned() {
+            Some(r) => {
+                state.data().sessions.push(HdxSession {
+                    user: t.user,
+                    resource: r.id.clone(),
+                    device: t.device,
+                    started: now,
+                });
+                ica(&r)
+            }
             None => json_error(StatusCode::GONE, "invalid_ticket", "the resource is gone"),
         },
         _ => json_error(
@@ -375,6 +516,39 @@ async fn redeem(State(state): State<AppState>, headers: HeaderMap, body: String)
     }
 }
 
+async fn sessions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let user = match authorize(&state, &headers, q.as_deref()) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let mine: Vec<_> = state
+        .data()
+        .sessions
+        .iter()
+        .filter(|s| s.user == user)
+        .map(|s| serde_json::json!({"resourceId": s.resource, "clientName": s.device, "startTime": s.started, "state": "active"}))
+        .collect();
+    Json(serde_json::json!({"sessions": mine})).into_response()
+}
+
+async fn logoff(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let user = match authorize(&state, &headers, q.as_deref()) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    state.data().sessions.retain(|s| s.user != user);
+    StatusCode::OK.into_response()
+}
+
+/// An ICA file in INI form, per the reference's public examples.
 fn ica(r: &SeedResource) -> Response {
     let name = &r.name;
     let logon = token(16);

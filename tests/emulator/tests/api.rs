@@ -1,0 +1,1517 @@
+//! The emulator over real HTTP: discovery, the authorization server, the store and the control
+//! API's faults, each with its error paths.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use workspace_emulator::{
+    BadTokenStyle, Emulator, EmulatorConfig, Fault, FaultKind, LaunchForm, LaunchScript,
+    LinkGeneration, Settings, demo,
+};
+
+const REDIRECT: &str = "http://127.0.0.1:8787/auth/callback";
+const VERIFIER: &str = "a-pkce-verifier-that-is-long-enough-for-the-spec-0123456789";
+
+async fn start() -> Emulator {
+    Emulator::start(EmulatorConfig::test()).await.unwrap()
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+fn challenge() -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
+}
+
+fn authorize_params(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut p: Vec<(String, String)> = [
+        ("client_id", demo::CLIENT_ID),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid wsp offline_access"),
+        ("state", "st-1"),
+        ("nonce", "n-1"),
+        ("code_challenge_method", "S256"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    p.push(("code_challenge".into(), challenge()));
+    for (k, v) in extra {
+        p.retain(|(name, _)| name != k);
+        if !v.is_empty() {
+            p.push((k.to_string(), v.to_string()));
+        }
+    }
+    p
+}
+
+fn query_of(location: &str) -> HashMap<String, String> {
+    url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Posts the login form; returns the response (a redirect with a code when all is well).
+async fn login(
+    em: &Emulator,
+    c: &reqwest::Client,
+    user: &str,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = authorize_params(extra);
+    form.push(("username".into(), user.into()));
+    form.push(("password".into(), password.into()));
+    c.post(format!("{}/core/connect/authorize/login", em.url()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn code_for(em: &Emulator, c: &reqwest::Client, extra: &[(&str, &str)]) -> String {
+    let r = login(em, c, "alice", "wonderland", extra).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
+    let q = query_of(r.headers()["location"].to_str().unwrap());
+    assert_eq!(q["state"], "st-1");
+    assert_eq!(q["iss"], format!("{}/core", em.url()));
+    q["code"].clone()
+}
+
+async fn token_call(em: &Emulator, form: &[(&str, &str)]) -> reqwest::Response {
+    http()
+        .post(format!("{}/core/connect/token", em.url()))
+        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn exchange(em: &Emulator, code: &str) -> Value {
+    let r = token_call(
+        em,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+/// A fresh sign-in of alice: the token response.
+async fn tokens(em: &Emulator) -> Value {
+    let code = code_for(em, &http(), &[]).await;
+    exchange(em, &code).await
+}
+
+async fn refresh(em: &Emulator, rt: &str) -> reqwest::Response {
+    token_call(
+        em,
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await
+}
+
+/// A store call with the demo application id and a bearer token.
+fn store(
+    c: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    access: &str,
+) -> reqwest::RequestBuilder {
+    // Launches need a clientName or deviceId; other store calls ignore it.
+    let mut url = url::Url::parse(url).unwrap();
+    let path = url.path().to_owned();
+    if [
+        "/launchStatus",
+        "/launch",
+        "/icaFile",
+        "/icaFileFetchTicket",
+    ]
+    .iter()
+    .any(|p| path.ends_with(p))
+    {
+        url.query_pairs_mut()
+            .append_pair("clientName", "WPTESTDEVICE123");
+    }
+    c.request(method, url)
+        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+        .bearer_auth(access)
+}
+
+async fn catalogue(em: &Emulator, access: &str) -> Vec<Value> {
+    let r = store(
+        &http(),
+        reqwest::Method::GET,
+        &format!(
+            "{}/citrixapi/store/resources?acceptCachedResults=true",
+            em.url()
+        ),
+        access,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    body["resources"].as_array().unwrap().clone()
+}
+
+fn find<'a>(list: &'a [Value], id: &str) -> &'a Value {
+    list.iter().find(|r| r["resourceId"] == id).unwrap()
+}
+
+fn claims(id_token: &str) -> Value {
+    let payload = id_token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+// ---------------------------------------------------------------- discovery
+
+#[tokio::test]
+async fn discovery_needs_an_active_application_id_but_no_token() {
+    let em = start().await;
+    let url = format!("{}/citrixapi/discovery/configurations", em.url());
+    let c = http();
+    let ok: Value = c
+        .get(&url)
+        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let store = &ok["services"][0];
+    assert_eq!(store["service"], "store");
+    assert_eq!(store["endpoints"][0]["id"], "ListResources");
+    assert_eq!(
+        store["endpoints"][0]["url"],
+        format!("{}/citrixapi/store/resources", em.url())
+    );
+    assert!(store["endpoints"][0]["capabilities"].is_array());
+    assert!(
+        ok["authScopes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("openid"))
+    );
+    let settings = &ok["clientSettings"];
+    assert_eq!(settings["acr_values"], "tenant:acme");
+    assert!(settings["promptLoginEnabled"].is_boolean());
+    assert_eq!(
+        settings["oidcConfiguration"]["oidc_discovery_endpoint"],
+        format!("{}/core/.well-known/openid-configuration", em.url())
+    );
+
+    // The query parameter works as well as the header.
+    let by_query = c
+        .get(format!("{url}?ApplicationId={}", demo::APPLICATION_ID))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_query.status(), 200);
+    // Missing and unknown application ids: a 4xx with a JSON reason.
+    let missing = c.get(&url).send().await.unwrap();
+    assert_eq!(missing.status(), 400);
+    assert!(missing.headers().contains_key("citrix-error-source"));
+    assert_eq!(
+        missing.json::<Value>().await.unwrap()["error"],
+        "missing_application_id"
+    );
+    let unknown = c
+        .get(&url)
+        .header("Citrix-ApplicationId", "not-an-app")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 403);
+    assert_eq!(
+        unknown.json::<Value>().await.unwrap()["error"],
+        "unknown_application_id"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_customer_host_is_404() {
+    let mut config = EmulatorConfig::test();
+    config.seed.customer_hosts = vec!["acme.cloud.example".into()];
+    let em = Emulator::start(config).await.unwrap();
+    let url = format!("{}/citrixapi/discovery/configurations", em.url());
+    let r = http()
+        .get(&url)
+        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "unknown_customer"
+    );
+    let r = http()
+        .get(&url)
+        .header("Host", "acme.cloud.example")
+        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn the_transaction_id_is_echoed_and_logged() {
+    let em = start().await;
+    let url = format!("{}/citrixapi/discovery/configurations", em.url());
+    let r = http()
+        .get(&url)
+        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+        .header("Citrix-TransactionId", "txn-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["citrix-transactionid"], "txn-42");
+    let r = http().get(&url).send().await.unwrap();
+    let made = r.headers()["citrix-transactionid"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(!made.is_empty());
+    let log = em.transaction_log();
+    let mine = log.iter().find(|l| l.transaction_id == "txn-42").unwrap();
+    assert!(mine.client_transaction_id);
+    assert_eq!(mine.application_id.as_deref(), Some(demo::APPLICATION_ID));
+    assert_eq!(mine.status, 200);
+    let theirs = log.iter().find(|l| l.transaction_id == made).unwrap();
+    assert!(!theirs.client_transaction_id);
+    assert_eq!(theirs.status, 400);
+}
+
+// ---------------------------------------------------------------- authorization server
+
+#[tokio::test]
+async fn metadata_and_jwks_describe_the_server() {
+    let em = start().await;
+    let m: Value = http()
+        .get(format!(
+            "{}/core/.well-known/openid-configuration",
+            em.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["issuer"], format!("{}/core", em.url()));
+    assert!(
+        m["response_modes_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("form_post"))
+    );
+    let jwks: Value = http()
+        .get(m["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["kty"], "RSA");
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+}
+
+#[tokio::test]
+async fn code_flow_with_pkce_issues_tokens_once() {
+    let em = start().await;
+    let c = http();
+    let page = c
+        .get(format!("{}/core/connect/authorize", em.url()))
+        .query(&authorize_params(&[("acr_values", "tenant:acme")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("data-testid=login-username")
+    );
+
+    let code = code_for(&em, &c, &[("acr_values", "tenant:acme")]).await;
+    let t = exchange(&em, &code).await;
+    assert!(t["access_token"].is_string() && t["refresh_token"].is_string());
+    assert_eq!(t["token_type"], "Bearer");
+    let id = claims(t["id_token"].as_str().unwrap());
+    assert_eq!(id["iss"], format!("{}/core", em.url()));
+    assert_eq!(id["aud"], demo::CLIENT_ID);
+    assert_eq!(id["nonce"], "n-1");
+    assert_eq!(id["acr"], "tenant:acme");
+    assert_eq!(id["preferred_username"], "alice");
+
+    // The code is single use.
+    let again = token_call(
+        &em,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(again.status(), 400);
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_verifier_or_redirect_uri_fails_the_exchange() {
+    let em = start().await;
+    let c = http();
+    let code = code_for(&em, &c, &[]).await;
+    let r = token_call(
+        &em,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", "wrong"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error_description"],
+        "PKCE verification failed"
+    );
+    let code = code_for(&em, &c, &[]).await;
+    let r = token_call(
+        &em,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:8787/other"),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error_description"],
+        "redirect_uri does not match"
+    );
+}
+
+#[tokio::test]
+async fn bad_authorize_requests_are_refused_without_redirecting_where_unsafe() {
+    let em = start().await;
+    let c = http();
+    let get = |extra: Vec<(&'static str, &'static str)>| {
+        let c = c.clone();
+        let url = format!("{}/core/connect/authorize", em.url());
+        async move {
+            c.get(url)
+                .query(&authorize_params(&extra))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Unknown client and unregistered redirect URI: a page, never a redirect.
+    assert_eq!(get(vec![("client_id", "nobody")]).await.status(), 400);
+    assert_eq!(
+        get(vec![(
+            "redirect_uri",
+            "http://127.0.0.1:8787/auth/callbackX"
+        )])
+        .await
+        .status(),
+        400
+    );
+    // PKCE is required for this client; plain is refused; both come back as errors with state.
+    for extra in [
+        vec![("code_challenge", "")],
+        vec![("code_challenge_method", "plain")],
+        vec![("response_type", "token")],
+        vec![("response_mode", "fragment")],
+    ] {
+        let r = get(extra.clone()).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{extra:?}");
+        let q = query_of(r.headers()["location"].to_str().unwrap());
+        assert!(
+            q.contains_key("error") && q["state"] == "st-1",
+            "{extra:?}: {q:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_private_client_without_required_pkce_may_use_the_plain_code_flow() {
+    let mut config = EmulatorConfig::test();
+    config.seed.clients[0].require_pkce = false;
+    let em = Emulator::start(config).await.unwrap();
+    let code = code_for(
+        &em,
+        &http(),
+        &[("code_challenge", ""), ("code_challenge_method", "")],
+    )
+    .await;
+    let r = token_call(
+        &em,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn wrong_credentials_show_the_form_again() {
+    let em = start().await;
+    let r = login(&em, &http(), "alice", "nope", &[]).await;
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Wrong user name or password.")
+    );
+}
+
+#[tokio::test]
+async fn single_sign_on_skips_the_form_unless_prompt_login() {
+    let em = start().await;
+    let c = http();
+    code_for(&em, &c, &[]).await;
+    let url = format!("{}/core/connect/authorize", em.url());
+    let r = c
+        .get(&url)
+        .query(&authorize_params(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "signed in already: straight back with a code"
+    );
+    assert!(query_of(r.headers()["location"].to_str().unwrap()).contains_key("code"));
+    let r = c
+        .get(&url)
+        .query(&authorize_params(&[("prompt", "login")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("login-password"));
+}
+
+#[tokio::test]
+async fn form_post_answers_with_an_auto_submitting_form() {
+    let em = start().await;
+    let r = login(
+        &em,
+        &http(),
+        "alice",
+        "wonderland",
+        &[("response_mode", "form_post")],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(&format!("action=\"{REDIRECT}\"")), "{html}");
+    assert!(html.contains("name=\"code\"") && html.contains("name=\"state\" value=\"st-1\""));
+}
+
+#[tokio::test]
+async fn a_client_requiring_consent_asks_once_and_honours_a_denial() {
+    let mut config = EmulatorConfig::test();
+    config.seed.clients[0].user_consent = true;
+    let em = Emulator::start(config).await.unwrap();
+    let c = http();
+    let r = login(&em, &c, "alice", "wonderland", &[]).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("data-testid=consent-allow")
+    );
+    let consent = |decision: &'static str| {
+        let mut form = authorize_params(&[]);
+        form.push(("decision".into(), decision.into()));
+        c.post(format!("{}/core/connect/authorize/consent", em.url()))
+            .form(&form)
+            .send()
+    };
+    let denied = consent("deny").await.unwrap();
+    let q = query_of(denied.headers()["location"].to_str().unwrap());
+    assert_eq!(
+        (q["error"].as_str(), q["state"].as_str()),
+        ("access_denied", "st-1")
+    );
+    let allowed = consent("allow").await.unwrap();
+    assert!(query_of(allowed.headers()["location"].to_str().unwrap()).contains_key("code"));
+    // Consent is remembered: the next sign-in goes straight through.
+    let again = c
+        .get(format!("{}/core/connect/authorize", em.url()))
+        .query(&authorize_params(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn client_authentication_by_basic_or_post_and_failures() {
+    let em = start().await;
+    let url = format!("{}/core/connect/token", em.url());
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "unknown"),
+    ];
+    // A working client gets past authentication to the grant check.
+    let by_post = http()
+        .post(&url)
+        .form(&[
+            ("client_id", demo::CLIENT_ID),
+            ("client_secret", demo::CLIENT_SECRET),
+            form[0],
+            form[1],
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_post.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+    let wrong = http()
+        .post(&url)
+        .basic_auth(demo::CLIENT_ID, Some("wrong"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
+    let none = http().post(&url).form(&form).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    let grant = http()
+        .post(&url)
+        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        grant.json::<Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_family() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let first = t["refresh_token"].as_str().unwrap();
+    let r: Value = refresh(&em, first).await.json().await.unwrap();
+    let second = r["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    assert!(r["access_token"].is_string());
+    // Reusing the rotated token revokes the grant: the newer token dies too.
+    let reuse = refresh(&em, first).await;
+    assert_eq!(reuse.status(), 400);
+    assert_eq!(
+        reuse.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+    assert_eq!(refresh(&em, &second).await.status(), 400);
+    // And so do its access tokens.
+    let url = format!("{}/citrixapi/store/resources", em.url());
+    let r = store(
+        &http(),
+        reqwest::Method::GET,
+        &url,
+        r["access_token"].as_str().unwrap(),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(em.refresh_requests(), 3);
+}
+
+#[tokio::test]
+async fn offline_access_decides_whether_a_refresh_token_is_issued() {
+    let em = start().await;
+    let code = code_for(&em, &http(), &[("scope", "openid wsp")]).await;
+    let t = exchange(&em, &code).await;
+    assert!(t.get("refresh_token").is_none());
+    assert!(t["access_token"].is_string());
+}
+
+#[tokio::test]
+async fn revocation_ends_the_grant_and_userinfo_knows_the_user() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    let info: Value = http()
+        .get(format!("{}/core/connect/userinfo", em.url()))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["preferred_username"], "alice");
+    let r = http()
+        .post(format!("{}/core/connect/revocation", em.url()))
+        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
+        .form(&[("token", t["refresh_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        refresh(&em, t["refresh_token"].as_str().unwrap())
+            .await
+            .status(),
+        400
+    );
+    let after = http()
+        .get(format!("{}/core/connect/userinfo", em.url()))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+    let missing = http()
+        .post(format!("{}/core/connect/revocation", em.url()))
+        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
+        .form(&[("x", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 400);
+}
+
+#[tokio::test]
+async fn public_clients_authenticate_by_id_and_must_use_pkce() {
+    let mut config = EmulatorConfig::test();
+    config.seed.clients[0].secret = None;
+    config.seed.clients[0].require_pkce = false;
+    let em = Emulator::start(config).await.unwrap();
+    let r = http()
+        .get(format!("{}/core/connect/authorize", em.url()))
+        .query(&authorize_params(&[("code_challenge", "")]))
+        .send()
+        .await
+        .unwrap();
+    assert!(query_of(r.headers()["location"].to_str().unwrap()).contains_key("error"));
+    let code = code_for(&em, &http(), &[]).await;
+    let r = http()
+        .post(format!("{}/core/connect/token", em.url()))
+        .form(&[
+            ("client_id", demo::CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+// ---------------------------------------------------------------- store
+
+#[tokio::test]
+async fn enumeration_lists_every_resource_with_legacy_links_by_default() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let list = catalogue(&em, t["access_token"].as_str().unwrap()).await;
+    assert_eq!(list.len(), 40);
+    let desk = find(&list, "win11-desktop");
+    assert_eq!(desk["type"], "Citrix.MPS.Desktop");
+    assert_eq!(desk["path"], "\\Desktops\\");
+    assert_eq!(desk["isFavorite"], true);
+    assert!(desk["links"]["launchStatusUrl"].is_string() && desk["links"]["launchUrl"].is_string());
+    assert!(desk["links"].get("icaFileUrl").is_none());
+    let web = find(&list, "intranet");
+    assert_eq!(web["clientTypes"], json!(["content"]));
+    assert!(
+        web["links"].get("launchStatusUrl").is_none(),
+        "web apps are listed but not launchable"
+    );
+    assert!(web["links"]["imageUrl"].is_string());
+}
+
+#[tokio::test]
+async fn the_current_link_generation_is_selectable_and_launches_by_get() {
+    let em = start().await;
+    em.set_settings(Settings {
+        links: LinkGeneration::Current,
+        ..em.settings()
+    });
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    let list = catalogue(&em, access).await;
+    let word = find(&list, "word");
+    assert!(word["links"].get("launchStatusUrl").is_none());
+    let url = word["links"]["icaFileFetchTicketUrl"].as_str().unwrap();
+    let r = store(&http(), reqwest::Method::GET, url, access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = store(
+        &http(),
+        reqwest::Method::GET,
+        word["links"]["icaFileUrl"].as_str().unwrap(),
+        access,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/x-ica");
+}
+
+#[tokio::test]
+async fn icons_come_as_svg_or_png_with_the_application_id_in_the_query() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let list = catalogue(&em, t["access_token"].as_str().unwrap()).await;
+    let mut seen = Vec::new();
+    for r in &list {
+        let url = r["links"]["imageUrl"].as_str().unwrap();
+        let ok = http()
+            .get(format!("{url}?ApplicationId={}", demo::APPLICATION_ID))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+        let kind = ok.headers()["content-type"].to_str().unwrap().to_owned();
+        let bytes = ok.bytes().await.unwrap();
+        match kind.as_str() {
+            "image/png" => assert!(bytes.starts_with(b"\x89PNG")),
+            "image/svg+xml" => assert!(bytes.starts_with(b"<svg")),
+            other => panic!("unexpected icon type {other}"),
+        }
+        seen.push(kind);
+    }
+    assert!(seen.contains(&"image/png".to_owned()) && seen.contains(&"image/svg+xml".to_owned()));
+    let no_app = http()
+        .get(list[0]["links"]["imageUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_app.status(), 400);
+    let unknown = http()
+        .get(format!(
+            "{}/citrixapi/store/resources/images/nope.svg?ApplicationId={}",
+            em.url(),
+            demo::APPLICATION_ID
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn favourites_are_added_and_removed_per_user() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    let list = catalogue(&em, access).await;
+    let url = find(&list, "excel")["links"]["favoriteUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = store(&http(), reqwest::Method::POST, &url, access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        find(&catalogue(&em, access).await, "excel")["isFavorite"],
+        true
+    );
+    store(&http(), reqwest::Method::DELETE, &url, access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        find(&catalogue(&em, access).await, "excel")["isFavorite"],
+        false
+    );
+    let unknown = store(
+        &http(),
+        reqwest::Method::POST,
+        &url.replace("excel", "nope"),
+        access,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+/// Follows a launch to its end; returns the HTTP statuses seen and the last body.
+async fn launch(em: &Emulator, access: &str, id: &str) -> (Vec<u16>, Value) {
+    let list = catalogue(em, access).await;
+    let mut url = find(&list, id)["links"]["launchStatusUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut statuses = Vec::new();
+    loop {
+        let r = store(&http(), reqwest::Method::POST, &url, access)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        let body: Value = r.json().await.unwrap();
+        let retry = body["retryUrl"].as_str().map(str::to_owned);
+        match retry {
+            Some(next) if statuses.len() < 10 => url = next,
+            _ => return (statuses, body),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_desktop_launch_retries_with_202_then_creates_a_one_time_ticket() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    let list = catalogue(&em, access).await;
+    let url = find(&list, "eng-workstation")["links"]["launchStatusUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = store(&http(), reqwest::Method::POST, &url, access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 202);
+    let body: Value = first.json().await.unwrap();
+    assert!(body["retryKey"].is_string() && body["pollTimeout"] == 2);
+    let (statuses, end) = launch(&em, access, "eng-workstation").await;
+    assert_eq!(statuses, [202, 202, 202, 201]);
+    let uri = end["receiverUri"].as_str().unwrap();
+    assert!(uri.starts_with("receiver://"));
+    let ticket = query_of(&uri.replacen("receiver://", "http://", 1))["ticket"].clone();
+    let redeem = || {
+        http()
+            .post(format!("{}/citrixapi/store/client/icaFile", em.url()))
+            .json(&json!({"ticket": ticket}))
+            .send()
+    };
+    let ica = redeem().await.unwrap();
+    assert_eq!(ica.status(), 200);
+    let text = ica.text().await.unwrap();
+    assert!(
+        text.contains("[ApplicationServers]") && text.contains("Title=Engineering Workstation")
+    );
+    assert_eq!(
+        redeem().await.unwrap().status(),
+        400,
+        "tickets are single use"
+    );
+    // The redeemed launch is an HDX session until logoff.
+    let sessions_url = format!("{}/citrixapi/store/sessions", em.url());
+    let s: Value = store(&http(), reqwest::Method::GET, &sessions_url, access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["sessions"][0]["resourceId"], "eng-workstation");
+    assert_eq!(s["sessions"][0]["clientName"], "WPTESTDEVICE123");
+    let off = store(
+        &http(),
+        reqwest::Method::POST,
+        &format!("{sessions_url}/$logoff"),
+        access,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(off.status(), 200);
+    let s: Value = store(&http(), reqwest::Method::GET, &sessions_url, access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["sessions"], json!([]));
+}
+
+#[tokio::test]
+async fn launches_are_scriptable_per_resource_in_both_forms() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    em.script_launch(
+        "word",
+        LaunchScript {
+            retries: 2,
+            poll_timeout: 7,
+            failure: None,
+            form: Some(LaunchForm::Sample),
+        },
+    );
+    let (statuses, end) = launch(&em, access, "word").await;
+    assert_eq!(statuses, [200, 200, 200]);
+    assert_eq!(end["status"], "success");
+    assert!(
+        end["receiverUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("receiver://")
+    );
+
+    // Over the control API too: a failure with an error id and restart advice.
+    let r = http().put(format!("{}/_emulator/resources/excel/launch", em.url())).json(&json!({"retries": 1, "failure": {"error_id": "UnavailableDesktop", "suggest_restart": true}})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (statuses, end) = launch(&em, access, "excel").await;
+    assert_eq!(statuses, [202, 200]);
+    assert_eq!(
+        (
+            end["status"].as_str(),
+            end["errorId"].as_str(),
+            end["suggestRestart"].as_bool()
+        ),
+        (Some("failure"), Some("UnavailableDesktop"), Some(true))
+    );
+    let bad = http()
+        .put(format!("{}/_emulator/resources/excel/launch", em.url()))
+        .json(&json!({"retries": "many"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let unknown = http()
+        .put(format!("{}/_emulator/resources/nope/launch", em.url()))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn the_demo_has_failing_desktops_and_samples_retry_form_by_setting() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    let (_, end) = launch(&em, access, "finance-desktop").await;
+    assert_eq!(end["errorId"], "WorkstationInMaintenance");
+    em.set_settings(Settings {
+        launch_form: LaunchForm::Sample,
+        ..em.settings()
+    });
+    let (statuses, end) = launch(&em, access, "win11-desktop").await;
+    assert_eq!(statuses, [200, 200]);
+    assert_eq!(end["status"], "success");
+}
+
+#[tokio::test]
+async fn the_ica_file_url_retries_with_202_too_and_refuses_web_apps() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    let list = catalogue(&em, access).await;
+    let url = find(&list, "win11-desktop")["links"]["launchUrl"]
+        .as_str()
+        .unwrap();
+    let first = store(&http(), reqwest::Method::GET, url, access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 202);
+    let retry: Value = first.json().await.unwrap();
+    let second = store(
+        &http(),
+        reqwest::Method::GET,
+        retry["retryUrl"].as_str().unwrap(),
+        access,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(second.status(), 200);
+    assert!(
+        second
+            .text()
+            .await
+            .unwrap()
+            .contains("Title=Windows 11 Desktop")
+    );
+    let web = store(
+        &http(),
+        reqwest::Method::GET,
+        &url.replace("win11-desktop", "intranet"),
+        access,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(web.status(), 400);
+    assert_eq!(
+        web.json::<Value>().await.unwrap()["error"],
+        "not_launchable"
+    );
+    let failing = store(
+        &http(),
+        reqwest::Method::GET,
+        &url.replace("win11-desktop", "finance-desktop"),
+        access,
+    )
+    .send()
+    .await
+    .unwrap();
+    let retry: Value = failing.json().await.unwrap();
+    let failed = store(
+        &http(),
+        reqwest::Method::GET,
+        retry["retryUrl"].as_str().unwrap(),
+        access,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(failed.status(), 409);
+}
+
+#[tokio::test]
+async fn retry_keys_belong_to_their_user() {
+    let em = start().await;
+    let alice = tokens(&em).await;
+    let access = alice["access_token"].as_str().unwrap();
+    let list = catalogue(&em, access).await;
+    let url = find(&list, "win11-desktop")["links"]["launchStatusUrl"]
+        .as_str()
+        .unwrap();
+    let body: Value = store(&http(), reqwest::Method::POST, url, access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let c = http();
+    let r = login(&em, &c, "bob", "builder", &[]).await;
+    let code = query_of(r.headers()["location"].to_str().unwrap())["code"].clone();
+    let bob = exchange(&em, &code).await;
+    let r = store(
+        &http(),
+        reqwest::Method::POST,
+        body["retryUrl"].as_str().unwrap(),
+        bob["access_token"].as_str().unwrap(),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn bad_tokens_are_400_invalid_grant_or_401_as_configured() {
+    let em = start().await;
+    let url = format!("{}/citrixapi/store/resources", em.url());
+    let r = store(&http(), reqwest::Method::GET, &url, "nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["citrix-error-source"], "emulator");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    let r = http()
+        .patch(format!("{}/_emulator/settings", em.url()))
+        .json(&json!({"bad_token": "unauthorized401"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(em.settings().bad_token, BadTokenStyle::Unauthorized401);
+    let r = store(&http(), reqwest::Method::GET, &url, "nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let no_app = http().get(&url).bearer_auth("nope").send().await.unwrap();
+    assert_eq!(no_app.status(), 400);
+}
+
+#[tokio::test]
+async fn access_tokens_expire_after_the_configured_lifetime() {
+    let em = start().await;
+    let r = http()
+        .patch(format!("{}/_emulator/settings", em.url()))
+        .json(&json!({"access_token_ttl_secs": 60}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let t = tokens(&em).await;
+    assert_eq!(t["expires_in"], 60);
+    let access = t["access_token"].as_str().unwrap();
+    catalogue(&em, access).await;
+    http()
+        .patch(format!("{}/_emulator/settings", em.url()))
+        .json(&json!({"clock_offset_secs": 61}))
+        .send()
+        .await
+        .unwrap();
+    let url = format!("{}/citrixapi/store/resources", em.url());
+    assert_eq!(
+        store(&http(), reqwest::Method::GET, &url, access)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    // The refresh token still works and gives a token valid on the shifted clock.
+    let fresh: Value = refresh(&em, t["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    catalogue(&em, fresh["access_token"].as_str().unwrap()).await;
+}
+
+// ---------------------------------------------------------------- control API and faults
+
+#[tokio::test]
+async fn settings_refuse_unknown_fields_and_values() {
+    let em = start().await;
+    let url = format!("{}/_emulator/settings", em.url());
+    for body in [json!({"nope": 1}), json!({"links": "future"}), json!([1])] {
+        let r = http().patch(&url).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+    }
+    assert_eq!(em.settings(), Settings::default());
+    let s: Value = http().get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(s["links"], "legacy");
+}
+
+#[tokio::test]
+async fn forced_invalid_grant_for_one_user() {
+    let em = start().await;
+    let alice = tokens(&em).await;
+    let url = format!("{}/citrixapi/store/resources", em.url());
+    let revoke = |body: Value| {
+        http()
+            .post(format!("{}/_emulator/revoke", em.url()))
+            .json(&body)
+            .send()
+    };
+    // Access tokens only: the store refuses, a refresh works.
+    let r: Value = revoke(json!({"user": "alice", "access_only": true}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["revokedAccessTokens"], 1);
+    assert_eq!(
+        store(
+            &http(),
+            reqwest::Method::GET,
+            &url,
+            alice["access_token"].as_str().unwrap()
+        )
+        .send()
+        .await
+        .unwrap()
+        .status(),
+        400
+    );
+    let fresh: Value = refresh(&em, alice["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    // The whole grant: the refresh fails too.
+    revoke(json!({"user": "alice"})).await.unwrap();
+    let r = refresh(&em, fresh["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_eq!(revoke(json!({"who": 1})).await.unwrap().status(), 400);
+}
+
+async fn discovery_status(em: &Emulator) -> (u16, Result<Value, String>) {
+    let r = http()
+        .get(format!("{}/citrixapi/discovery/configurations", em.url()))
+        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+        .timeout(Duration::from_secs(2))
+        .send()
+        .await;
+    match r {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.map_err(|e| e.to_string()))
+        }
+        Err(e) => (0, Err(e.to_string())),
+    }
+}
+
+#[tokio::test]
+async fn faults_inject_errors_latency_timeouts_and_broken_bodies() {
+    let em = start().await;
+    let path = "/citrixapi/discovery";
+    em.inject(Fault {
+        path: path.into(),
+        method: None,
+        kind: FaultKind::Status { status: 503 },
+        times: Some(1),
+    });
+    assert_eq!(discovery_status(&em).await.0, 503);
+    assert_eq!(
+        discovery_status(&em).await.0,
+        200,
+        "a counted fault runs out"
+    );
+
+    em.inject(Fault {
+        path: path.into(),
+        method: Some("GET".into()),
+        kind: FaultKind::MalformedJson,
+        times: Some(1),
+    });
+    let (status, body) = discovery_status(&em).await;
+    assert_eq!(status, 200);
+    assert!(body.is_err(), "the body must not parse");
+
+    em.inject(Fault {
+        path: path.into(),
+        method: None,
+        kind: FaultKind::TruncatedBody,
+        times: Some(1),
+    });
+    let (_, body) = discovery_status(&em).await;
+    assert!(body.is_err(), "the body must be cut short");
+
+    em.inject(Fault {
+        path: path.into(),
+        method: None,
+        kind: FaultKind::Latency { ms: 400 },
+        times: Some(1),
+    });
+    let t = std::time::Instant::now();
+    assert_eq!(discovery_status(&em).await.0, 200);
+    assert!(t.elapsed() >= Duration::from_millis(400));
+
+    em.inject(Fault {
+        path: path.into(),
+        method: None,
+        kind: FaultKind::Timeout,
+        times: Some(1),
+    });
+    let (status, body) = discovery_status(&em).await;
+    assert_eq!(status, 0, "the client gave up: {body:?}");
+
+    // A fault for another method or path does not apply.
+    em.inject(Fault {
+        path: path.into(),
+        method: Some("POST".into()),
+        kind: FaultKind::Status { status: 500 },
+        times: None,
+    });
+    em.inject(Fault {
+        path: "/core/".into(),
+        method: None,
+        kind: FaultKind::Status { status: 500 },
+        times: None,
+    });
+    assert_eq!(discovery_status(&em).await.0, 200);
+    em.clear_faults();
+}
+
+#[tokio::test]
+async fn faults_are_managed_over_http_with_clear_errors() {
+    let em = start().await;
+    let url = format!("{}/_emulator/faults", em.url());
+    let r = http()
+        .post(&url)
+        .json(&json!({"path": "/citrixapi/", "kind": "status", "status": 500}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let list: Value = http().get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list[0]["kind"], "status");
+    assert_eq!(discovery_status(&em).await.0, 500);
+    for bad in [
+        json!({"path": "/x", "kind": "explode"}),
+        json!({"path": "x", "kind": "timeout"}),
+        json!({"kind": "timeout"}),
+    ] {
+        let r = http().post(&url).json(&bad).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+        assert!(r.json::<Value>().await.unwrap()["error_description"].is_string());
+    }
+    assert_eq!(http().delete(&url).send().await.unwrap().status(), 204);
+    assert_eq!(discovery_status(&em).await.0, 200);
+    let stats: Value = http()
+        .get(format!("{}/_emulator/stats", em.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["tokenRequests"], 0);
+    let log: Value = http()
+        .get(format!("{}/_emulator/log", em.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .all(|l| !l["path"].as_str().unwrap().starts_with("/_emulator"))
+    );
+}
+
+#[tokio::test]
+async fn the_emulator_can_go_down_and_come_back_with_its_state() {
+    let mut em = start().await;
+    let t = tokens(&em).await;
+    em.go_down();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        discovery_status(&em).await.0,
+        0,
+        "nothing listens while down"
+    );
+    em.come_back().await.unwrap();
+    catalogue(&em, t["access_token"].as_str().unwrap()).await;
+}
+
+#[tokio::test]
+async fn seeded_application_ids_are_active_despite_the_activation_delay() {
+    let mut config = EmulatorConfig::test();
+    config.activation_delay = Duration::from_secs(300);
+    let em = Emulator::start(config).await.unwrap();
+    // Seeded clients are long active.
+    assert_eq!(discovery_status(&em).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_launch_needs_a_client_name_or_device_id() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    let list = catalogue(&em, access).await;
+    let url = find(&list, "word")["links"]["launchStatusUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bare = http()
+        .post(&url)
+        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 400);
+    assert_eq!(
+        bare.json::<Value>().await.unwrap()["error"],
+        "invalid_request"
+    );
+    let by_device_id = http()
+        .post(format!("{url}?deviceId=WPDEVICE"))
+        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_device_id.status(), 201);
+}
+
+#[tokio::test]
+async fn a_disabled_clients_tokens_stop_working_until_it_is_enabled_again() {
+    let em = start().await;
+    let code = code_for(&em, &http(), &[("scope", "openid wsp")]).await;
+    let t = exchange(&em, &code).await;
+    let access = t["access_token"].as_str().unwrap();
+    let url = format!("{}/citrixapi/store/resources", em.url());
+    let admin = |action: &'static str| {
+        http()
+            .post(format!(
+                "{}/admin/api/clients/{}/{action}",
+                em.url(),
+                demo::CLIENT_ID
+            ))
+            .send()
+    };
+    assert_eq!(admin("disable").await.unwrap().status(), 200);
+    let refused = store(&http(), reqwest::Method::GET, &url, access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(admin("enable").await.unwrap().status(), 200);
+    catalogue(&em, access).await;
+    // Deleted: the access token is gone for good, even without a refresh token to revoke.
+    let deleted = http()
+        .delete(format!(
+            "{}/admin/api/clients/{}",
+            em.url(),
+            demo::CLIENT_ID
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let stats: Value = http()
+        .get(format!("{}/_emulator/stats", em.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["activeAccessTokens"], 0);
+}
