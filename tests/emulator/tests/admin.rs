@@ -2,59 +2,24 @@
 //! to end against discovery, authorize, the token endpoint and userinfo (seed:
 //! oauth-client-management.txt: creating, editing, enabling, disabling and deleting clients).
 
+mod common;
+
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{
+    DAY, Harness, REDIRECT, SECRET_TIME_KEYS, authorize, create_client, create_client_ok,
+    discovery, http, json_of, login, move_clock, secret_works, token_probe, tokens, userinfo,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use workspace_emulator::{Emulator, EmulatorConfig, SECRET_LIFETIME_SECS, demo};
 
-const CALLBACK: &str = "http://127.0.0.1:8787/auth/callback";
-const DAY: u64 = 24 * 3600;
-
-struct Admin {
-    emu: Emulator,
-    /// Does not follow redirects, so authorization responses can be read.
-    http: reqwest::Client,
-    url: String,
-}
-
-async fn start_with(config: EmulatorConfig) -> Admin {
-    let emu = Emulator::start(config).await.unwrap();
-    let url = emu.url();
-    Admin {
-        emu,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        url,
-    }
-}
-
-async fn start() -> Admin {
-    start_with(EmulatorConfig::test()).await
-}
-
-async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    (status, r.json().await.unwrap())
-}
-
-/// Status and `error` of a JSON error answer, which always says where it came from.
+/// Status and `error` of a JSON error answer, which always says where it came from and why.
 async fn error_of(r: reqwest::Response) -> (StatusCode, String) {
-    assert_eq!(r.headers()["Citrix-Error-Source"], "emulator");
-    let (status, body) = json_of(r).await;
-    assert!(
-        !body["error_description"]
-            .as_str()
-            .unwrap_or_default()
-            .is_empty(),
-        "{body}"
-    );
-    (status, body["error"].as_str().unwrap().to_owned())
+    let (status, error, description) = common::error_of(r).await;
+    assert!(!error.is_empty(), "{status}: no error");
+    assert!(!description.is_empty(), "{status} {error}: no description");
+    (status, error)
 }
 
 fn keys(v: &Value) -> Vec<&str> {
@@ -81,7 +46,32 @@ const VIEW_KEYS: [&str; 15] = [
     "user_consent",
 ];
 
-impl Admin {
+/// The keys of a view that shows the client's new secret.
+fn view_keys_with_secret() -> Vec<&'static str> {
+    let mut expected = VIEW_KEYS.to_vec();
+    expected.push("secret");
+    expected.sort();
+    expected
+}
+
+/// Whether the demo client's authorization request with this client and redirect URI is
+/// accepted (the login page) or refused (a 400 page).
+async fn authorize_status(emu: &Emulator, client_id: &str, redirect_uri: &str) -> StatusCode {
+    let extra = [("client_id", client_id), ("redirect_uri", redirect_uri)];
+    authorize(emu, &http(), &extra).await.status()
+}
+
+/// Alice signs in to the demo client with only this scope, on a fresh client: the login answer
+/// (a redirect with the code, or a consent page).
+async fn sign_in(emu: &Emulator, scope: &str) -> reqwest::Response {
+    let c = http();
+    let extra = [("scope", scope)];
+    let page = authorize(emu, &c, &extra).await;
+    assert_eq!(page.status(), StatusCode::OK, "the login page");
+    login(emu, &c, "alice", "wonderland", &extra).await
+}
+
+impl Harness {
     fn api(&self, path: &str) -> String {
         format!("{}/admin/api/clients{path}", self.url)
     }
@@ -97,29 +87,6 @@ impl Admin {
             .await
             .into_iter()
             .find(|c| c["client_id"] == client_id)
-    }
-
-    async fn create(&self, body: Value) -> reqwest::Response {
-        self.http
-            .post(self.api(""))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn create_ok(&self, client_type: &str) -> Value {
-        let r = self
-            .create(json!({
-                "display_name": format!("Test {client_type} client"),
-                "client_type": client_type,
-                "redirect_uris": ["http://127.0.0.1:9000/cb"],
-                "owner": "carol@acme.example",
-            }))
-            .await;
-        let (status, body) = json_of(r).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body
     }
 
     async fn patch(&self, client_id: &str, body: Value) -> reqwest::Response {
@@ -139,145 +106,20 @@ impl Admin {
             .unwrap()
     }
 
-    /// Status and `error` of a refresh grant with an unknown token: 400 `invalid_grant` means
-    /// the client authenticated and may use the token endpoint.
-    async fn token_call(&self, client_id: &str, secret: Option<&str>) -> (StatusCode, String) {
-        let mut form = vec![
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "whatever"),
-        ];
-        let mut r = self.http.post(format!("{}/core/connect/token", self.url));
-        match secret {
-            Some(s) => r = r.basic_auth(client_id, Some(s)),
-            None => form.push(("client_id", client_id)),
-        }
-        let (status, body) = json_of(r.form(&form).send().await.unwrap()).await;
-        (
-            status,
-            body["error"].as_str().unwrap_or_default().to_owned(),
-        )
-    }
-
-    async fn secret_works(&self, client_id: &str, secret: &str) -> bool {
-        match self.token_call(client_id, Some(secret)).await {
-            (StatusCode::BAD_REQUEST, e) if e == "invalid_grant" => true,
-            (StatusCode::UNAUTHORIZED, e) if e == "invalid_client" => false,
-            other => panic!("unexpected token answer {other:?}"),
-        }
-    }
-
-    fn authorize_url(&self, client_id: &str, redirect_uri: &str) -> String {
-        let mut u = url::Url::parse(&format!("{}/core/connect/authorize", self.url)).unwrap();
-        u.query_pairs_mut()
-            .append_pair("client_id", client_id)
-            .append_pair("redirect_uri", redirect_uri)
-            .append_pair("response_type", "code")
-            .append_pair("code_challenge", "x")
-            .append_pair("code_challenge_method", "S256")
-            .append_pair("scope", "openid");
-        u.to_string()
-    }
-
-    async fn authorize_status(&self, client_id: &str, redirect_uri: &str) -> StatusCode {
+    async fn delete(&self, client_id: &str) -> reqwest::Response {
         self.http
-            .get(self.authorize_url(client_id, redirect_uri))
+            .delete(self.api(&format!("/{client_id}")))
             .send()
             .await
             .unwrap()
-            .status()
     }
 
     async fn discovery(&self, application_id: &str) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .get(format!("{}/citrixapi/discovery/configurations", self.url))
-            .header("Citrix-ApplicationId", application_id)
+        let r = discovery(&self.http, &self.emu, application_id)
             .send()
             .await
             .unwrap();
         json_of(r).await
-    }
-
-    async fn move_clock(&self, offset_secs: i64) {
-        let r = self
-            .http
-            .patch(format!("{}/_emulator/settings", self.url))
-            .json(&json!({"clock_offset_secs": offset_secs}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-    }
-
-    /// Alice signs in to the demo client with PKCE; the login answer (a redirect with the code,
-    /// or a consent page).
-    async fn sign_in(&self, scope: &str, verifier: &str) -> reqwest::Response {
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        let params = [
-            ("client_id", demo::CLIENT_ID),
-            ("redirect_uri", CALLBACK),
-            ("response_type", "code"),
-            ("code_challenge", challenge.as_str()),
-            ("code_challenge_method", "S256"),
-            ("scope", scope),
-            ("state", "st"),
-        ];
-        let r = self
-            .http
-            .get(format!("{}/core/connect/authorize", self.url))
-            .query(&params)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "the login page");
-        let mut form = params.to_vec();
-        form.extend([("username", "alice"), ("password", "wonderland")]);
-        self.http
-            .post(format!("{}/core/connect/authorize/login", self.url))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Alice's tokens for the demo client, through the real code flow.
-    async fn tokens(&self) -> Value {
-        let verifier = "a-verifier-that-is-long-enough-for-pkce-0123456789";
-        let r = self.sign_in("openid offline_access", verifier).await;
-        assert!(r.status().is_redirection(), "{}", r.status());
-        let location = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
-        let code = location
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .unwrap()
-            .1
-            .into_owned();
-        let r = self
-            .http
-            .post(format!("{}/core/connect/token", self.url))
-            .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", CALLBACK),
-                ("code_verifier", verifier),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = json_of(r).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
-    }
-
-    async fn userinfo(&self, access_token: &str) -> StatusCode {
-        self.http
-            .get(format!("{}/core/connect/userinfo", self.url))
-            .bearer_auth(access_token)
-            .send()
-            .await
-            .unwrap()
-            .status()
     }
 
     async fn page(&self) -> String {
@@ -307,6 +149,12 @@ impl Admin {
             .unwrap();
         let status = r.status();
         (status, r.text().await.unwrap())
+    }
+
+    /// Presses a client's button on the page.
+    async fn page_action(&self, client_id: &str, action: &str) -> (StatusCode, String) {
+        self.form_post(&format!("/admin/clients/{client_id}/{action}"), &[])
+            .await
     }
 }
 
@@ -355,7 +203,7 @@ fn naive_date(secs: u64) -> String {
 
 #[tokio::test]
 async fn the_list_shows_the_demo_client_without_its_secret() {
-    let a = start().await;
+    let a = Harness::start().await;
     let r = a.http.get(a.api("")).send().await.unwrap();
     let text = r.text().await.unwrap();
     assert!(!text.contains(demo::CLIENT_SECRET));
@@ -382,15 +230,12 @@ async fn the_list_shows_the_demo_client_without_its_secret() {
 
 #[tokio::test]
 async fn a_new_private_client_gets_a_secret_that_works() {
-    let a = start().await;
+    let a = Harness::start().await;
     let before = a.emu.now();
-    let created = a.create_ok("private").await;
+    let created = create_client_ok(&a.emu, "private").await;
     let after = a.emu.now();
 
-    let mut expected: Vec<&str> = VIEW_KEYS.to_vec();
-    expected.push("secret");
-    expected.sort();
-    assert_eq!(keys(&created), expected);
+    assert_eq!(keys(&created), view_keys_with_secret());
     let id = created["client_id"].as_str().unwrap();
     let secret = created["secret"].as_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID: {id}");
@@ -421,16 +266,19 @@ async fn a_new_private_client_gets_a_secret_that_works() {
     );
     assert_eq!(created["secret_expiration_old"], Value::Null);
 
-    assert!(a.secret_works(id, secret).await);
-    assert!(!a.secret_works(id, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&a.emu, id, secret).await);
+    assert!(!secret_works(&a.emu, id, demo::CLIENT_SECRET).await);
     // Without its secret the client does not get in.
-    assert_eq!(a.token_call(id, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        token_probe(&a.emu, id, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     // The list shows it, without the secret (shown once).
     let listed = a.view(id).await.unwrap();
     assert_eq!(keys(&listed), VIEW_KEYS);
     assert_eq!(listed["name"], "acme-private-2");
-    let second = a.create_ok("private").await;
+    let second = create_client_ok(&a.emu, "private").await;
     assert_eq!(second["name"], "acme-private-3");
     assert_ne!(second["client_id"], created["client_id"]);
     assert_ne!(second["application_id"], created["application_id"]);
@@ -439,27 +287,22 @@ async fn a_new_private_client_gets_a_secret_that_works() {
 
 #[tokio::test]
 async fn a_new_public_client_has_no_secret() {
-    let a = start().await;
-    let created = a.create_ok("public").await;
+    let a = Harness::start().await;
+    let created = create_client_ok(&a.emu, "public").await;
     assert_eq!(keys(&created), VIEW_KEYS, "no secret field at all");
     let id = created["client_id"].as_str().unwrap();
     assert_eq!(created["name"], "acme-public-2");
     assert_eq!(created["client_type"], "public");
     assert_eq!(created["require_pkce"], true);
-    for k in [
-        "secret_update_time",
-        "secret_expiration",
-        "secret_update_time_old",
-        "secret_expiration_old",
-    ] {
+    for k in SECRET_TIME_KEYS {
         assert_eq!(created[k], Value::Null, "{k}");
     }
     // A public client names itself at the token endpoint; any secret is refused.
     assert_eq!(
-        a.token_call(id, None).await,
+        token_probe(&a.emu, id, None).await,
         (StatusCode::BAD_REQUEST, "invalid_grant".to_owned())
     );
-    assert!(!a.secret_works(id, "anything").await);
+    assert!(!secret_works(&a.emu, id, "anything").await);
     // Nothing to rotate or expire.
     for action in ["rotate", "expire-old"] {
         assert_eq!(
@@ -469,13 +312,9 @@ async fn a_new_public_client_has_no_secret() {
         );
     }
     // Public clients cannot opt out of PKCE; private ones may.
-    let r = a
-        .create(json!({"display_name": "P", "client_type": "public", "redirect_uris": ["https://a.example/cb"], "require_pkce": false}))
-        .await;
+    let r = create_client(&a.emu, &json!({"display_name": "P", "client_type": "public", "redirect_uris": ["https://a.example/cb"], "require_pkce": false})).await;
     assert_eq!(error_of(r).await.0, StatusCode::BAD_REQUEST);
-    let r = a
-        .create(json!({"display_name": "P", "client_type": "private", "redirect_uris": ["https://a.example/cb"], "require_pkce": false, "user_consent": true}))
-        .await;
+    let r = create_client(&a.emu, &json!({"display_name": "P", "client_type": "private", "redirect_uris": ["https://a.example/cb"], "require_pkce": false, "user_consent": true})).await;
     let (status, body) = json_of(r).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(
@@ -486,12 +325,12 @@ async fn a_new_public_client_has_no_secret() {
 
 #[tokio::test]
 async fn a_new_application_id_works_after_the_activation_delay() {
-    let a = start_with(EmulatorConfig {
+    let a = Harness::start_with(EmulatorConfig {
         activation_delay: Duration::from_secs(300),
         ..EmulatorConfig::test()
     })
     .await;
-    let created = a.create_ok("private").await;
+    let created = create_client_ok(&a.emu, "private").await;
     let app = created["application_id"].as_str().unwrap();
 
     let (status, body) = a.discovery(app).await;
@@ -500,9 +339,9 @@ async fn a_new_application_id_works_after_the_activation_delay() {
     // The seeded client's application id is long active.
     assert_eq!(a.discovery(demo::APPLICATION_ID).await.0, StatusCode::OK);
 
-    a.move_clock(290).await;
+    move_clock(&a.emu, 290).await;
     assert_eq!(a.discovery(app).await.0, StatusCode::FORBIDDEN);
-    a.move_clock(301).await;
+    move_clock(&a.emu, 301).await;
     let (status, body) = a.discovery(app).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["services"].is_array());
@@ -510,7 +349,7 @@ async fn a_new_application_id_works_after_the_activation_delay() {
 
 #[tokio::test]
 async fn creating_a_client_validates_the_request() {
-    let a = start().await;
+    let a = Harness::start().await;
     let ok = json!({"display_name": "X", "client_type": "private", "redirect_uris": ["https://a.example/cb"]});
     let with = |k: &str, v: Value| {
         let mut b = ok.clone();
@@ -537,7 +376,7 @@ async fn creating_a_client_validates_the_request() {
     ];
     for body in bad {
         assert_eq!(
-            error_of(a.create(body.clone()).await).await,
+            error_of(create_client(&a.emu, &body).await).await,
             (StatusCode::BAD_REQUEST, "invalid_request".to_owned()),
             "{body}"
         );
@@ -553,19 +392,22 @@ async fn creating_a_client_validates_the_request() {
     assert_eq!(error_of(r).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(a.list().await.len(), 1, "nothing was created");
     // The unaltered request is fine.
-    assert_eq!(a.create(ok).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        create_client(&a.emu, &ok).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
 async fn edited_redirect_uris_are_what_authorize_accepts() {
-    let a = start().await;
+    let a = Harness::start().await;
     let new_uri = "http://127.0.0.1:9999/callback";
     assert_eq!(
-        a.authorize_status(demo::CLIENT_ID, CALLBACK).await,
+        authorize_status(&a.emu, demo::CLIENT_ID, REDIRECT).await,
         StatusCode::OK
     );
     assert_eq!(
-        a.authorize_status(demo::CLIENT_ID, new_uri).await,
+        authorize_status(&a.emu, demo::CLIENT_ID, new_uri).await,
         StatusCode::BAD_REQUEST
     );
 
@@ -584,11 +426,11 @@ async fn edited_redirect_uris_are_what_authorize_accepts() {
     assert_eq!(view["user_consent"], false, "untouched");
 
     assert_eq!(
-        a.authorize_status(demo::CLIENT_ID, new_uri).await,
+        authorize_status(&a.emu, demo::CLIENT_ID, new_uri).await,
         StatusCode::OK
     );
     assert_eq!(
-        a.authorize_status(demo::CLIENT_ID, CALLBACK).await,
+        authorize_status(&a.emu, demo::CLIENT_ID, REDIRECT).await,
         StatusCode::BAD_REQUEST
     );
     let listed = a.view(demo::CLIENT_ID).await.unwrap();
@@ -598,9 +440,8 @@ async fn edited_redirect_uris_are_what_authorize_accepts() {
 
 #[tokio::test]
 async fn requiring_user_consent_shows_the_consent_page() {
-    let a = start().await;
-    let verifier = "another-verifier-long-enough-for-pkce-0123456789abc";
-    let r = a.sign_in("openid", verifier).await;
+    let a = Harness::start().await;
+    let r = sign_in(&a.emu, "openid").await;
     assert!(r.status().is_redirection(), "no consent needed yet");
 
     let (status, view) = json_of(
@@ -610,7 +451,7 @@ async fn requiring_user_consent_shows_the_consent_page() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(view["user_consent"], true);
-    let r = a.sign_in("openid", verifier).await;
+    let r = sign_in(&a.emu, "openid").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
         r.text()
@@ -622,7 +463,7 @@ async fn requiring_user_consent_shows_the_consent_page() {
 
 #[tokio::test]
 async fn editing_refuses_bad_values_and_changes_nothing() {
-    let a = start().await;
+    let a = Harness::start().await;
     for body in [
         json!({"display_name": "Fine", "redirect_uris": ["nope"]}),
         json!({"display_name": " "}),
@@ -665,13 +506,13 @@ async fn editing_refuses_bad_values_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_disabled_client_stops_working_until_enabled() {
-    let a = start().await;
+    let a = Harness::start().await;
     let works = (StatusCode::BAD_REQUEST, "invalid_grant".to_owned());
     let disabled = (StatusCode::BAD_REQUEST, "unauthorized_client".to_owned());
     let secret = Some(demo::CLIENT_SECRET);
-    assert_eq!(a.token_call(demo::CLIENT_ID, secret).await, works);
+    assert_eq!(token_probe(&a.emu, demo::CLIENT_ID, secret).await, works);
     assert_eq!(
-        a.authorize_status(demo::CLIENT_ID, CALLBACK).await,
+        authorize_status(&a.emu, demo::CLIENT_ID, REDIRECT).await,
         StatusCode::OK
     );
 
@@ -680,58 +521,47 @@ async fn a_disabled_client_stops_working_until_enabled() {
     assert_eq!(view["enabled"], false);
     assert!(view.get("secret").is_none());
     assert_eq!(
-        a.authorize_status(demo::CLIENT_ID, CALLBACK).await,
+        authorize_status(&a.emu, demo::CLIENT_ID, REDIRECT).await,
         StatusCode::BAD_REQUEST
     );
-    let page = a
-        .http
-        .get(a.authorize_url(demo::CLIENT_ID, CALLBACK))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = authorize(&a.emu, &http(), &[]).await.text().await.unwrap();
     assert!(page.contains("disabled"), "{page}");
-    assert_eq!(a.token_call(demo::CLIENT_ID, secret).await, disabled);
+    assert_eq!(token_probe(&a.emu, demo::CLIENT_ID, secret).await, disabled);
     // A wrong secret is still refused as such.
     assert_eq!(
-        a.token_call(demo::CLIENT_ID, Some("wrong")).await,
+        token_probe(&a.emu, demo::CLIENT_ID, Some("wrong")).await,
         (StatusCode::UNAUTHORIZED, "invalid_client".to_owned())
     );
     assert_eq!(a.view(demo::CLIENT_ID).await.unwrap()["enabled"], false);
 
     let (status, view) = json_of(a.act(demo::CLIENT_ID, "enable").await).await;
     assert_eq!((status, &view["enabled"]), (StatusCode::OK, &json!(true)));
-    assert_eq!(a.token_call(demo::CLIENT_ID, secret).await, works);
+    assert_eq!(token_probe(&a.emu, demo::CLIENT_ID, secret).await, works);
     assert_eq!(
-        a.authorize_status(demo::CLIENT_ID, CALLBACK).await,
+        authorize_status(&a.emu, demo::CLIENT_ID, REDIRECT).await,
         StatusCode::OK
     );
 
     // The same through an edit.
     let r = a.patch(demo::CLIENT_ID, json!({"enabled": false})).await;
     assert_eq!(json_of(r).await.1["enabled"], false);
-    assert_eq!(a.token_call(demo::CLIENT_ID, secret).await, disabled);
+    assert_eq!(token_probe(&a.emu, demo::CLIENT_ID, secret).await, disabled);
     assert_eq!(
-        a.authorize_status(demo::CLIENT_ID, CALLBACK).await,
+        authorize_status(&a.emu, demo::CLIENT_ID, REDIRECT).await,
         StatusCode::BAD_REQUEST
     );
     let r = a.patch(demo::CLIENT_ID, json!({"enabled": true})).await;
     assert_eq!(json_of(r).await.1["enabled"], true);
-    assert_eq!(a.token_call(demo::CLIENT_ID, secret).await, works);
+    assert_eq!(token_probe(&a.emu, demo::CLIENT_ID, secret).await, works);
 }
 
 #[tokio::test]
 async fn rotate_and_expire_old_from_the_admin_api() {
-    let a = start().await;
+    let a = Harness::start().await;
     let original = a.view(demo::CLIENT_ID).await.unwrap();
     let (status, rotated) = json_of(a.act(demo::CLIENT_ID, "rotate").await).await;
     assert_eq!(status, StatusCode::OK);
-    let mut expected: Vec<&str> = VIEW_KEYS.to_vec();
-    expected.push("secret");
-    expected.sort();
-    assert_eq!(keys(&rotated), expected);
+    assert_eq!(keys(&rotated), view_keys_with_secret());
     let new_secret = rotated["secret"].as_str().unwrap();
     let updated = rotated["secret_update_time"].as_u64().unwrap();
     assert_eq!(rotated["secret_expiration"], updated + SECRET_LIFETIME_SECS);
@@ -740,16 +570,16 @@ async fn rotate_and_expire_old_from_the_admin_api() {
         rotated["secret_expiration_old"],
         original["secret_expiration"]
     );
-    assert!(a.secret_works(demo::CLIENT_ID, new_secret).await);
-    assert!(a.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&a.emu, demo::CLIENT_ID, new_secret).await);
+    assert!(secret_works(&a.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
 
     let (status, view) = json_of(a.act(demo::CLIENT_ID, "expire-old").await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(keys(&view), VIEW_KEYS);
     assert_eq!(view["secret_expiration_old"], Value::Null);
     assert_eq!(view["secret_update_time"], updated);
-    assert!(!a.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
-    assert!(a.secret_works(demo::CLIENT_ID, new_secret).await);
+    assert!(!secret_works(&a.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&a.emu, demo::CLIENT_ID, new_secret).await);
 
     for (id, action, status) in [
         (demo::CLIENT_ID, "frobnicate", StatusCode::NOT_FOUND),
@@ -765,25 +595,20 @@ async fn rotate_and_expire_old_from_the_admin_api() {
             "{id} {action}"
         );
     }
-    assert!(a.secret_works(demo::CLIENT_ID, new_secret).await);
+    assert!(secret_works(&a.emu, demo::CLIENT_ID, new_secret).await);
 }
 
 #[tokio::test]
 async fn a_deleted_client_and_its_tokens_stop_working() {
-    let a = start().await;
-    let tokens = a.tokens().await;
+    let a = Harness::start().await;
+    let tokens = tokens(&a.emu).await;
     let access = tokens["access_token"].as_str().unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    assert_eq!(a.userinfo(access).await, StatusCode::OK);
+    assert_eq!(userinfo(&a.emu, access).await.status(), StatusCode::OK);
     assert_eq!(a.discovery(demo::APPLICATION_ID).await.0, StatusCode::OK);
-    let other = a.create_ok("private").await;
+    let other = create_client_ok(&a.emu, "private").await;
 
-    let r = a
-        .http
-        .delete(a.api(&format!("/{}", demo::CLIENT_ID)))
-        .send()
-        .await
-        .unwrap();
+    let r = a.delete(demo::CLIENT_ID).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(r.text().await.unwrap(), "");
 
@@ -791,15 +616,11 @@ async fn a_deleted_client_and_its_tokens_stop_working() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["client_id"], other["client_id"]);
     // Its grants are revoked: the access token no longer works anywhere.
-    assert_eq!(a.userinfo(access).await, StatusCode::UNAUTHORIZED);
-    let r = a
-        .http
-        .post(format!("{}/core/connect/token", a.url))
-        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(
+        userinfo(&a.emu, access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = common::refresh(&a.emu, refresh).await;
     assert_eq!(
         error_of(r).await,
         (StatusCode::UNAUTHORIZED, "invalid_client".to_owned())
@@ -819,22 +640,14 @@ async fn a_deleted_client_and_its_tokens_stop_working() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        a.authorize_status(demo::CLIENT_ID, CALLBACK).await,
+        authorize_status(&a.emu, demo::CLIENT_ID, REDIRECT).await,
         StatusCode::BAD_REQUEST
     );
 
     // The other client is untouched; deleting twice is a 404.
     let other_id = other["client_id"].as_str().unwrap();
-    assert!(
-        a.secret_works(other_id, other["secret"].as_str().unwrap())
-            .await
-    );
-    let r = a
-        .http
-        .delete(a.api(&format!("/{}", demo::CLIENT_ID)))
-        .send()
-        .await
-        .unwrap();
+    assert!(secret_works(&a.emu, other_id, other["secret"].as_str().unwrap()).await);
+    let r = a.delete(demo::CLIENT_ID).await;
     assert_eq!(
         error_of(r).await,
         (StatusCode::NOT_FOUND, "not_found".to_owned())
@@ -843,10 +656,8 @@ async fn a_deleted_client_and_its_tokens_stop_working() {
 
 #[tokio::test]
 async fn the_page_lists_clients_with_their_expiry() {
-    let a = start().await;
-    let created = a
-        .create(json!({"display_name": "<img src=x onerror=alert(1)>", "client_type": "public", "redirect_uris": ["https://a.example/cb?x=1&y=\"2\""]}))
-        .await;
+    let a = Harness::start().await;
+    let created = create_client(&a.emu, &json!({"display_name": "<img src=x onerror=alert(1)>", "client_type": "public", "redirect_uris": ["https://a.example/cb?x=1&y=\"2\""]})).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let html = a.page().await;
     assert!(html.contains("<title>Workspace API clients · Citrix Cloud (emulator)</title>"));
@@ -902,16 +713,15 @@ async fn the_page_lists_clients_with_their_expiry() {
 
 #[tokio::test]
 async fn page_forms_rotate_expire_disable_and_delete() {
-    let a = start().await;
-    let rotate = format!("/admin/clients/{}/rotate", demo::CLIENT_ID);
-    let (status, html) = a.form_post(&rotate, &[]).await;
+    let a = Harness::start().await;
+    let (status, html) = a.page_action(demo::CLIENT_ID, "rotate").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Client secret rotated"));
     let secret = testid(&html, "new-secret").expect("the new secret is shown");
     assert_eq!(testid(&html, "new-client-id").unwrap(), demo::CLIENT_ID);
     assert!(html.contains("href=/admin data-testid=back-link"));
-    assert!(a.secret_works(demo::CLIENT_ID, &secret).await);
-    assert!(a.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&a.emu, demo::CLIENT_ID, &secret).await);
+    assert!(secret_works(&a.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
 
     let page = a.page().await;
     assert!(page.contains("data-testid=client-expire-old"));
@@ -926,12 +736,7 @@ async fn page_forms_rotate_expire_disable_and_delete() {
             .ends_with("(90 days left)")
     );
 
-    let (status, html) = a
-        .form_post(
-            &format!("/admin/clients/{}/expire-old", demo::CLIENT_ID),
-            &[],
-        )
-        .await;
+    let (status, html) = a.page_action(demo::CLIENT_ID, "expire-old").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         testid(&html, "outcome")
@@ -939,25 +744,21 @@ async fn page_forms_rotate_expire_disable_and_delete() {
             .contains("no longer works"),
         "{html}"
     );
-    assert!(!a.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
-    assert!(a.secret_works(demo::CLIENT_ID, &secret).await);
+    assert!(!secret_works(&a.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&a.emu, demo::CLIENT_ID, &secret).await);
 
-    let (status, _) = a
-        .form_post(&format!("/admin/clients/{}/disable", demo::CLIENT_ID), &[])
-        .await;
+    let (status, _) = a.page_action(demo::CLIENT_ID, "disable").await;
     assert_eq!(status, StatusCode::OK);
     let page = a.page().await;
     assert_eq!(testid(&page, "client-enabled").unwrap(), "Disabled");
     assert!(page.contains("data-testid=client-enable "));
     assert_eq!(
-        a.token_call(demo::CLIENT_ID, Some(&secret)).await,
+        token_probe(&a.emu, demo::CLIENT_ID, Some(&secret)).await,
         (StatusCode::BAD_REQUEST, "unauthorized_client".to_owned())
     );
-    let (status, _) = a
-        .form_post(&format!("/admin/clients/{}/enable", demo::CLIENT_ID), &[])
-        .await;
+    let (status, _) = a.page_action(demo::CLIENT_ID, "enable").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(a.secret_works(demo::CLIENT_ID, &secret).await);
+    assert!(secret_works(&a.emu, demo::CLIENT_ID, &secret).await);
 
     for (path, status) in [
         (
@@ -978,21 +779,19 @@ async fn page_forms_rotate_expire_disable_and_delete() {
         assert!(testid(&html, "admin-error").is_some(), "{html}");
     }
 
-    let (status, html) = a
-        .form_post(&format!("/admin/clients/{}/delete", demo::CLIENT_ID), &[])
-        .await;
+    let (status, html) = a.page_action(demo::CLIENT_ID, "delete").await;
     assert_eq!(status, StatusCode::OK);
     assert!(testid(&html, "outcome").unwrap().contains("was deleted"));
     assert!(a.list().await.is_empty());
     let page = a.page().await;
     assert!(!page.contains(demo::CLIENT_ID));
     assert!(page.contains("data-testid=no-clients"));
-    assert!(!a.secret_works(demo::CLIENT_ID, &secret).await);
+    assert!(!secret_works(&a.emu, demo::CLIENT_ID, &secret).await);
 }
 
 #[tokio::test]
 async fn the_create_form_makes_clients() {
-    let a = start().await;
+    let a = Harness::start().await;
     let (status, html) = a
         .form_post(
             "/admin/clients",
@@ -1012,7 +811,7 @@ async fn the_create_form_makes_clients() {
     let id = testid(&html, "new-client-id").unwrap();
     let secret = testid(&html, "new-secret").unwrap();
     let app = testid(&html, "new-application-id").unwrap();
-    assert!(a.secret_works(&id, &secret).await);
+    assert!(secret_works(&a.emu, &id, &secret).await);
     let view = a.view(&id).await.unwrap();
     assert_eq!(view["display_name"], "Form client");
     assert_eq!(view["application_id"], app.as_str());

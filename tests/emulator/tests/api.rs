@@ -1,143 +1,35 @@
 //! The emulator over real HTTP: discovery, the authorization server, the store and the control
 //! API's faults, each with its error paths.
 
-use std::collections::HashMap;
+mod common;
+
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use reqwest::StatusCode;
-use reqwest::redirect::Policy;
+use common::{
+    REDIRECT, VERIFIER, authorize, authorize_params, code_for, discovery, exchange, http,
+    location_query, login, move_clock, patch_settings, query_of, redeem, refresh, token_call,
+    tokens, userinfo,
+};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use workspace_emulator::{
     BadTokenStyle, Emulator, EmulatorConfig, Fault, FaultKind, LaunchForm, LaunchScript,
     LinkGeneration, Settings, demo,
 };
 
-const REDIRECT: &str = "http://127.0.0.1:8787/auth/callback";
-const VERIFIER: &str = "a-pkce-verifier-that-is-long-enough-for-the-spec-0123456789";
-
 async fn start() -> Emulator {
     Emulator::start(EmulatorConfig::test()).await.unwrap()
 }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
+/// A GET on a fresh client; the JSON answer.
+async fn get_json(url: &str) -> Value {
+    http().get(url).send().await.unwrap().json().await.unwrap()
 }
 
-fn challenge() -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
-}
-
-fn authorize_params(extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut p: Vec<(String, String)> = [
-        ("client_id", demo::CLIENT_ID),
-        ("redirect_uri", REDIRECT),
-        ("response_type", "code"),
-        ("scope", "openid wsp offline_access"),
-        ("state", "st-1"),
-        ("nonce", "n-1"),
-        ("code_challenge_method", "S256"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    p.push(("code_challenge".into(), challenge()));
-    for (k, v) in extra {
-        p.retain(|(name, _)| name != k);
-        if !v.is_empty() {
-            p.push((k.to_string(), v.to_string()));
-        }
-    }
-    p
-}
-
-fn query_of(location: &str) -> HashMap<String, String> {
-    url::Url::parse(location)
-        .unwrap()
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-/// Posts the login form; returns the response (a redirect with a code when all is well).
-async fn login(
-    em: &Emulator,
-    c: &reqwest::Client,
-    user: &str,
-    password: &str,
-    extra: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut form = authorize_params(extra);
-    form.push(("username".into(), user.into()));
-    form.push(("password".into(), password.into()));
-    c.post(format!("{}/core/connect/authorize/login", em.url()))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn code_for(em: &Emulator, c: &reqwest::Client, extra: &[(&str, &str)]) -> String {
-    let r = login(em, c, "alice", "wonderland", extra).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
-    let q = query_of(r.headers()["location"].to_str().unwrap());
-    assert_eq!(q["state"], "st-1");
-    assert_eq!(q["iss"], format!("{}/core", em.url()));
-    q["code"].clone()
-}
-
-async fn token_call(em: &Emulator, form: &[(&str, &str)]) -> reqwest::Response {
-    http()
-        .post(format!("{}/core/connect/token", em.url()))
-        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn exchange(em: &Emulator, code: &str) -> Value {
-    let r = token_call(
-        em,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
-}
-
-/// A fresh sign-in of alice: the token response.
-async fn tokens(em: &Emulator) -> Value {
-    let code = code_for(em, &http(), &[]).await;
-    exchange(em, &code).await
-}
-
-async fn refresh(em: &Emulator, rt: &str) -> reqwest::Response {
-    token_call(
-        em,
-        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
-    )
-    .await
-}
-
-/// A store call with the demo application id and a bearer token.
-fn store(
-    c: &reqwest::Client,
-    method: reqwest::Method,
-    url: &str,
-    access: &str,
-) -> reqwest::RequestBuilder {
+/// A store call with the demo application id and a bearer token, on a fresh client.
+async fn store(method: Method, url: &str, access: &str) -> reqwest::Response {
     // Launches need a clientName or deviceId; other store calls ignore it.
     let mut url = url::Url::parse(url).unwrap();
     let path = url.path().to_owned();
@@ -153,24 +45,25 @@ fn store(
         url.query_pairs_mut()
             .append_pair("clientName", "WPTESTDEVICE123");
     }
-    c.request(method, url)
+    http()
+        .request(method, url)
         .header("Citrix-ApplicationId", demo::APPLICATION_ID)
         .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn catalogue(em: &Emulator, access: &str) -> Vec<Value> {
     let r = store(
-        &http(),
-        reqwest::Method::GET,
+        Method::GET,
         &format!(
             "{}/citrixapi/store/resources?acceptCachedResults=true",
             em.url()
         ),
         access,
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     body["resources"].as_array().unwrap().clone()
@@ -178,6 +71,11 @@ async fn catalogue(em: &Emulator, access: &str) -> Vec<Value> {
 
 fn find<'a>(list: &'a [Value], id: &str) -> &'a Value {
     list.iter().find(|r| r["resourceId"] == id).unwrap()
+}
+
+/// A resource's link of this kind (`launchStatusUrl`, `favoriteUrl`, …).
+fn link(list: &[Value], id: &str, kind: &str) -> String {
+    find(list, id)["links"][kind].as_str().unwrap().to_owned()
 }
 
 fn claims(id_token: &str) -> Value {
@@ -192,9 +90,7 @@ async fn discovery_needs_an_active_application_id_but_no_token() {
     let em = start().await;
     let url = format!("{}/citrixapi/discovery/configurations", em.url());
     let c = http();
-    let ok: Value = c
-        .get(&url)
-        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+    let ok: Value = discovery(&c, &em, demo::APPLICATION_ID)
         .send()
         .await
         .unwrap()
@@ -238,12 +134,7 @@ async fn discovery_needs_an_active_application_id_but_no_token() {
         missing.json::<Value>().await.unwrap()["error"],
         "missing_application_id"
     );
-    let unknown = c
-        .get(&url)
-        .header("Citrix-ApplicationId", "not-an-app")
-        .send()
-        .await
-        .unwrap();
+    let unknown = discovery(&c, &em, "not-an-app").send().await.unwrap();
     assert_eq!(unknown.status(), 403);
     assert_eq!(
         unknown.json::<Value>().await.unwrap()["error"],
@@ -256,10 +147,7 @@ async fn an_unknown_customer_host_is_404() {
     let mut config = EmulatorConfig::test();
     config.seed.customer_hosts = vec!["acme.cloud.example".into()];
     let em = Emulator::start(config).await.unwrap();
-    let url = format!("{}/citrixapi/discovery/configurations", em.url());
-    let r = http()
-        .get(&url)
-        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+    let r = discovery(&http(), &em, demo::APPLICATION_ID)
         .send()
         .await
         .unwrap();
@@ -268,10 +156,8 @@ async fn an_unknown_customer_host_is_404() {
         r.json::<Value>().await.unwrap()["error"],
         "unknown_customer"
     );
-    let r = http()
-        .get(&url)
+    let r = discovery(&http(), &em, demo::APPLICATION_ID)
         .header("Host", "acme.cloud.example")
-        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
         .send()
         .await
         .unwrap();
@@ -282,9 +168,7 @@ async fn an_unknown_customer_host_is_404() {
 async fn the_transaction_id_is_echoed_and_logged() {
     let em = start().await;
     let url = format!("{}/citrixapi/discovery/configurations", em.url());
-    let r = http()
-        .get(&url)
-        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+    let r = discovery(&http(), &em, demo::APPLICATION_ID)
         .header("Citrix-TransactionId", "txn-42")
         .send()
         .await
@@ -311,17 +195,11 @@ async fn the_transaction_id_is_echoed_and_logged() {
 #[tokio::test]
 async fn metadata_and_jwks_describe_the_server() {
     let em = start().await;
-    let m: Value = http()
-        .get(format!(
-            "{}/core/.well-known/openid-configuration",
-            em.url()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let m = get_json(&format!(
+        "{}/core/.well-known/openid-configuration",
+        em.url()
+    ))
+    .await;
     assert_eq!(m["issuer"], format!("{}/core", em.url()));
     assert!(
         m["response_modes_supported"]
@@ -329,14 +207,7 @@ async fn metadata_and_jwks_describe_the_server() {
             .unwrap()
             .contains(&json!("form_post"))
     );
-    let jwks: Value = http()
-        .get(m["jwks_uri"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = get_json(m["jwks_uri"].as_str().unwrap()).await;
     assert_eq!(jwks["keys"][0]["kty"], "RSA");
     assert_eq!(jwks["keys"][0]["alg"], "RS256");
 }
@@ -345,12 +216,7 @@ async fn metadata_and_jwks_describe_the_server() {
 async fn code_flow_with_pkce_issues_tokens_once() {
     let em = start().await;
     let c = http();
-    let page = c
-        .get(format!("{}/core/connect/authorize", em.url()))
-        .query(&authorize_params(&[("acr_values", "tenant:acme")]))
-        .send()
-        .await
-        .unwrap();
+    let page = authorize(&em, &c, &[("acr_values", "tenant:acme")]).await;
     assert_eq!(page.status(), 200);
     assert!(
         page.text()
@@ -371,16 +237,7 @@ async fn code_flow_with_pkce_issues_tokens_once() {
     assert_eq!(id["preferred_username"], "alice");
 
     // The code is single use.
-    let again = token_call(
-        &em,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
+    let again = redeem(&em, &code).await;
     assert_eq!(again.status(), 400);
     assert_eq!(
         again.json::<Value>().await.unwrap()["error"],
@@ -428,24 +285,19 @@ async fn a_wrong_verifier_or_redirect_uri_fails_the_exchange() {
 async fn bad_authorize_requests_are_refused_without_redirecting_where_unsafe() {
     let em = start().await;
     let c = http();
-    let get = |extra: Vec<(&'static str, &'static str)>| {
-        let c = c.clone();
-        let url = format!("{}/core/connect/authorize", em.url());
-        async move {
-            c.get(url)
-                .query(&authorize_params(&extra))
-                .send()
-                .await
-                .unwrap()
-        }
-    };
     // Unknown client and unregistered redirect URI: a page, never a redirect.
-    assert_eq!(get(vec![("client_id", "nobody")]).await.status(), 400);
     assert_eq!(
-        get(vec![(
-            "redirect_uri",
-            "http://127.0.0.1:8787/auth/callbackX"
-        )])
+        authorize(&em, &c, &[("client_id", "nobody")])
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        authorize(
+            &em,
+            &c,
+            &[("redirect_uri", "http://127.0.0.1:8787/auth/callbackX")]
+        )
         .await
         .status(),
         400
@@ -457,9 +309,9 @@ async fn bad_authorize_requests_are_refused_without_redirecting_where_unsafe() {
         vec![("response_type", "token")],
         vec![("response_mode", "fragment")],
     ] {
-        let r = get(extra.clone()).await;
+        let r = authorize(&em, &c, &extra).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{extra:?}");
-        let q = query_of(r.headers()["location"].to_str().unwrap());
+        let q = location_query(&r);
         assert!(
             q.contains_key("error") && q["state"] == "st-1",
             "{extra:?}: {q:?}"
@@ -508,25 +360,14 @@ async fn single_sign_on_skips_the_form_unless_prompt_login() {
     let em = start().await;
     let c = http();
     code_for(&em, &c, &[]).await;
-    let url = format!("{}/core/connect/authorize", em.url());
-    let r = c
-        .get(&url)
-        .query(&authorize_params(&[]))
-        .send()
-        .await
-        .unwrap();
+    let r = authorize(&em, &c, &[]).await;
     assert_eq!(
         r.status(),
         StatusCode::SEE_OTHER,
         "signed in already: straight back with a code"
     );
-    assert!(query_of(r.headers()["location"].to_str().unwrap()).contains_key("code"));
-    let r = c
-        .get(&url)
-        .query(&authorize_params(&[("prompt", "login")]))
-        .send()
-        .await
-        .unwrap();
+    assert!(location_query(&r).contains_key("code"));
+    let r = authorize(&em, &c, &[("prompt", "login")]).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("login-password"));
 }
@@ -570,20 +411,15 @@ async fn a_client_requiring_consent_asks_once_and_honours_a_denial() {
             .send()
     };
     let denied = consent("deny").await.unwrap();
-    let q = query_of(denied.headers()["location"].to_str().unwrap());
+    let q = location_query(&denied);
     assert_eq!(
         (q["error"].as_str(), q["state"].as_str()),
         ("access_denied", "st-1")
     );
     let allowed = consent("allow").await.unwrap();
-    assert!(query_of(allowed.headers()["location"].to_str().unwrap()).contains_key("code"));
+    assert!(location_query(&allowed).contains_key("code"));
     // Consent is remembered: the next sign-in goes straight through.
-    let again = c
-        .get(format!("{}/core/connect/authorize", em.url()))
-        .query(&authorize_params(&[]))
-        .send()
-        .await
-        .unwrap();
+    let again = authorize(&em, &c, &[]).await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
 }
 
@@ -657,15 +493,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     assert_eq!(refresh(&em, &second).await.status(), 400);
     // And so do its access tokens.
     let url = format!("{}/citrixapi/store/resources", em.url());
-    let r = store(
-        &http(),
-        reqwest::Method::GET,
-        &url,
-        r["access_token"].as_str().unwrap(),
-    )
-    .send()
-    .await
-    .unwrap();
+    let r = store(Method::GET, &url, r["access_token"].as_str().unwrap()).await;
     assert_eq!(r.status(), 400);
     assert_eq!(em.refresh_requests(), 3);
 }
@@ -684,21 +512,16 @@ async fn revocation_ends_the_grant_and_userinfo_knows_the_user() {
     let em = start().await;
     let t = tokens(&em).await;
     let access = t["access_token"].as_str().unwrap();
-    let info: Value = http()
-        .get(format!("{}/core/connect/userinfo", em.url()))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Value = userinfo(&em, access).await.json().await.unwrap();
     assert_eq!(info["preferred_username"], "alice");
-    let r = http()
-        .post(format!("{}/core/connect/revocation", em.url()))
-        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
-        .form(&[("token", t["refresh_token"].as_str().unwrap())])
-        .send()
+    let revoke = |form: &[(&str, &str)]| {
+        http()
+            .post(format!("{}/core/connect/revocation", em.url()))
+            .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
+            .form(form)
+            .send()
+    };
+    let r = revoke(&[("token", t["refresh_token"].as_str().unwrap())])
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
@@ -708,20 +531,9 @@ async fn revocation_ends_the_grant_and_userinfo_knows_the_user() {
             .status(),
         400
     );
-    let after = http()
-        .get(format!("{}/core/connect/userinfo", em.url()))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
+    let after = userinfo(&em, access).await;
     assert_eq!(after.status(), 401);
-    let missing = http()
-        .post(format!("{}/core/connect/revocation", em.url()))
-        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
-        .form(&[("x", "y")])
-        .send()
-        .await
-        .unwrap();
+    let missing = revoke(&[("x", "y")]).await.unwrap();
     assert_eq!(missing.status(), 400);
 }
 
@@ -731,13 +543,8 @@ async fn public_clients_authenticate_by_id_and_must_use_pkce() {
     config.seed.clients[0].secret = None;
     config.seed.clients[0].require_pkce = false;
     let em = Emulator::start(config).await.unwrap();
-    let r = http()
-        .get(format!("{}/core/connect/authorize", em.url()))
-        .query(&authorize_params(&[("code_challenge", "")]))
-        .send()
-        .await
-        .unwrap();
-    assert!(query_of(r.headers()["location"].to_str().unwrap()).contains_key("error"));
+    let r = authorize(&em, &http(), &[("code_challenge", "")]).await;
+    assert!(location_query(&r).contains_key("error"));
     let code = code_for(&em, &http(), &[]).await;
     let r = http()
         .post(format!("{}/core/connect/token", em.url()))
@@ -790,20 +597,14 @@ async fn the_current_link_generation_is_selectable_and_launches_by_get() {
     let word = find(&list, "word");
     assert!(word["links"].get("launchStatusUrl").is_none());
     let url = word["links"]["icaFileFetchTicketUrl"].as_str().unwrap();
-    let r = store(&http(), reqwest::Method::GET, url, access)
-        .send()
-        .await
-        .unwrap();
+    let r = store(Method::GET, url, access).await;
     assert_eq!(r.status(), 201);
     let r = store(
-        &http(),
-        reqwest::Method::GET,
+        Method::GET,
         word["links"]["icaFileUrl"].as_str().unwrap(),
         access,
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/x-ica");
 }
@@ -856,52 +657,29 @@ async fn favourites_are_added_and_removed_per_user() {
     let t = tokens(&em).await;
     let access = t["access_token"].as_str().unwrap();
     let list = catalogue(&em, access).await;
-    let url = find(&list, "excel")["links"]["favoriteUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = store(&http(), reqwest::Method::POST, &url, access)
-        .send()
-        .await
-        .unwrap();
+    let url = link(&list, "excel", "favoriteUrl");
+    let r = store(Method::POST, &url, access).await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         find(&catalogue(&em, access).await, "excel")["isFavorite"],
         true
     );
-    store(&http(), reqwest::Method::DELETE, &url, access)
-        .send()
-        .await
-        .unwrap();
+    store(Method::DELETE, &url, access).await;
     assert_eq!(
         find(&catalogue(&em, access).await, "excel")["isFavorite"],
         false
     );
-    let unknown = store(
-        &http(),
-        reqwest::Method::POST,
-        &url.replace("excel", "nope"),
-        access,
-    )
-    .send()
-    .await
-    .unwrap();
+    let unknown = store(Method::POST, &url.replace("excel", "nope"), access).await;
     assert_eq!(unknown.status(), 404);
 }
 
 /// Follows a launch to its end; returns the HTTP statuses seen and the last body.
 async fn launch(em: &Emulator, access: &str, id: &str) -> (Vec<u16>, Value) {
     let list = catalogue(em, access).await;
-    let mut url = find(&list, id)["links"]["launchStatusUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let mut url = link(&list, id, "launchStatusUrl");
     let mut statuses = Vec::new();
     loop {
-        let r = store(&http(), reqwest::Method::POST, &url, access)
-            .send()
-            .await
-            .unwrap();
+        let r = store(Method::POST, &url, access).await;
         statuses.push(r.status().as_u16());
         let body: Value = r.json().await.unwrap();
         let retry = body["retryUrl"].as_str().map(str::to_owned);
@@ -918,14 +696,8 @@ async fn a_desktop_launch_retries_with_202_then_creates_a_one_time_ticket() {
     let t = tokens(&em).await;
     let access = t["access_token"].as_str().unwrap();
     let list = catalogue(&em, access).await;
-    let url = find(&list, "eng-workstation")["links"]["launchStatusUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let first = store(&http(), reqwest::Method::POST, &url, access)
-        .send()
-        .await
-        .unwrap();
+    let url = link(&list, "eng-workstation", "launchStatusUrl");
+    let first = store(Method::POST, &url, access).await;
     assert_eq!(first.status(), 202);
     let body: Value = first.json().await.unwrap();
     assert!(body["retryKey"].is_string() && body["pollTimeout"] == 2);
@@ -934,48 +706,36 @@ async fn a_desktop_launch_retries_with_202_then_creates_a_one_time_ticket() {
     let uri = end["receiverUri"].as_str().unwrap();
     assert!(uri.starts_with("receiver://"));
     let ticket = query_of(&uri.replacen("receiver://", "http://", 1))["ticket"].clone();
-    let redeem = || {
+    let redeem_ticket = || {
         http()
             .post(format!("{}/citrixapi/store/client/icaFile", em.url()))
             .json(&json!({"ticket": ticket}))
             .send()
     };
-    let ica = redeem().await.unwrap();
+    let ica = redeem_ticket().await.unwrap();
     assert_eq!(ica.status(), 200);
     let text = ica.text().await.unwrap();
     assert!(
         text.contains("[ApplicationServers]") && text.contains("Title=Engineering Workstation")
     );
     assert_eq!(
-        redeem().await.unwrap().status(),
+        redeem_ticket().await.unwrap().status(),
         400,
         "tickets are single use"
     );
     // The redeemed launch is an HDX session until logoff.
     let sessions_url = format!("{}/citrixapi/store/sessions", em.url());
-    let s: Value = store(&http(), reqwest::Method::GET, &sessions_url, access)
-        .send()
+    let s: Value = store(Method::GET, &sessions_url, access)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(s["sessions"][0]["resourceId"], "eng-workstation");
     assert_eq!(s["sessions"][0]["clientName"], "WPTESTDEVICE123");
-    let off = store(
-        &http(),
-        reqwest::Method::POST,
-        &format!("{sessions_url}/$logoff"),
-        access,
-    )
-    .send()
-    .await
-    .unwrap();
+    let off = store(Method::POST, &format!("{sessions_url}/$logoff"), access).await;
     assert_eq!(off.status(), 200);
-    let s: Value = store(&http(), reqwest::Method::GET, &sessions_url, access)
-        .send()
+    let s: Value = store(Method::GET, &sessions_url, access)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -1007,7 +767,18 @@ async fn launches_are_scriptable_per_resource_in_both_forms() {
     );
 
     // Over the control API too: a failure with an error id and restart advice.
-    let r = http().put(format!("{}/_emulator/resources/excel/launch", em.url())).json(&json!({"retries": 1, "failure": {"error_id": "UnavailableDesktop", "suggest_restart": true}})).send().await.unwrap();
+    let script = |id: &str, body: Value| {
+        http()
+            .put(format!("{}/_emulator/resources/{id}/launch", em.url()))
+            .json(&body)
+            .send()
+    };
+    let r = script(
+        "excel",
+        json!({"retries": 1, "failure": {"error_id": "UnavailableDesktop", "suggest_restart": true}}),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
     let (statuses, end) = launch(&em, access, "excel").await;
     assert_eq!(statuses, [202, 200]);
@@ -1019,19 +790,9 @@ async fn launches_are_scriptable_per_resource_in_both_forms() {
         ),
         (Some("failure"), Some("UnavailableDesktop"), Some(true))
     );
-    let bad = http()
-        .put(format!("{}/_emulator/resources/excel/launch", em.url()))
-        .json(&json!({"retries": "many"}))
-        .send()
-        .await
-        .unwrap();
+    let bad = script("excel", json!({"retries": "many"})).await.unwrap();
     assert_eq!(bad.status(), 400);
-    let unknown = http()
-        .put(format!("{}/_emulator/resources/nope/launch", em.url()))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let unknown = script("nope", json!({})).await.unwrap();
     assert_eq!(unknown.status(), 404);
 }
 
@@ -1057,24 +818,11 @@ async fn the_ica_file_url_retries_with_202_too_and_refuses_web_apps() {
     let t = tokens(&em).await;
     let access = t["access_token"].as_str().unwrap();
     let list = catalogue(&em, access).await;
-    let url = find(&list, "win11-desktop")["links"]["launchUrl"]
-        .as_str()
-        .unwrap();
-    let first = store(&http(), reqwest::Method::GET, url, access)
-        .send()
-        .await
-        .unwrap();
+    let url = link(&list, "win11-desktop", "launchUrl");
+    let first = store(Method::GET, &url, access).await;
     assert_eq!(first.status(), 202);
     let retry: Value = first.json().await.unwrap();
-    let second = store(
-        &http(),
-        reqwest::Method::GET,
-        retry["retryUrl"].as_str().unwrap(),
-        access,
-    )
-    .send()
-    .await
-    .unwrap();
+    let second = store(Method::GET, retry["retryUrl"].as_str().unwrap(), access).await;
     assert_eq!(second.status(), 200);
     assert!(
         second
@@ -1084,38 +832,24 @@ async fn the_ica_file_url_retries_with_202_too_and_refuses_web_apps() {
             .contains("Title=Windows 11 Desktop")
     );
     let web = store(
-        &http(),
-        reqwest::Method::GET,
+        Method::GET,
         &url.replace("win11-desktop", "intranet"),
         access,
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(web.status(), 400);
     assert_eq!(
         web.json::<Value>().await.unwrap()["error"],
         "not_launchable"
     );
     let failing = store(
-        &http(),
-        reqwest::Method::GET,
+        Method::GET,
         &url.replace("win11-desktop", "finance-desktop"),
         access,
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     let retry: Value = failing.json().await.unwrap();
-    let failed = store(
-        &http(),
-        reqwest::Method::GET,
-        retry["retryUrl"].as_str().unwrap(),
-        access,
-    )
-    .send()
-    .await
-    .unwrap();
+    let failed = store(Method::GET, retry["retryUrl"].as_str().unwrap(), access).await;
     assert_eq!(failed.status(), 409);
 }
 
@@ -1125,29 +859,22 @@ async fn retry_keys_belong_to_their_user() {
     let alice = tokens(&em).await;
     let access = alice["access_token"].as_str().unwrap();
     let list = catalogue(&em, access).await;
-    let url = find(&list, "win11-desktop")["links"]["launchStatusUrl"]
-        .as_str()
-        .unwrap();
-    let body: Value = store(&http(), reqwest::Method::POST, url, access)
-        .send()
+    let url = link(&list, "win11-desktop", "launchStatusUrl");
+    let body: Value = store(Method::POST, &url, access)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     let c = http();
     let r = login(&em, &c, "bob", "builder", &[]).await;
-    let code = query_of(r.headers()["location"].to_str().unwrap())["code"].clone();
+    let code = location_query(&r)["code"].clone();
     let bob = exchange(&em, &code).await;
     let r = store(
-        &http(),
-        reqwest::Method::POST,
+        Method::POST,
         body["retryUrl"].as_str().unwrap(),
         bob["access_token"].as_str().unwrap(),
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 404);
 }
 
@@ -1155,25 +882,14 @@ async fn retry_keys_belong_to_their_user() {
 async fn bad_tokens_are_400_invalid_grant_or_401_as_configured() {
     let em = start().await;
     let url = format!("{}/citrixapi/store/resources", em.url());
-    let r = store(&http(), reqwest::Method::GET, &url, "nope")
-        .send()
-        .await
-        .unwrap();
+    let r = store(Method::GET, &url, "nope").await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.headers()["citrix-error-source"], "emulator");
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
-    let r = http()
-        .patch(format!("{}/_emulator/settings", em.url()))
-        .json(&json!({"bad_token": "unauthorized401"}))
-        .send()
-        .await
-        .unwrap();
+    let r = patch_settings(&em, &json!({"bad_token": "unauthorized401"})).await;
     assert_eq!(r.status(), 200);
     assert_eq!(em.settings().bad_token, BadTokenStyle::Unauthorized401);
-    let r = store(&http(), reqwest::Method::GET, &url, "nope")
-        .send()
-        .await
-        .unwrap();
+    let r = store(Method::GET, &url, "nope").await;
     assert_eq!(r.status(), 401);
     let no_app = http().get(&url).bearer_auth("nope").send().await.unwrap();
     assert_eq!(no_app.status(), 400);
@@ -1182,32 +898,15 @@ async fn bad_tokens_are_400_invalid_grant_or_401_as_configured() {
 #[tokio::test]
 async fn access_tokens_expire_after_the_configured_lifetime() {
     let em = start().await;
-    let r = http()
-        .patch(format!("{}/_emulator/settings", em.url()))
-        .json(&json!({"access_token_ttl_secs": 60}))
-        .send()
-        .await
-        .unwrap();
+    let r = patch_settings(&em, &json!({"access_token_ttl_secs": 60})).await;
     assert_eq!(r.status(), 200);
     let t = tokens(&em).await;
     assert_eq!(t["expires_in"], 60);
     let access = t["access_token"].as_str().unwrap();
     catalogue(&em, access).await;
-    http()
-        .patch(format!("{}/_emulator/settings", em.url()))
-        .json(&json!({"clock_offset_secs": 61}))
-        .send()
-        .await
-        .unwrap();
+    move_clock(&em, 61).await;
     let url = format!("{}/citrixapi/store/resources", em.url());
-    assert_eq!(
-        store(&http(), reqwest::Method::GET, &url, access)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
+    assert_eq!(store(Method::GET, &url, access).await.status(), 400);
     // The refresh token still works and gives a token valid on the shifted clock.
     let fresh: Value = refresh(&em, t["refresh_token"].as_str().unwrap())
         .await
@@ -1224,11 +923,11 @@ async fn settings_refuse_unknown_fields_and_values() {
     let em = start().await;
     let url = format!("{}/_emulator/settings", em.url());
     for body in [json!({"nope": 1}), json!({"links": "future"}), json!([1])] {
-        let r = http().patch(&url).json(&body).send().await.unwrap();
+        let r = patch_settings(&em, &body).await;
         assert_eq!(r.status(), 400, "{body}");
     }
     assert_eq!(em.settings(), Settings::default());
-    let s: Value = http().get(&url).send().await.unwrap().json().await.unwrap();
+    let s = get_json(&url).await;
     assert_eq!(s["links"], "legacy");
 }
 
@@ -1252,16 +951,9 @@ async fn forced_invalid_grant_for_one_user() {
         .unwrap();
     assert_eq!(r["revokedAccessTokens"], 1);
     assert_eq!(
-        store(
-            &http(),
-            reqwest::Method::GET,
-            &url,
-            alice["access_token"].as_str().unwrap()
-        )
-        .send()
-        .await
-        .unwrap()
-        .status(),
+        store(Method::GET, &url, alice["access_token"].as_str().unwrap())
+            .await
+            .status(),
         400
     );
     let fresh: Value = refresh(&em, alice["refresh_token"].as_str().unwrap())
@@ -1277,9 +969,7 @@ async fn forced_invalid_grant_for_one_user() {
 }
 
 async fn discovery_status(em: &Emulator) -> (u16, Result<Value, String>) {
-    let r = http()
-        .get(format!("{}/citrixapi/discovery/configurations", em.url()))
-        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+    let r = discovery(&http(), em, demo::APPLICATION_ID)
         .timeout(Duration::from_secs(2))
         .send()
         .await;
@@ -1296,12 +986,16 @@ async fn discovery_status(em: &Emulator) -> (u16, Result<Value, String>) {
 async fn faults_inject_errors_latency_timeouts_and_broken_bodies() {
     let em = start().await;
     let path = "/citrixapi/discovery";
-    em.inject(Fault {
-        path: path.into(),
-        method: None,
-        kind: FaultKind::Status { status: 503 },
-        times: Some(1),
-    });
+    // A fault for the next discovery request.
+    let once = |method: Option<&str>, kind| {
+        em.inject(Fault {
+            path: path.into(),
+            method: method.map(str::to_owned),
+            kind,
+            times: Some(1),
+        })
+    };
+    once(None, FaultKind::Status { status: 503 });
     assert_eq!(discovery_status(&em).await.0, 503);
     assert_eq!(
         discovery_status(&em).await.0,
@@ -1309,41 +1003,21 @@ async fn faults_inject_errors_latency_timeouts_and_broken_bodies() {
         "a counted fault runs out"
     );
 
-    em.inject(Fault {
-        path: path.into(),
-        method: Some("GET".into()),
-        kind: FaultKind::MalformedJson,
-        times: Some(1),
-    });
+    once(Some("GET"), FaultKind::MalformedJson);
     let (status, body) = discovery_status(&em).await;
     assert_eq!(status, 200);
     assert!(body.is_err(), "the body must not parse");
 
-    em.inject(Fault {
-        path: path.into(),
-        method: None,
-        kind: FaultKind::TruncatedBody,
-        times: Some(1),
-    });
+    once(None, FaultKind::TruncatedBody);
     let (_, body) = discovery_status(&em).await;
     assert!(body.is_err(), "the body must be cut short");
 
-    em.inject(Fault {
-        path: path.into(),
-        method: None,
-        kind: FaultKind::Latency { ms: 400 },
-        times: Some(1),
-    });
+    once(None, FaultKind::Latency { ms: 400 });
     let t = std::time::Instant::now();
     assert_eq!(discovery_status(&em).await.0, 200);
     assert!(t.elapsed() >= Duration::from_millis(400));
 
-    em.inject(Fault {
-        path: path.into(),
-        method: None,
-        kind: FaultKind::Timeout,
-        times: Some(1),
-    });
+    once(None, FaultKind::Timeout);
     let (status, body) = discovery_status(&em).await;
     assert_eq!(status, 0, "the client gave up: {body:?}");
 
@@ -1375,7 +1049,7 @@ async fn faults_are_managed_over_http_with_clear_errors() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let list: Value = http().get(&url).send().await.unwrap().json().await.unwrap();
+    let list = get_json(&url).await;
     assert_eq!(list[0]["kind"], "status");
     assert_eq!(discovery_status(&em).await.0, 500);
     for bad in [
@@ -1389,23 +1063,9 @@ async fn faults_are_managed_over_http_with_clear_errors() {
     }
     assert_eq!(http().delete(&url).send().await.unwrap().status(), 204);
     assert_eq!(discovery_status(&em).await.0, 200);
-    let stats: Value = http()
-        .get(format!("{}/_emulator/stats", em.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = get_json(&format!("{}/_emulator/stats", em.url())).await;
     assert_eq!(stats["tokenRequests"], 0);
-    let log: Value = http()
-        .get(format!("{}/_emulator/log", em.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log = get_json(&format!("{}/_emulator/log", em.url())).await;
     assert!(
         log.as_array()
             .unwrap()
@@ -1444,10 +1104,7 @@ async fn a_launch_needs_a_client_name_or_device_id() {
     let t = tokens(&em).await;
     let access = t["access_token"].as_str().unwrap();
     let list = catalogue(&em, access).await;
-    let url = find(&list, "word")["links"]["launchStatusUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let url = link(&list, "word", "launchStatusUrl");
     let bare = http()
         .post(&url)
         .header("Citrix-ApplicationId", demo::APPLICATION_ID)
@@ -1487,10 +1144,7 @@ async fn a_disabled_clients_tokens_stop_working_until_it_is_enabled_again() {
             .send()
     };
     assert_eq!(admin("disable").await.unwrap().status(), 200);
-    let refused = store(&http(), reqwest::Method::GET, &url, access)
-        .send()
-        .await
-        .unwrap();
+    let refused = store(Method::GET, &url, access).await;
     assert_eq!(refused.status(), 400);
     assert_eq!(admin("enable").await.unwrap().status(), 200);
     catalogue(&em, access).await;
@@ -1505,13 +1159,6 @@ async fn a_disabled_clients_tokens_stop_working_until_it_is_enabled_again() {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    let stats: Value = http()
-        .get(format!("{}/_emulator/stats", em.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = get_json(&format!("{}/_emulator/stats", em.url())).await;
     assert_eq!(stats["activeAccessTokens"], 0);
 }

@@ -2,43 +2,34 @@
 //! list / `$rotateSecret` / `$expireOldSecret` calls, checked end to end against the OAuth
 //! token endpoint (seed: oauth-client-management.txt, "Programmatic Rotation").
 
-use reqwest::StatusCode;
+mod common;
+
+use common::{
+    DAY, Harness, SECRET_TIME_KEYS, create_client_ok, discovery, error_of, move_clock,
+    secret_works, userinfo,
+};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use workspace_emulator::{Emulator, EmulatorConfig, SECRET_LIFETIME_SECS, demo};
+use workspace_emulator::{SECRET_LIFETIME_SECS, demo};
 
-const DAY: u64 = 24 * 3600;
-
-struct Cloud {
-    emu: Emulator,
-    http: reqwest::Client,
-    url: String,
-}
-
-async fn start() -> Cloud {
-    let emu = Emulator::start(EmulatorConfig::test()).await.unwrap();
-    let url = emu.url();
-    Cloud {
-        emu,
-        http: reqwest::Client::new(),
-        url,
-    }
-}
+/// The demo Citrix Cloud API client's credentials in a client-credentials form.
+const CREDENTIALS: [(&str, &str); 3] = [
+    ("grant_type", "client_credentials"),
+    ("client_id", demo::CLOUD_CLIENT_ID),
+    ("client_secret", demo::CLOUD_CLIENT_SECRET),
+];
 
 fn token_url(url: &str, customer: &str) -> String {
     format!("{url}/cctrustoauth2/{customer}/tokens/clients")
 }
 
-impl Cloud {
+impl Harness {
     /// A Citrix Cloud API token for the demo API client.
     async fn token(&self) -> String {
         let r = self
             .http
             .post(token_url(&self.url, demo::CUSTOMER_ID))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", demo::CLOUD_CLIENT_ID),
-                ("client_secret", demo::CLOUD_CLIENT_SECRET),
-            ])
+            .form(&CREDENTIALS)
             .send()
             .await
             .unwrap();
@@ -51,14 +42,22 @@ impl Cloud {
         format!("{}/{}/rpclients", self.url, demo::CUSTOMER_ID)
     }
 
-    async fn list(&self, token: &str) -> Vec<Value> {
-        let r = self
-            .http
-            .get(self.rpclients())
+    /// A request authorized by this Citrix Cloud API token.
+    fn cws(&self, method: Method, url: String, token: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, url)
             .header("Authorization", format!("CWSAuth bearer={token}"))
+    }
+
+    async fn get_rpclients(&self, token: &str) -> reqwest::Response {
+        self.cws(Method::GET, self.rpclients(), token)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    async fn list(&self, token: &str) -> Vec<Value> {
+        let r = self.get_rpclients(token).await;
         assert_eq!(r.status(), StatusCode::OK);
         r.json().await.unwrap()
     }
@@ -72,101 +71,23 @@ impl Cloud {
     }
 
     async fn action(&self, token: &str, name: &str, action: &str) -> reqwest::Response {
-        self.http
-            .post(format!("{}/{name}/{action}", self.rpclients()))
-            .header("Authorization", format!("CWSAuth bearer={token}"))
-            .send()
-            .await
-            .unwrap()
+        let url = format!("{}/{name}/{action}", self.rpclients());
+        self.cws(Method::POST, url, token).send().await.unwrap()
     }
-
-    /// Whether the token endpoint accepts this client secret: a refresh grant with an unknown
-    /// refresh token gets `invalid_grant` from an authenticated client, `invalid_client`
-    /// otherwise.
-    async fn secret_works(&self, client_id: &str, secret: &str) -> bool {
-        let r = self
-            .http
-            .post(format!("{}/core/connect/token", self.url))
-            .basic_auth(client_id, Some(secret))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", "whatever"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let body: Value = r.json().await.unwrap();
-        match (status, body["error"].as_str()) {
-            (StatusCode::BAD_REQUEST, Some("invalid_grant")) => true,
-            (StatusCode::UNAUTHORIZED, Some("invalid_client")) => false,
-            other => panic!("unexpected token answer {other:?}: {body}"),
-        }
-    }
-
-    async fn move_clock(&self, offset_secs: i64) {
-        let r = self
-            .http
-            .patch(format!("{}/_emulator/settings", self.url))
-            .json(&json!({"clock_offset_secs": offset_secs}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        assert_eq!(self.emu.settings().clock_offset_secs, offset_secs);
-    }
-
-    /// Creates a client in the admin portal.
-    async fn create_client(&self, client_type: &str) -> Value {
-        let r = self
-            .http
-            .post(format!("{}/admin/api/clients", self.url))
-            .json(&json!({
-                "display_name": format!("A {client_type} client"),
-                "client_type": client_type,
-                "redirect_uris": ["http://127.0.0.1:9000/cb"],
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::CREATED);
-        r.json().await.unwrap()
-    }
-}
-
-async fn error_of(r: reqwest::Response) -> (StatusCode, String, String) {
-    let status = r.status();
-    let source = r
-        .headers()
-        .get("Citrix-Error-Source")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(source.as_deref(), Some("emulator"), "{body}");
-    (
-        status,
-        body["error"].as_str().unwrap_or_default().to_owned(),
-        body["error_description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
 }
 
 #[tokio::test]
 async fn tokens_come_from_form_basic_and_legacy_json_requests() {
-    let c = start().await;
+    let c = Harness::start().await;
+    let url = token_url(&c.url, demo::CUSTOMER_ID);
 
-    let form = c.http.post(token_url(&c.url, demo::CUSTOMER_ID)).form(&[
-        ("grant_type", "client_credentials"),
-        ("client_id", demo::CLOUD_CLIENT_ID),
-        ("client_secret", demo::CLOUD_CLIENT_SECRET),
-    ]);
+    let form = c.http.post(&url).form(&CREDENTIALS);
     let basic = c
         .http
-        .post(token_url(&c.url, demo::CUSTOMER_ID))
+        .post(&url)
         .basic_auth(demo::CLOUD_CLIENT_ID, Some(demo::CLOUD_CLIENT_SECRET))
         .form(&[("grant_type", "client_credentials")]);
-    let legacy = c.http.post(token_url(&c.url, demo::CUSTOMER_ID)).json(
+    let legacy = c.http.post(&url).json(
         &json!({"clientId": demo::CLOUD_CLIENT_ID, "clientSecret": demo::CLOUD_CLIENT_SECRET}),
     );
     let mut tokens = Vec::new();
@@ -190,19 +111,14 @@ async fn tokens_come_from_form_basic_and_legacy_json_requests() {
 
 #[tokio::test]
 async fn the_token_endpoint_refuses_bad_requests() {
-    let c = start().await;
+    let c = Harness::start().await;
     let url = token_url(&c.url, demo::CUSTOMER_ID);
-    let good = [
-        ("grant_type", "client_credentials"),
-        ("client_id", demo::CLOUD_CLIENT_ID),
-        ("client_secret", demo::CLOUD_CLIENT_SECRET),
-    ];
 
     // Another customer's token endpoint does not exist here.
     let r = c
         .http
         .post(token_url(&c.url, "globex"))
-        .form(&good)
+        .form(&CREDENTIALS)
         .send()
         .await
         .unwrap();
@@ -309,17 +225,11 @@ async fn the_token_endpoint_refuses_bad_requests() {
 
 #[tokio::test]
 async fn rpclients_lists_every_client_with_the_seed_fields_and_no_secret() {
-    let c = start().await;
-    let public = c.create_client("public").await;
+    let c = Harness::start().await;
+    let public = create_client_ok(&c.emu, "public").await;
     let token = c.token().await;
 
-    let r = c
-        .http
-        .get(c.rpclients())
-        .header("Authorization", format!("CWSAuth bearer={token}"))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get_rpclients(&token).await;
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.unwrap();
     assert!(
@@ -390,19 +300,14 @@ async fn rpclients_lists_every_client_with_the_seed_fields_and_no_secret() {
         .unwrap();
     assert_eq!(listed_public["name"], public["name"]);
     assert_eq!(listed_public["client_type"], "public");
-    for k in [
-        "secret_update_time",
-        "secret_expiration",
-        "secret_update_time_old",
-        "secret_expiration_old",
-    ] {
+    for k in SECRET_TIME_KEYS {
         assert_eq!(listed_public[k], Value::Null, "{k}");
     }
 }
 
 #[tokio::test]
 async fn rpclients_needs_a_cwsauth_token_for_this_customer() {
-    let c = start().await;
+    let c = Harness::start().await;
     let token = c.token().await;
     let get = |auth: Option<String>| {
         let mut r = c.http.get(c.rpclients());
@@ -440,38 +345,23 @@ async fn rpclients_needs_a_cwsauth_token_for_this_customer() {
     }
 
     // A valid token, but another customer.
+    let globex = format!("{}/globex/rpclients", c.url);
     let r = c
-        .http
-        .get(format!("{}/globex/rpclients", c.url))
-        .header("Authorization", format!("CWSAuth bearer={token}"))
+        .cws(Method::GET, globex.clone(), &token)
         .send()
         .await
         .unwrap();
     assert_eq!(error_of(r).await.0, StatusCode::NOT_FOUND);
     for action in ["$rotateSecret", "$expireOldSecret"] {
+        let url = format!("{globex}/{}/{action}", demo::CLIENT_NAME);
         let r = c
-            .http
-            .post(format!(
-                "{}/globex/rpclients/{}/{action}",
-                c.url,
-                demo::CLIENT_NAME
-            ))
-            .header("Authorization", format!("CWSAuth bearer={token}"))
+            .cws(Method::POST, url.clone(), &token)
             .send()
             .await
             .unwrap();
         assert_eq!(error_of(r).await.0, StatusCode::NOT_FOUND, "{action}");
         // Without a token, nothing at all is said about the customer.
-        let r = c
-            .http
-            .post(format!(
-                "{}/globex/rpclients/{}/{action}",
-                c.url,
-                demo::CLIENT_NAME
-            ))
-            .send()
-            .await
-            .unwrap();
+        let r = c.http.post(url).send().await.unwrap();
         assert_eq!(error_of(r).await.0, StatusCode::UNAUTHORIZED, "{action}");
     }
 
@@ -490,30 +380,18 @@ async fn rpclients_needs_a_cwsauth_token_for_this_customer() {
     assert!(c.emu.client(demo::CLIENT_ID).unwrap().old_secret.is_none());
 
     // A Citrix Cloud token is not a Workspace access token.
-    let r = c
-        .http
-        .get(format!("{}/core/connect/userinfo", c.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = userinfo(&c.emu, &token).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn a_cloud_token_expires_after_an_hour() {
-    let c = start().await;
+    let c = Harness::start().await;
     let token = c.token().await;
-    c.move_clock(3599).await;
+    move_clock(&c.emu, 3599).await;
     assert!(!c.list(&token).await.is_empty());
-    c.move_clock(3601).await;
-    let r = c
-        .http
-        .get(c.rpclients())
-        .header("Authorization", format!("CWSAuth bearer={token}"))
-        .send()
-        .await
-        .unwrap();
+    move_clock(&c.emu, 3601).await;
+    let r = c.get_rpclients(&token).await;
     let (status, error, description) = error_of(r).await;
     assert_eq!(
         (status, error.as_str()),
@@ -530,14 +408,14 @@ async fn a_cloud_token_expires_after_an_hour() {
 /// The whole programmatic rotation: list, rotate, both secrets work, expire the old one.
 #[tokio::test]
 async fn rotate_then_expire_the_old_secret() {
-    let c = start().await;
+    let c = Harness::start().await;
     let token = c.token().await;
     let original = c.demo_client(&token).await;
     let name = original["name"].as_str().unwrap().to_owned();
     assert_eq!(name, demo::CLIENT_NAME);
     let original_expiry = original["secret_expiration"].as_u64().unwrap();
-    assert!(c.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
-    assert!(!c.secret_works(demo::CLIENT_ID, "wrong").await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(!secret_works(&c.emu, demo::CLIENT_ID, "wrong").await);
 
     let before = c.emu.now();
     let r = c.action(&token, &name, "$rotateSecret").await;
@@ -562,17 +440,12 @@ async fn rotate_then_expire_the_old_secret() {
     assert!(client.get("secret").is_none());
 
     // Both secrets work until the old one is expired.
-    assert!(c.secret_works(demo::CLIENT_ID, &new_secret).await);
-    assert!(c.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, &new_secret).await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
 
     // The list shows the same times as the rotation's answer.
     let listed = c.demo_client(&token).await;
-    for k in [
-        "secret_update_time",
-        "secret_expiration",
-        "secret_update_time_old",
-        "secret_expiration_old",
-    ] {
+    for k in SECRET_TIME_KEYS {
         assert_eq!(listed[k], client[k], "{k}");
     }
 
@@ -583,8 +456,8 @@ async fn rotate_then_expire_the_old_secret() {
         "",
         "the seed: a 200 OK with an empty body"
     );
-    assert!(!c.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
-    assert!(c.secret_works(demo::CLIENT_ID, &new_secret).await);
+    assert!(!secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, &new_secret).await);
     let listed = c.demo_client(&token).await;
     assert_eq!(listed["secret_update_time"], updated);
     assert_eq!(listed["secret_expiration"], updated + SECRET_LIFETIME_SECS);
@@ -602,14 +475,14 @@ async fn rotate_then_expire_the_old_secret() {
         third["client"]["secret_expiration_old"],
         updated + SECRET_LIFETIME_SECS
     );
-    assert!(c.secret_works(demo::CLIENT_ID, third_secret).await);
-    assert!(c.secret_works(demo::CLIENT_ID, &new_secret).await);
-    assert!(!c.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, third_secret).await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, &new_secret).await);
+    assert!(!secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
 }
 
 #[tokio::test]
 async fn the_old_secret_stops_working_when_it_expires() {
-    let c = start().await;
+    let c = Harness::start().await;
     let token = c.token().await;
     let r = c.action(&token, demo::CLIENT_NAME, "$rotateSecret").await;
     let rotated: Value = r.json().await.unwrap();
@@ -618,14 +491,14 @@ async fn the_old_secret_stops_working_when_it_expires() {
 
     // A minute before the old secret's expiry both work.
     let to_expiry = i64::try_from(old_expiry - c.emu.now()).unwrap();
-    c.move_clock(to_expiry - 60).await;
-    assert!(c.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
-    assert!(c.secret_works(demo::CLIENT_ID, &new_secret).await);
+    move_clock(&c.emu, to_expiry - 60).await;
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, &new_secret).await);
 
     // Past it, without any expire call, only the new one does.
-    c.move_clock(to_expiry + 10).await;
-    assert!(!c.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
-    assert!(c.secret_works(demo::CLIENT_ID, &new_secret).await);
+    move_clock(&c.emu, to_expiry + 10).await;
+    assert!(!secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, &new_secret).await);
 
     // The list tells the truth: the old expiry is in the past.
     let fresh = c.token().await;
@@ -637,14 +510,14 @@ async fn the_old_secret_stops_working_when_it_expires() {
 
 #[tokio::test]
 async fn an_unrotated_secret_stops_working_after_ninety_days() {
-    let c = start().await;
+    let c = Harness::start().await;
     let token = c.token().await;
     let expires = c.demo_client(&token).await["secret_expiration"]
         .as_u64()
         .unwrap();
     let to_expiry = i64::try_from(expires - c.emu.now()).unwrap();
-    c.move_clock(to_expiry + 1).await;
-    assert!(!c.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    move_clock(&c.emu, to_expiry + 1).await;
+    assert!(!secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
     let fresh = c.token().await;
     let listed = c.demo_client(&fresh).await;
     assert_eq!(listed["secret_expiration"], expires);
@@ -653,17 +526,14 @@ async fn an_unrotated_secret_stops_working_after_ninety_days() {
     // Rotating an expired secret still gives a working one; the expired one stays dead.
     let r = c.action(&fresh, demo::CLIENT_NAME, "$rotateSecret").await;
     let rotated: Value = r.json().await.unwrap();
-    assert!(
-        c.secret_works(demo::CLIENT_ID, rotated["secret"].as_str().unwrap())
-            .await
-    );
-    assert!(!c.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, rotated["secret"].as_str().unwrap()).await);
+    assert!(!secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
 }
 
 #[tokio::test]
 async fn rotation_refuses_unknown_and_public_clients() {
-    let c = start().await;
-    let public = c.create_client("public").await;
+    let c = Harness::start().await;
+    let public = create_client_ok(&c.emu, "public").await;
     let public_name = public["name"].as_str().unwrap();
     let token = c.token().await;
 
@@ -693,25 +563,22 @@ async fn rotation_refuses_unknown_and_public_clients() {
 
     // None of that touched the demo client.
     assert!(c.emu.client(demo::CLIENT_ID).unwrap().old_secret.is_none());
-    assert!(c.secret_works(demo::CLIENT_ID, demo::CLIENT_SECRET).await);
+    assert!(secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
 }
 
 #[tokio::test]
 async fn routing_keeps_the_rest_of_the_emulator_reachable() {
-    let c = start().await;
+    let c = Harness::start().await;
     let token = c.token().await;
 
     // `/{customer}/rpclients` does not swallow the other routes.
-    let r = c
-        .http
-        .get(format!("{}/citrixapi/discovery/configurations", c.url))
-        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+    let r = discovery(&c.http, &c.emu, demo::APPLICATION_ID)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let discovery: Value = r.json().await.unwrap();
-    assert!(discovery["services"].is_array());
+    let body: Value = r.json().await.unwrap();
+    assert!(body["services"].is_array());
     for path in [
         "/core/.well-known/openid-configuration",
         "/_emulator/settings",
@@ -723,38 +590,18 @@ async fn routing_keeps_the_rest_of_the_emulator_reachable() {
     }
 
     // The `$` actions route as written and percent-encoded; they are POST only.
-    let r = c
-        .http
-        .get(format!(
-            "{}/{}/$rotateSecret",
-            c.rpclients(),
-            demo::CLIENT_NAME
-        ))
-        .header("Authorization", format!("CWSAuth bearer={token}"))
-        .send()
+    let client = format!("{}/{}", c.rpclients(), demo::CLIENT_NAME);
+    let call = |method, url: String| c.cws(method, url, &token).send();
+    let r = call(Method::GET, format!("{client}/$rotateSecret"))
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    let r = c
-        .http
-        .post(format!(
-            "{}/{}/%24rotateSecret",
-            c.rpclients(),
-            demo::CLIENT_NAME
-        ))
-        .header("Authorization", format!("CWSAuth bearer={token}"))
-        .send()
+    let r = call(Method::POST, format!("{client}/%24rotateSecret"))
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let rotated: Value = r.json().await.unwrap();
     assert!(rotated["secret"].is_string());
-    let r = c
-        .http
-        .post(format!("{}/{}", c.rpclients(), demo::CLIENT_NAME))
-        .header("Authorization", format!("CWSAuth bearer={token}"))
-        .send()
-        .await
-        .unwrap();
+    let r = call(Method::POST, client).await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
