@@ -193,10 +193,14 @@ pub(crate) struct Ticket {
 
 /// An HDX session started by redeeming a ticket.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct HdxSession {
+pub struct HdxSession {
+    /// Whose session.
     pub user: String,
+    /// What runs in it.
     pub resource: String,
+    /// The launching device's `clientName` (or `deviceId`).
     pub device: String,
+    /// When it started, Unix seconds.
     pub started: u64,
 }
 
@@ -467,6 +471,11 @@ impl Emulator {
     /// Removes every fault.
     pub fn clear_faults(&self) {
         self.state.data().faults.clear();
+    }
+
+    /// The HDX sessions started by redeemed tickets.
+    pub fn hdx_sessions(&self) -> Vec<HdxSession> {
+        self.state.data().sessions.clone()
     }
 
     /// Scripts how launches of resource `id` behave from now on.
