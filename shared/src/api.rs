@@ -82,6 +82,16 @@ pub struct CatalogueResource {
     pub launchable: bool,
 }
 
+/// `PUT|DELETE /api/resources/{id}/favorite`: the resource's favourite state after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FavoriteState {
+    /// The resource's id.
+    pub id: String,
+    /// Whether it is a favourite now.
+    pub favorite: bool,
+}
+
 /// `POST /api/resources/{id}/launch` and `POST /api/launches/{handle}/poll`: where a launch is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use portal_shared::api::{LaunchStatus, SessionInfo};
+use portal_shared::api::{FavoriteState, LaunchStatus, SessionInfo};
 use portal_shared::workspace::{LaunchAnswer, ResourceList};
 use serde::Serialize;
 use worker::{Delay, Env, Method, Request, Response, Url};
@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::config_from_env;
 use crate::cookies;
 use crate::crypto::random_token;
+use crate::device::DeviceId;
 use crate::discovery::customer;
 use crate::error::PortalError;
 use crate::header;
@@ -154,18 +155,32 @@ fn admit(config: &Config, url: &str, what: &'static str) -> Result<Url, PortalEr
         })
 }
 
-/// `GET /api/icons/{id}`: the icon, fetched with the application id (an `<img>` cannot send it).
+/// `GET /api/icons/{id}`: the icon, fetched with the application id (an `<img>` cannot send it)
+/// and kept in the edge cache, so a catalogue of many icons costs Citrix Cloud one fetch each.
 pub async fn icon(req: &Request, env: &Env, id: &str) -> Result<Response, PortalError> {
-    const WHAT: &str = "loading an icon";
     let (config, session) = signed_in(req, env).await?;
     let links = links_of(&config, &session, &decode(id)).await?;
     let image = links
         .image
         .ok_or_else(|| PortalError::NotFound("This icon".into()))?;
-    let url = admit(&config, &image, WHAT)?;
+    let url = admit(&config, &image, "loading an icon")?;
+    let (content_type, body) = icon_bytes(&config, &url).await?;
+    image_response(&content_type, body, "private, max-age=86400")
+}
+
+/// An icon's content type and bytes: from the edge cache, or fetched and then cached.
+async fn icon_bytes(config: &Config, url: &Url) -> Result<(String, Vec<u8>), PortalError> {
+    const WHAT: &str = "loading an icon";
+    let cache = worker::Cache::default();
+    if let Ok(Some(mut hit)) = cache.get(url.as_str(), false).await
+        && let Ok(bytes) = hit.bytes().await
+    {
+        let content_type = hit.headers().get("Content-Type").ok().flatten();
+        return Ok((content_type.unwrap_or_default(), bytes));
+    }
     let answer = Call {
         method: Method::Get,
-        url: &url,
+        url,
         application_id: Some(&config.application_id),
         headers: vec![],
         body: None,
@@ -180,21 +195,64 @@ pub async fn icon(req: &Request, env: &Env, id: &str) -> Result<Response, Portal
             detail: format!("icon answered {} {content_type}", answer.status),
         });
     }
-    let response =
-        Response::from_bytes(answer.body).map_err(|e| PortalError::Internal(e.to_string()))?;
-    let headers = response.headers().clone();
+    // The edge cache stores only public responses; the browser gets a private one.
+    let stored = image_response(&content_type, answer.body.clone(), "public, max-age=86400")?;
+    if let Err(e) = cache.put(url.as_str(), stored).await {
+        worker::console_warn!("icon not cached: {e}");
+    }
+    Ok((content_type, answer.body))
+}
+
+fn image_response(
+    content_type: &str,
+    body: Vec<u8>,
+    cache_control: &str,
+) -> Result<Response, PortalError> {
+    let response = Response::from_bytes(body).map_err(|e| PortalError::Internal(e.to_string()))?;
     let set = |k: &str, v: &str| {
-        headers
+        response
+            .headers()
             .set(k, v)
             .map_err(|e| PortalError::Internal(e.to_string()))
     };
-    set("Content-Type", &content_type)?;
-    set("Cache-Control", "private, max-age=86400")?;
-    Ok(response.with_headers(headers))
+    set("Content-Type", content_type)?;
+    set("Cache-Control", cache_control)?;
+    Ok(response)
+}
+
+/// `PUT|DELETE /api/resources/{id}/favorite`: add to or remove from the user's favourites.
+pub async fn favorite(
+    req: &Request,
+    env: &Env,
+    id: &str,
+    on: bool,
+) -> Result<Response, PortalError> {
+    const WHAT: &str = "changing your favourites";
+    let (config, session) = signed_in(req, env).await?;
+    let id = decode(id);
+    let links = links_of(&config, &session, &id).await?;
+    let url = links.favorite.ok_or_else(|| {
+        PortalError::BadRequest("This app or desktop cannot be a favourite.".into())
+    })?;
+    let url = admit(&config, &url, WHAT)?;
+    let method = if on { Method::Post } else { Method::Delete };
+    let answer = with_token(&session, &config, method, &url, WHAT).await?;
+    if !(200..300).contains(&answer.status) {
+        return Err(PortalError::Upstream {
+            what: WHAT.into(),
+            detail: format!("favourite answered {}", answer.status),
+        });
+    }
+    json(200, &FavoriteState { id, favorite: on })
 }
 
 /// `POST /api/resources/{id}/launch`.
-pub async fn launch(req: &Request, env: &Env, id: &str) -> Result<Response, PortalError> {
+pub async fn launch(
+    req: &Request,
+    env: &Env,
+    id: &str,
+    device: &DeviceId,
+) -> Result<Response, PortalError> {
     let (config, session) = signed_in(req, env).await?;
     let id = decode(id);
     let links = links_of(&config, &session, &id).await?;
@@ -205,6 +263,7 @@ pub async fn launch(req: &Request, env: &Env, id: &str) -> Result<Response, Port
     let status = advance(
         &config,
         &session,
+        device,
         PendingLaunch {
             resource_id: id,
             url,
@@ -216,13 +275,18 @@ pub async fn launch(req: &Request, env: &Env, id: &str) -> Result<Response, Port
 }
 
 /// `POST /api/launches/{handle}/poll`.
-pub async fn poll(req: &Request, env: &Env, handle: &str) -> Result<Response, PortalError> {
+pub async fn poll(
+    req: &Request,
+    env: &Env,
+    handle: &str,
+    device: &DeviceId,
+) -> Result<Response, PortalError> {
     let (config, session) = signed_in(req, env).await?;
     let pending = session
         .launch(handle)
         .await?
         .ok_or_else(|| PortalError::NotFound("This launch".into()))?;
-    let status = advance(&config, &session, pending).await?;
+    let status = advance(&config, &session, device, pending).await?;
     json(200, &status)
 }
 
@@ -230,10 +294,12 @@ pub async fn poll(req: &Request, env: &Env, handle: &str) -> Result<Response, Po
 async fn advance(
     config: &Config,
     session: &Handle,
+    device: &DeviceId,
     at: PendingLaunch,
 ) -> Result<LaunchStatus, PortalError> {
     const WHAT: &str = "starting your app or desktop";
-    let url = admit(config, &at.url, WHAT)?;
+    let mut url = admit(config, &at.url, WHAT)?;
+    device.tag(&mut url);
     let method = if at.post { Method::Post } else { Method::Get };
     let answer = with_token(session, config, method, &url, WHAT).await?;
     if answer.status >= 500 {
@@ -290,7 +356,12 @@ async fn advance(
 }
 
 /// `GET /api/resources/{id}/ica`: the ICA file, for Citrix Workspace app installed natively.
-pub async fn ica(req: &Request, env: &Env, id: &str) -> Result<Response, PortalError> {
+pub async fn ica(
+    req: &Request,
+    env: &Env,
+    id: &str,
+    device: &DeviceId,
+) -> Result<Response, PortalError> {
     const WHAT: &str = "preparing the ICA file";
     let (config, session) = signed_in(req, env).await?;
     let links = links_of(&config, &session, &decode(id)).await?;
@@ -300,7 +371,8 @@ pub async fn ica(req: &Request, env: &Env, id: &str) -> Result<Response, PortalE
         .filter(|_| links.launchable)
         .ok_or(PortalError::NotLaunchable)?;
     for _ in 0..=ICA_MAX_WAITS {
-        let admitted = admit(&config, &url, WHAT)?;
+        let mut admitted = admit(&config, &url, WHAT)?;
+        device.tag(&mut admitted);
         let answer = with_token(&session, &config, Method::Get, &admitted, WHAT).await?;
         match answer.status {
             200 => return ica_file(&links.name, answer.body),

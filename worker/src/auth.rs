@@ -32,8 +32,21 @@ fn query(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// `GET /auth/login?returnTo=`: start the code flow.
-pub async fn login(req: &Request, env: &Env) -> Result<Response, PortalError> {
+/// `GET /auth/login?returnTo=`: start the code flow. A browser navigates here, so a failure
+/// (misconfiguration, Citrix Cloud unreachable) is a page a person can read, not JSON.
+pub async fn login(req: &Request, env: &Env) -> Response {
+    match start_login(req, env).await {
+        Ok(r) => r,
+        Err(e) => {
+            let (status, _) = e.to_api();
+            let problem = Problem::from(e);
+            worker::console_warn!("sign-in could not start: {}", problem.log);
+            page_response(&problem_page(&problem), status)
+        }
+    }
+}
+
+async fn start_login(req: &Request, env: &Env) -> Result<Response, PortalError> {
     let config = config_from_env(env)?;
     let customer = customer(&config).await?;
     let return_to = ReturnTo::parse(&query(req, "returnTo").unwrap_or_else(|| "/".into()));
@@ -71,21 +84,24 @@ pub async fn callback(req: &Request, env: &Env) -> Response {
         }
     };
     let status = if session_cookie.is_some() { 200 } else { 400 };
-    let response = match Response::from_html(page) {
-        Ok(r) => r.with_status(status),
-        Err(_) => {
-            return crate::api::error_response(&PortalError::Internal("callback page".into()));
-        }
-    };
-    let headers = response.headers().clone();
+    let response = page_response(&page, status);
+    let headers = response.headers();
     // The login transaction is single use, whatever happened.
     let _ = headers.append("Set-Cookie", &cookies::clear(cookies::LOGIN));
     if let Some(c) = session_cookie {
         let _ = headers.append("Set-Cookie", &c);
     }
-    // The page's own redirect uses a meta refresh, never inline script.
-    let _ = headers.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
-    response.with_headers(headers)
+    response
+}
+
+/// One of the worker's own HTML pages. Its redirect uses a meta refresh, never inline script.
+fn page_response(html: &str, status: u16) -> Response {
+    let Ok(response) = Response::from_html(html) else {
+        return crate::api::error_response(&PortalError::Internal("an HTML page".into()));
+    };
+    let response = response.with_status(status);
+    let _ = response.headers().set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    response
 }
 
 /// A failed sign-in, told to a person.

@@ -9,6 +9,10 @@
 pub const SESSION: &str = "__Host-Http-portal-session";
 /// Login-transaction cookie name.
 pub const LOGIN: &str = "__Host-Http-portal-login";
+/// Device cookie name: the browser's `clientName`/`deviceId`, not a credential.
+pub const DEVICE: &str = "__Host-Http-portal-device";
+/// The device cookie lives as long as browsers allow (400 days).
+pub const DEVICE_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
 
 /// How long a sign-in may take at the authorization server.
 pub const LOGIN_MAX_AGE_SECS: u64 = 600;
@@ -31,6 +35,12 @@ pub fn session(value: &str, max_age_secs: u64) -> String {
 /// A `Set-Cookie` value for the login-transaction cookie.
 pub fn login(value: &str) -> String {
     set(LOGIN, value, "Lax", LOGIN_MAX_AGE_SECS)
+}
+
+/// A `Set-Cookie` value for the device cookie. `Lax`: it is an identifier, not a credential, and
+/// must be there on the first request after a cross-site navigation too.
+pub fn device(value: &str) -> String {
+    set(DEVICE, value, "Lax", DEVICE_MAX_AGE_SECS)
 }
 
 /// A `Set-Cookie` value that deletes cookie `name`.

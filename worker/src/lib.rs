@@ -10,6 +10,7 @@ mod config;
 mod cookies;
 mod crypto;
 mod csrf;
+mod device;
 mod discovery;
 mod error;
 mod id_token;
@@ -25,6 +26,7 @@ pub use session::SessionObject;
 use worker::{Context, Env, Headers, Method, Request, Response, event};
 
 use crate::config::Config;
+use crate::device::DeviceId;
 use crate::error::PortalError;
 
 /// Parses the configuration from the environment (vars and secrets are both strings there).
@@ -39,14 +41,22 @@ pub(crate) fn config_from_env(env: &Env) -> Result<Config, PortalError> {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let path = req.path();
-    let response = match route(req, &env).await {
+    let known_device = DeviceId::from_cookies(&header(&req, "Cookie").unwrap_or_default());
+    let device = known_device.clone().unwrap_or_else(DeviceId::generate);
+    let response = match route(req, &env, &device).await {
         Ok(r) => r,
         Err(e) => api::error_response(&e),
     };
-    with_security_headers(response, &path)
+    let response = with_security_headers(response, &path)?;
+    if known_device.is_none() {
+        response
+            .headers()
+            .append("Set-Cookie", &cookies::device(device.as_str()))?;
+    }
+    Ok(response)
 }
 
-async fn route(req: Request, env: &Env) -> Result<Response, PortalError> {
+async fn route(req: Request, env: &Env, device: &DeviceId) -> Result<Response, PortalError> {
     let method = req.method();
     let path = req.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -56,15 +66,25 @@ async fn route(req: Request, env: &Env) -> Result<Response, PortalError> {
         header(&req, "Sec-Fetch-Site").as_deref(),
     )?;
     match (method, segments.as_slice()) {
-        (Method::Get, ["auth", "login"]) => auth::login(&req, env).await,
+        (Method::Get, ["auth", "login"]) => Ok(auth::login(&req, env).await),
         (Method::Get, ["auth", "callback"]) => Ok(auth::callback(&req, env).await),
         (Method::Post, ["auth", "logout"]) => auth::logout(&req, env).await,
         (Method::Get, ["api", "session"]) => api::session(&req, env).await,
         (Method::Get, ["api", "resources"]) => api::resources(&req, env).await,
         (Method::Get, ["api", "icons", id]) => api::icon(&req, env, id).await,
-        (Method::Post, ["api", "resources", id, "launch"]) => api::launch(&req, env, id).await,
-        (Method::Post, ["api", "launches", handle, "poll"]) => api::poll(&req, env, handle).await,
-        (Method::Get, ["api", "resources", id, "ica"]) => api::ica(&req, env, id).await,
+        (Method::Put, ["api", "resources", id, "favorite"]) => {
+            api::favorite(&req, env, id, true).await
+        }
+        (Method::Delete, ["api", "resources", id, "favorite"]) => {
+            api::favorite(&req, env, id, false).await
+        }
+        (Method::Post, ["api", "resources", id, "launch"]) => {
+            api::launch(&req, env, id, device).await
+        }
+        (Method::Post, ["api", "launches", handle, "poll"]) => {
+            api::poll(&req, env, handle, device).await
+        }
+        (Method::Get, ["api", "resources", id, "ica"]) => api::ica(&req, env, id, device).await,
         (_, ["api" | "auth", ..]) => Err(PortalError::NotFound("This API route".into())),
         // Everything else is the single-page app's.
         _ => match env.assets("ASSETS") {

@@ -1,6 +1,7 @@
 //! The private OAuth client: authorize URL, code exchange, refresh and revocation, with the
 //! `oauth2` crate over the Workers fetch.
 
+use base64::Engine;
 use oauth2::basic::{
     BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
     BasicTokenIntrospectionResponse, BasicTokenType,
@@ -8,7 +9,7 @@ use oauth2::basic::{
 use oauth2::{
     AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
     EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, RefreshToken, RequestTokenError, RevocationUrl, Scope, StandardRevocableToken,
+    RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
     StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
@@ -178,26 +179,41 @@ pub async fn refresh(
 }
 
 /// Revokes a refresh token at sign-out (RFC 7009). Best effort: the session ends either way.
+///
+/// Sent directly rather than through `oauth2`, which refuses a non-https revocation URL even
+/// where discovery admitted plain http (the loopback emulator).
 pub async fn revoke(config: &Config, customer: &Customer, secret: &str, refresh_token: &str) {
-    let Some(endpoint) = customer.oidc.revocation_endpoint.clone() else {
+    let Some(endpoint) = customer.oidc.revocation_endpoint.as_deref() else {
         return;
     };
-    let Ok(url) = RevocationUrl::new(endpoint) else {
+    let Ok(url) = Url::parse(endpoint) else {
         return;
     };
-    let result = match client(config, customer, secret, None) {
-        Ok(c) => match c
-            .set_revocation_url(url)
-            .revoke_token(StandardRevocableToken::RefreshToken(RefreshToken::new(
-                refresh_token.to_owned(),
-            ))) {
-            Ok(req) => req.request_async(&send).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        },
-        Err(e) => Err(e.log_line()),
-    };
-    if let Err(e) = result {
-        worker::console_warn!("revoking the refresh token failed: {e}");
+    let form = |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+    // RFC 6749 §2.3.1: the id and secret are form-encoded before the Basic encoding.
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        form(&config.client_id),
+        form(secret)
+    ));
+    let body = format!(
+        "token={}&token_type_hint=refresh_token",
+        form(refresh_token)
+    );
+    let result = Call {
+        method: Method::Post,
+        url: &url,
+        application_id: None,
+        headers: vec![("Authorization", format!("Basic {basic}"))],
+        body: Some(("application/x-www-form-urlencoded", body.into_bytes())),
+        what: "signing you out",
+    }
+    .send()
+    .await;
+    match result {
+        Ok(a) if a.status == 200 => {}
+        Ok(a) => worker::console_warn!("revoking the refresh token answered {}", a.status),
+        Err(e) => worker::console_warn!("revoking the refresh token failed: {}", e.log_line()),
     }
 }
 

@@ -9,8 +9,8 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 use crate::crypto::random_bytes;
 use crate::error::PortalError;
 
-/// No upstream call may hold a request longer than this.
-const TIMEOUT: Duration = Duration::from_secs(15);
+/// No upstream call may hold a request longer than this (a GET retried once: twice this).
+const TIMEOUT: Duration = Duration::from_secs(10);
 const USER_AGENT: &str = "WorkspacePortal/0.1 (+https://github.com/workspace-portal)";
 
 /// An upstream answer, fully read.

@@ -1,9 +1,10 @@
 //! `cargo xtask setup | build | build-worker | dev | test`: the only entry points a person needs.
 //!
-//! Almost only the standard library (plus `ctrlc`), so it compiles in seconds on a fresh machine
-//! before anything else is installed.
+//! Almost only the standard library (plus `ctrlc` and hashing for the CSP), so it compiles in
+//! seconds on a fresh machine before anything else is installed.
 
 mod dev;
+mod headers;
 mod setup;
 mod sh;
 
@@ -50,7 +51,8 @@ fn main() -> ExitCode {
 /// `trunk build --release --offline`, with wasm-opt from node_modules on PATH.
 pub fn build_frontend() -> Result<(), String> {
     sh::step("building the frontend (trunk)");
-    sh::run(sh::tool("trunk").args(["build", "--release", "--offline"]))
+    sh::run(sh::tool("trunk").args(["build", "--release", "--offline"]))?;
+    headers::write(&sh::root().join("dist"))
 }
 
 /// `worker-build --release` in worker/, told where wasm-bindgen, wasm-opt and esbuild are so it
@@ -68,7 +70,7 @@ pub fn build_worker() -> Result<(), String> {
     sh::run(&mut cmd)
 }
 
-/// Every check CI runs. Extra arguments are passed to the browser journeys (e.g. a name filter).
+/// Every check CI runs. Extra arguments are passed to the end-to-end suites (e.g. a name filter).
 fn test(journey_args: &[String]) -> Result<(), String> {
     setup::run()?;
     sh::step("checking formatting");
@@ -102,9 +104,25 @@ fn test(journey_args: &[String]) -> Result<(), String> {
     sh::run(sh::cargo().args(["test", "-p", "portal-e2e", "--lib"]))?;
     build_frontend()?;
     build_worker()?;
-    sh::step("browser journeys (emulator + wrangler dev + headless Chromium)");
-    let mut cmd = sh::cargo();
-    cmd.args(["test", "-p", "portal-e2e", "--test", "journeys", "--"])
-        .args(journey_args);
-    sh::run(&mut cmd)
+    sh::step("wrangler deploy --dry-run (the deployment an admin makes, without uploading)");
+    sh::run(sh::tool("wrangler").args([
+        "deploy",
+        "--dry-run",
+        "--outdir",
+        "target/wrangler-dry-run",
+    ]))?;
+    for (suite, what) in [
+        ("bff", "the worker over HTTP (emulator + wrangler dev)"),
+        (
+            "journeys",
+            "browser journeys (emulator + wrangler dev + headless Chromium)",
+        ),
+    ] {
+        sh::step(what);
+        let mut cmd = sh::cargo();
+        cmd.args(["test", "-p", "portal-e2e", "--test", suite, "--"])
+            .args(journey_args);
+        sh::run(&mut cmd)?;
+    }
+    Ok(())
 }

@@ -3,6 +3,8 @@
 
 pub mod cdp;
 pub mod stack;
+pub mod suite;
+pub mod visitor;
 
 /// Errors of the harness, as text: a failed journey prints them.
 pub type Result<T> = std::result::Result<T, String>;

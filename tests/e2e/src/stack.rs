@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::process::{Child, Command};
-use workspace_emulator::{Emulator, EmulatorConfig, demo};
+use workspace_emulator::{Emulator, EmulatorConfig, Settings, demo};
 
 use crate::Result;
 
@@ -165,6 +165,12 @@ impl Stack {
             "wrangler dev did not come up within 120 s; its log:\n{}",
             self.wrangler_log()
         ))
+    }
+
+    /// Puts the emulator's behaviour back to its defaults (settings, faults) between tests.
+    pub fn reset(&self) {
+        self.emulator.set_settings(Settings::default());
+        self.emulator.clear_faults();
     }
 
     /// What `wrangler dev` printed so far (the worker's console lines included).

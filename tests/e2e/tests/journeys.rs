@@ -2,30 +2,33 @@
 //! Chromium. Run by `cargo xtask test` after the builds; `-- NAME` runs the journeys whose name
 //! contains NAME.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use portal_e2e::Result;
 use portal_e2e::cdp::{Browser, Page, js_str};
 use portal_e2e::stack::{Stack, root};
+use portal_e2e::suite::{self, Test};
 use serde_json::Value;
 use workspace_emulator::demo;
 
-type Journey = for<'a> fn(&'a Stack, &'a Browser) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
+/// What every journey gets: the running portal and a headless Chromium.
+struct Ctx {
+    stack: Stack,
+    browser: Browser,
+}
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn journeys() -> Vec<(&'static str, Journey)> {
+fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
     vec![
-        ("sign_in_browse_and_launch_a_desktop", |s, b| {
-            Box::pin(sign_in_browse_and_launch_a_desktop(s, b))
+        ("sign_in_browse_and_launch_a_desktop", |c| {
+            Box::pin(sign_in_browse_and_launch_a_desktop(&c.stack, &c.browser))
         }),
-        ("a_missing_setting_is_named_in_one_line", |_, _| {
+        ("a_missing_setting_is_named_in_one_line", |_| {
             Box::pin(a_missing_setting_is_named_in_one_line())
         }),
-        ("an_unreachable_workspace_names_workspace_url", |_, _| {
+        ("an_unreachable_workspace_names_workspace_url", |_| {
             Box::pin(an_unreachable_workspace_names_workspace_url())
         }),
     ]
@@ -33,11 +36,7 @@ fn journeys() -> Vec<(&'static str, Journey)> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let selected: Vec<_> = journeys()
-        .into_iter()
-        .filter(|(name, _)| filter.as_deref().is_none_or(|f| name.contains(f)))
-        .collect();
+    let selected = suite::selected(journeys());
     let started = Instant::now();
     let stack = match Stack::start().await {
         Ok(s) => s,
@@ -60,28 +59,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut failed = Vec::new();
-    for (name, journey) in &selected {
-        let t = Instant::now();
-        match journey(&stack, &browser).await {
-            Ok(()) => eprintln!("journey {name} ... ok ({:.1?})", t.elapsed()),
-            Err(e) => {
-                eprintln!("journey {name} ... FAILED ({:.1?})\n  {e}", t.elapsed());
-                failed.push(*name);
-            }
-        }
-    }
+    let ctx = Ctx { stack, browser };
+    let failed = suite::run("journey", &ctx, &selected, |c| c.stack.reset()).await;
     if !failed.is_empty() {
-        eprintln!("\n--- wrangler dev log ---\n{}", stack.wrangler_log());
+        eprintln!("\n--- wrangler dev log ---\n{}", ctx.stack.wrangler_log());
     }
+    let Ctx { stack, browser } = ctx;
     drop(browser);
     stack.stop().await;
-    eprintln!("\n{} journeys, {} failed", selected.len(), failed.len());
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    suite::finish(selected.len(), &failed)
 }
 
 /// Signs in as `user` through the emulator's login page, starting from the portal's sign-in
@@ -204,15 +190,15 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     Ok(())
 }
 
-/// The error body of `GET path` on a portal started with `overrides`.
-async fn error_with(overrides: &[(&str, Option<&str>)], path: &str) -> Result<(u16, Value)> {
+/// The status and body of `GET path` on a portal started with `overrides`.
+async fn answer_with(overrides: &[(&str, Option<&str>)], path: &str) -> Result<(u16, String)> {
     let stack = Stack::start_with(overrides).await?;
     let outcome = async {
         let response = reqwest::get(format!("{}{path}", stack.portal))
             .await
             .map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
-        let body: Value = response.json().await.map_err(|e| e.to_string())?;
+        let body = response.text().await.map_err(|e| e.to_string())?;
         Ok((status, body))
     }
     .await;
@@ -221,7 +207,8 @@ async fn error_with(overrides: &[(&str, Option<&str>)], path: &str) -> Result<(u
 }
 
 async fn a_missing_setting_is_named_in_one_line() -> Result<()> {
-    let (status, body) = error_with(&[("CLIENT_SECRET", None)], "/api/session").await?;
+    let (status, body) = answer_with(&[("CLIENT_SECRET", None)], "/api/session").await?;
+    let body: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
     let message = body["message"].as_str().unwrap_or_default();
     if status != 500
         || body["code"] != "misconfigured"
@@ -233,6 +220,8 @@ async fn a_missing_setting_is_named_in_one_line() -> Result<()> {
     Ok(())
 }
 
+/// Signing in is the first thing that reaches Citrix Cloud: the person who clicked "Sign in"
+/// gets a page that names the setting to check.
 async fn an_unreachable_workspace_names_workspace_url() -> Result<()> {
     // Nothing listens on a port we just freed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -240,14 +229,18 @@ async fn an_unreachable_workspace_names_workspace_url() -> Result<()> {
         .map_err(|e| e.to_string())?
         .port();
     let url = format!("http://127.0.0.1:{port}");
-    let (status, body) = error_with(&[("WORKSPACE_URL", Some(&url))], "/auth/login").await?;
-    let message = body["message"].as_str().unwrap_or_default();
+    let (status, page) = answer_with(&[("WORKSPACE_URL", Some(&url))], "/auth/login").await?;
+    let advice = page
+        .split_once("data-testid=auth-error>")
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map(|(advice, _)| advice)
+        .unwrap_or_default();
     if status != 502
-        || body["code"] != "upstream_unavailable"
-        || !message.contains("WORKSPACE_URL")
-        || !message.contains(&format!("127.0.0.1:{port}"))
+        || !advice.contains("WORKSPACE_URL")
+        || !advice.contains(&format!("127.0.0.1:{port}"))
+        || advice.contains('\n')
     {
-        return Err(format!("got {status} {body}"));
+        return Err(format!("got {status} {page}"));
     }
     Ok(())
 }

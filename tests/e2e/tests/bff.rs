@@ -1,0 +1,954 @@
+//! The worker as a backend-for-frontend, over real HTTP: `wrangler dev` (workerd) against the
+//! emulator, with the emulator misbehaving on purpose. Each DESIGN.md rule has a test here that
+//! fails if the rule is broken. `-- NAME` runs the tests whose name contains NAME.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use portal_e2e::Result;
+use portal_e2e::stack::Stack;
+use portal_e2e::suite::{self, Test, check};
+use portal_e2e::visitor::{
+    CSRF, DEVICE_COOKIE, SESSION_COOKIE, Visitor, location, ok_json, status_json,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+use workspace_emulator::{
+    BadTokenStyle, Fault, FaultKind, LaunchForm, LinkGeneration, Settings, demo,
+};
+
+fn tests() -> Vec<(&'static str, Test<Stack>)> {
+    vec![
+        ("csrf_is_required_on_every_state_changing_route", |s| {
+            Box::pin(csrf_is_required_on_every_state_changing_route(s))
+        }),
+        ("security_headers_on_api_auth_and_the_spa", |s| {
+            Box::pin(security_headers_on_api_auth_and_the_spa(s))
+        }),
+        (
+            "session_cookie_is_strict_host_only_and_new_at_each_sign_in",
+            |s| {
+                Box::pin(session_cookie_is_strict_host_only_and_new_at_each_sign_in(
+                    s,
+                ))
+            },
+        ),
+        ("return_to_only_leads_to_same_origin_paths", |s| {
+            Box::pin(return_to_only_leads_to_same_origin_paths(s))
+        }),
+        ("the_callback_is_single_use_and_bound_to_the_browser", |s| {
+            Box::pin(the_callback_is_single_use_and_bound_to_the_browser(s))
+        }),
+        ("denied_consent_becomes_a_readable_page", |s| {
+            Box::pin(denied_consent_becomes_a_readable_page(s))
+        }),
+        ("a_disabled_client_at_the_code_exchange_is_explained", |s| {
+            Box::pin(a_disabled_client_at_the_code_exchange_is_explained(s))
+        }),
+        (
+            "parallel_requests_with_an_expired_token_share_one_refresh",
+            |s| Box::pin(parallel_requests_with_an_expired_token_share_one_refresh(s)),
+        ),
+        ("a_refused_token_is_refreshed_once_in_either_style", |s| {
+            Box::pin(a_refused_token_is_refreshed_once_in_either_style(s))
+        }),
+        ("a_dead_grant_ends_the_session", |s| {
+            Box::pin(a_dead_grant_ends_the_session(s))
+        }),
+        ("both_link_generations_and_launch_forms_launch", |s| {
+            Box::pin(both_link_generations_and_launch_forms_launch(s))
+        }),
+        ("launch_failures_carry_the_reason_and_restart_advice", |s| {
+            Box::pin(launch_failures_carry_the_reason_and_restart_advice(s))
+        }),
+        ("launch_handles_are_opaque_and_per_session", |s| {
+            Box::pin(launch_handles_are_opaque_and_per_session(s))
+        }),
+        ("web_apps_are_listed_but_not_launchable", |s| {
+            Box::pin(web_apps_are_listed_but_not_launchable(s))
+        }),
+        ("upstream_failures_become_clear_errors", |s| {
+            Box::pin(upstream_failures_become_clear_errors(s))
+        }),
+        ("favourites_are_added_and_removed", |s| {
+            Box::pin(favourites_are_added_and_removed(s))
+        }),
+        ("the_ica_file_downloads_as_an_attachment", |s| {
+            Box::pin(the_ica_file_downloads_as_an_attachment(s))
+        }),
+        ("launches_carry_the_browsers_device_id", |s| {
+            Box::pin(launches_carry_the_browsers_device_id(s))
+        }),
+        (
+            "every_workspace_call_names_the_application_and_a_transaction",
+            |s| Box::pin(every_workspace_call_names_the_application_and_a_transaction(s)),
+        ),
+        ("icons_are_served_from_the_edge_cache", |s| {
+            Box::pin(icons_are_served_from_the_edge_cache(s))
+        }),
+        (
+            "logout_revokes_the_refresh_token_and_clears_the_cookie",
+            |s| Box::pin(logout_revokes_the_refresh_token_and_clears_the_cookie(s)),
+        ),
+        ("an_upstream_that_hangs_times_out", |s| {
+            Box::pin(an_upstream_that_hangs_times_out(s))
+        }),
+    ]
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let selected = suite::selected(tests());
+    let started = Instant::now();
+    let stack = match Stack::start().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("could not start the stack: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "stack up in {:?}: portal {}",
+        started.elapsed(),
+        stack.portal
+    );
+    let failed = suite::run("bff", &stack, &selected, Stack::reset).await;
+    if !failed.is_empty() {
+        eprintln!("\n--- wrangler dev log ---\n{}", stack.wrangler_log());
+    }
+    stack.stop().await;
+    suite::finish(selected.len(), &failed)
+}
+
+/// A visitor signed in as alice.
+async fn alice(stack: &Stack) -> Result<Visitor> {
+    let v = Visitor::new(&stack.portal);
+    let u = &demo::USERS[0];
+    v.sign_in(u.username, u.password).await?;
+    Ok(v)
+}
+
+fn settings(stack: &Stack, change: impl FnOnce(&mut Settings)) {
+    let mut s = stack.emulator.settings();
+    change(&mut s);
+    stack.emulator.set_settings(s);
+}
+
+fn fault(stack: &Stack, path: &str, kind: FaultKind, times: Option<u32>) {
+    stack.emulator.inject(Fault {
+        path: path.into(),
+        method: None,
+        kind,
+        times,
+    });
+}
+
+/// Asks the emulator to refuse alice's tokens: only the access tokens, or the whole grant.
+async fn revoke_alice(stack: &Stack, access_only: bool) -> Result<()> {
+    let r = reqwest::Client::new()
+        .post(format!("{}/_emulator/revoke", stack.emulator.url()))
+        .json(&json!({"user": "alice", "access_only": access_only}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    check(r.status() == 200, || {
+        format!("revoke answered {}", r.status())
+    })
+}
+
+async fn expect_error(r: reqwest::Response, status: u16, code: &str) -> Result<Value> {
+    let (got, body) = status_json(r).await;
+    check(got == status && body["code"] == code, || {
+        format!("expected {status} {code}, got {got} {body}")
+    })?;
+    check(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        || format!("no message for people: {body}"),
+    )?;
+    Ok(body)
+}
+
+/// Launches a resource through the worker until it is ready, failed or 10 polls passed.
+async fn launch(v: &Visitor, id: &str) -> Result<(Vec<String>, Value)> {
+    let mut states = Vec::new();
+    let mut answer = ok_json(
+        v.send(Method::POST, &format!("/api/resources/{id}/launch"))
+            .await?,
+    )
+    .await?;
+    loop {
+        let state = answer["state"].as_str().unwrap_or_default().to_owned();
+        states.push(state.clone());
+        if state != "pending" || states.len() > 10 {
+            return Ok((states, answer));
+        }
+        let handle = answer["handle"].as_str().unwrap_or_default().to_owned();
+        answer = ok_json(
+            v.send(Method::POST, &format!("/api/launches/{handle}/poll"))
+                .await?,
+        )
+        .await?;
+    }
+}
+
+fn ticket_of(receiver_uri: &str) -> Result<String> {
+    url::Url::parse(&receiver_uri.replacen("receiver://", "http://", 1))
+        .map_err(|e| e.to_string())?
+        .query_pairs()
+        .find(|(k, _)| k == "ticket")
+        .map(|(_, t)| t.into_owned())
+        .ok_or_else(|| format!("no ticket in {receiver_uri}"))
+}
+
+// ---------------------------------------------------------------- CSRF and headers
+
+async fn csrf_is_required_on_every_state_changing_route(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    // Every state-changing route of the worker, and one that does not exist: the check comes
+    // before routing, so no route can skip it.
+    let routes = [
+        (Method::POST, "/auth/logout"),
+        (Method::POST, "/api/resources/word/launch"),
+        (Method::POST, "/api/launches/anything/poll"),
+        (Method::PUT, "/api/resources/word/favorite"),
+        (Method::DELETE, "/api/resources/word/favorite"),
+        (Method::POST, "/api/no-such-route"),
+    ];
+    for (method, path) in &routes {
+        for headers in [
+            vec![],
+            vec![("X-Portal-Csrf", "0")],
+            vec![CSRF, ("Sec-Fetch-Site", "cross-site")],
+            vec![CSRF, ("Sec-Fetch-Site", "same-site")],
+        ] {
+            let r = v.request(method.clone(), path, &headers).await?;
+            expect_error(r, 403, "csrf_rejected")
+                .await
+                .map_err(|e| format!("{method} {path} with {headers:?}: {e}"))?;
+        }
+    }
+    // With the header the request is let through (and logout really ends the session).
+    let r = v.send(Method::POST, "/auth/logout").await?;
+    check(r.status() == 204, || {
+        format!("logout answered {}", r.status())
+    })
+}
+
+async fn security_headers_on_api_auth_and_the_spa(stack: &Stack) -> Result<()> {
+    let v = Visitor::new(&stack.portal);
+    for path in [
+        "/api/session",
+        "/api/resources",
+        "/auth/login",
+        "/",
+        "/favicon.svg",
+    ] {
+        let r = v.get(path).await?;
+        let h = r.headers();
+        let get = |name: &str| {
+            h.get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        check(get("x-content-type-options") == "nosniff", || {
+            format!("{path}: no nosniff")
+        })?;
+        check(get("x-frame-options") == "DENY", || {
+            format!("{path}: framing allowed")
+        })?;
+        check(get("referrer-policy") == "no-referrer", || {
+            format!("{path}: referrer policy {:?}", get("referrer-policy"))
+        })?;
+        let csp = get("content-security-policy");
+        check(csp.contains("frame-ancestors 'none'"), || {
+            format!("{path}: CSP {csp:?}")
+        })?;
+        check(
+            !csp.contains("script-src 'self' 'unsafe-inline'") && !csp.contains("'unsafe-eval'"),
+            || format!("{path}: CSP allows inline or eval script: {csp:?}"),
+        )?;
+        if path.starts_with("/api") {
+            check(get("cache-control") == "no-store", || {
+                format!("{path}: cacheable")
+            })?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- sign-in
+
+async fn session_cookie_is_strict_host_only_and_new_at_each_sign_in(stack: &Stack) -> Result<()> {
+    let v = Visitor::new(&stack.portal);
+    let start = v.get("/auth/login").await?;
+    let login_cookie = start
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("__Host-Http-portal-login="))
+        .map(str::to_owned)
+        .ok_or("no login cookie")?;
+    check(
+        login_cookie.contains("SameSite=Lax")
+            && login_cookie.contains("HttpOnly")
+            && login_cookie.contains("Secure"),
+        || login_cookie.clone(),
+    )?;
+    let authorize = url::Url::parse(&location(&start)?).map_err(|e| e.to_string())?;
+    let q: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
+    for (k, want) in [
+        ("response_type", Some("code")),
+        ("code_challenge_method", Some("S256")),
+        ("client_id", Some(demo::CLIENT_ID)),
+        ("acr_values", Some("tenant:acme")),
+        ("state", None),
+        ("nonce", None),
+        ("code_challenge", None),
+    ] {
+        let got = q.get(k);
+        check(
+            got.is_some() && want.is_none_or(|w| got.is_some_and(|g| g == w)),
+            || format!("authorize {k} = {got:?}"),
+        )?;
+    }
+    check(q["scope"].split(' ').any(|s| s == "offline_access"), || {
+        format!("scope {:?}", q["scope"])
+    })?;
+
+    let a = alice(stack).await?;
+    let first = a.cookie(SESSION_COOKIE).ok_or("no session")?;
+    check(first.len() >= 43, || {
+        format!("session id too short: {first}")
+    })?;
+    // Signing in again, from the same browser, issues a new id and ends the old session.
+    let u = &demo::USERS[0];
+    a.sign_in(u.username, u.password).await?;
+    let second = a.cookie(SESSION_COOKIE).ok_or("no session")?;
+    check(first != second, || {
+        "the session id was not renewed at sign-in".into()
+    })?;
+    let old = Visitor::new(&stack.portal);
+    let r = old
+        .request(
+            Method::GET,
+            "/api/session",
+            &[("Cookie", &format!("{SESSION_COOKIE}={first}"))],
+        )
+        .await?;
+    expect_error(r, 401, "unauthenticated").await?;
+    let info = a.json("/api/session").await?;
+    check(
+        info["user"]["name"] == u.display_name && info["logoutUrl"] == "/auth/logout",
+        || info.to_string(),
+    )?;
+    check(!info.to_string().to_lowercase().contains("token"), || {
+        format!("a token in the session answer: {info}")
+    })
+}
+
+async fn return_to_only_leads_to_same_origin_paths(stack: &Stack) -> Result<()> {
+    let u = &demo::USERS[0];
+    for (asked, expected) in [
+        ("/?view=desktops", "/?view=desktops"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("https:evil.example", "/"),
+        ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+        ("/auth/logout", "/"),
+        ("/\u{0}x", "/"),
+    ] {
+        let v = Visitor::new(&stack.portal);
+        let page = v.sign_in_at(asked, u.username, u.password).await?;
+        let target = format!("0;url={}\"", expected.replace('&', "&amp;"));
+        check(page.contains(&target), || {
+            format!("returnTo {asked:?}: the page redirects elsewhere: {page}")
+        })?;
+    }
+    Ok(())
+}
+
+async fn the_callback_is_single_use_and_bound_to_the_browser(stack: &Stack) -> Result<()> {
+    let v = Visitor::new(&stack.portal);
+    let start = v.get("/auth/login").await?;
+    let authorize = location(&start)?;
+    let params: Vec<(String, String)> = url::Url::parse(&authorize)
+        .map_err(|e| e.to_string())?
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let mut form = params.clone();
+    form.push(("username".into(), "alice".into()));
+    form.push(("password".into(), "wonderland".into()));
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?
+        .post(format!(
+            "{}/core/connect/authorize/login",
+            stack.emulator.url()
+        ))
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let callback = location(&answer)?;
+    // Another browser (no login cookie) cannot complete this sign-in.
+    let thief = Visitor::new(&stack.portal);
+    let r = thief.get(&callback).await?;
+    check(r.status() == 400, || {
+        format!(
+            "a callback without the login cookie answered {}",
+            r.status()
+        )
+    })?;
+    check(thief.cookie(SESSION_COOKIE).is_none(), || {
+        "the thief got a session".into()
+    })?;
+    // A tampered state fails; the transaction is then used up.
+    let tampered = callback.replace("state=", "state=x");
+    let r = v.get(&tampered).await?;
+    check(
+        r.status() == 400 && r.text().await.unwrap_or_default().contains("did not match"),
+        || "tampered state accepted".into(),
+    )?;
+    let r = v.get(&callback).await?;
+    check(
+        r.status() == 400 && v.cookie(SESSION_COOKIE).is_none(),
+        || "a used login transaction worked again".into(),
+    )?;
+    let referrer = r
+        .headers()
+        .get("referrer-policy")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    check(referrer == "no-referrer", || {
+        format!("callback referrer policy {referrer:?}")
+    })
+}
+
+async fn denied_consent_becomes_a_readable_page(stack: &Stack) -> Result<()> {
+    let v = Visitor::new(&stack.portal);
+    let start = v.get("/auth/login").await?;
+    let authorize = url::Url::parse(&location(&start)?).map_err(|e| e.to_string())?;
+    let state = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, s)| s.into_owned())
+        .unwrap_or_default();
+    let r = v
+        .get(&format!("/auth/callback?error=access_denied&state={state}"))
+        .await?;
+    let status = r.status();
+    let page = r.text().await.map_err(|e| e.to_string())?;
+    check(
+        status == 400
+            && page.contains("Sign-in cancelled")
+            && page.contains("data-testid=start-again"),
+        || format!("{status}: {page}"),
+    )
+}
+
+async fn a_disabled_client_at_the_code_exchange_is_explained(stack: &Stack) -> Result<()> {
+    let v = Visitor::new(&stack.portal);
+    let start = v.get("/auth/login").await?;
+    let authorize = location(&start)?;
+    let mut form: Vec<(String, String)> = url::Url::parse(&authorize)
+        .map_err(|e| e.to_string())?
+        .query_pairs()
+        .into_owned()
+        .collect();
+    form.push(("username".into(), "alice".into()));
+    form.push(("password".into(), "wonderland".into()));
+    let emulator = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let answer = emulator
+        .post(format!(
+            "{}/core/connect/authorize/login",
+            stack.emulator.url()
+        ))
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let callback = location(&answer)?;
+    let admin = |action: &'static str| {
+        emulator
+            .post(format!(
+                "{}/admin/api/clients/{}/{action}",
+                stack.emulator.url(),
+                demo::CLIENT_ID
+            ))
+            .send()
+    };
+    admin("disable").await.map_err(|e| e.to_string())?;
+    let r = v.get(&callback).await;
+    admin("enable").await.map_err(|e| e.to_string())?;
+    let page = r?.text().await.map_err(|e| e.to_string())?;
+    check(
+        page.contains("disabled or deleted") && page.contains("administrator"),
+        || page.clone(),
+    )
+}
+
+// ---------------------------------------------------------------- tokens
+
+async fn parallel_requests_with_an_expired_token_share_one_refresh(stack: &Stack) -> Result<()> {
+    // Tokens that the worker sees as expired at once (it refreshes 30 s early)…
+    settings(stack, |s| s.access_token_ttl_secs = 30);
+    let v = alice(stack).await?;
+    // …and refreshed ones that last.
+    settings(stack, |s| s.access_token_ttl_secs = 3600);
+    let before = stack.emulator.refresh_requests();
+    let answers = futures::future::join_all((0..50).map(|_| v.get("/api/resources"))).await;
+    let mut ok = 0;
+    for a in answers {
+        let r = a?;
+        if r.status() == 200 {
+            ok += 1;
+        } else {
+            return Err(format!(
+                "a parallel request failed: {} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            ));
+        }
+    }
+    let refreshes = stack.emulator.refresh_requests() - before;
+    check(ok == 50 && refreshes == 1, || {
+        format!("{ok} of 50 succeeded with {refreshes} refreshes (expected exactly 1)")
+    })?;
+    // The rotated refresh token was kept: a later refresh works (reuse would revoke the grant).
+    revoke_alice(stack, true).await?;
+    ok_json(v.get("/api/resources").await?).await.map(|_| ())
+}
+
+async fn a_refused_token_is_refreshed_once_in_either_style(stack: &Stack) -> Result<()> {
+    for style in [
+        BadTokenStyle::InvalidGrant400,
+        BadTokenStyle::Unauthorized401,
+    ] {
+        settings(stack, |s| s.bad_token = style);
+        let v = alice(stack).await?;
+        revoke_alice(stack, true).await?;
+        let before = stack.emulator.refresh_requests();
+        let catalogue = ok_json(v.get("/api/resources").await?)
+            .await
+            .map_err(|e| format!("{style:?}: {e}"))?;
+        check(
+            catalogue["resources"]
+                .as_array()
+                .is_some_and(|r| r.len() == 40),
+            || catalogue.to_string(),
+        )?;
+        let refreshes = stack.emulator.refresh_requests() - before;
+        check(refreshes == 1, || {
+            format!("{style:?}: {refreshes} refreshes")
+        })?;
+    }
+    Ok(())
+}
+
+async fn a_dead_grant_ends_the_session(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    revoke_alice(stack, false).await?;
+    expect_error(v.get("/api/resources").await?, 401, "session_expired").await?;
+    // The session is gone, not half-alive.
+    expect_error(v.get("/api/session").await?, 401, "unauthenticated").await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- launch
+
+async fn both_link_generations_and_launch_forms_launch(stack: &Stack) -> Result<()> {
+    for (links, form) in [
+        (LinkGeneration::Legacy, LaunchForm::Seed),
+        (LinkGeneration::Current, LaunchForm::Seed),
+        (LinkGeneration::Legacy, LaunchForm::Sample),
+        (LinkGeneration::Current, LaunchForm::Sample),
+    ] {
+        settings(stack, |s| {
+            s.links = links;
+            s.launch_form = form;
+        });
+        let v = alice(stack).await?;
+        ok_json(v.get("/api/resources").await?).await?;
+        let (states, end) = launch(&v, "win11-desktop")
+            .await
+            .map_err(|e| format!("{links:?}/{form:?}: {e}"))?;
+        check(states == ["pending", "ready"], || {
+            format!("{links:?}/{form:?}: states {states:?}, last {end}")
+        })?;
+        check(
+            end["receiverUri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("receiver://")),
+            || end.to_string(),
+        )?;
+        check(
+            !end.to_string().contains("retryUrl")
+                && !end.to_string().contains("citrixapi/store/launch"),
+            || format!("an upstream URL reached the browser: {end}"),
+        )?;
+    }
+    Ok(())
+}
+
+async fn launch_failures_carry_the_reason_and_restart_advice(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let (states, end) = launch(&v, "lab-desktop").await?;
+    check(states == ["pending", "failed"], || {
+        format!("states {states:?}")
+    })?;
+    check(
+        end["code"] == "UnavailableDesktop" && end["suggestRestart"] == true,
+        || end.to_string(),
+    )?;
+    check(
+        end["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("available")),
+        || end.to_string(),
+    )?;
+    Ok(())
+}
+
+async fn launch_handles_are_opaque_and_per_session(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let first = ok_json(
+        v.send(Method::POST, "/api/resources/eng-workstation/launch")
+            .await?,
+    )
+    .await?;
+    let handle = first["handle"]
+        .as_str()
+        .ok_or_else(|| format!("no handle: {first}"))?
+        .to_owned();
+    check(handle.len() >= 32 && !handle.contains('/'), || {
+        format!("handle {handle:?}")
+    })?;
+    let other = alice(stack).await?;
+    expect_error(
+        other
+            .send(Method::POST, &format!("/api/launches/{handle}/poll"))
+            .await?,
+        404,
+        "not_found",
+    )
+    .await?;
+    expect_error(
+        v.send(Method::POST, "/api/launches/made-up/poll").await?,
+        404,
+        "not_found",
+    )
+    .await?;
+    expect_error(
+        v.send(Method::POST, "/api/resources/no-such-app/launch")
+            .await?,
+        404,
+        "not_found",
+    )
+    .await?;
+    Ok(())
+}
+
+async fn web_apps_are_listed_but_not_launchable(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let catalogue = ok_json(v.get("/api/resources").await?).await?;
+    let intranet = catalogue["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == "intranet"))
+        .cloned()
+        .unwrap_or_default();
+    check(intranet["launchable"] == false, || intranet.to_string())?;
+    expect_error(
+        v.send(Method::POST, "/api/resources/intranet/launch")
+            .await?,
+        409,
+        "not_launchable",
+    )
+    .await?;
+    expect_error(
+        v.get("/api/resources/intranet/ica").await?,
+        409,
+        "not_launchable",
+    )
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- upstream failures
+
+async fn upstream_failures_become_clear_errors(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let resources = "/citrixapi/store/resources";
+    // One 5xx on a GET is retried; the user sees nothing.
+    fault(stack, resources, FaultKind::Status { status: 503 }, Some(1));
+    ok_json(v.get("/api/resources").await?).await?;
+    // Two in a row: a clear, retryable error.
+    fault(stack, resources, FaultKind::Status { status: 503 }, Some(2));
+    let body = expect_error(v.get("/api/resources").await?, 502, "upstream_unavailable").await?;
+    check(body["retryable"] == true, || body.to_string())?;
+    for kind in [FaultKind::MalformedJson, FaultKind::TruncatedBody] {
+        stack.emulator.clear_faults();
+        fault(stack, resources, kind.clone(), None);
+        let r = v.get("/api/resources").await?;
+        let (status, body) = status_json(r).await;
+        check(
+            status == 502
+                && (body["code"] == "upstream_malformed" || body["code"] == "upstream_unavailable"),
+            || format!("{kind:?}: {status} {body}"),
+        )?;
+        let text = body.to_string();
+        check(!text.contains("Calc") && !text.contains("emulator"), || {
+            format!("{kind:?}: upstream detail reached the browser: {text}")
+        })?;
+    }
+    stack.emulator.clear_faults();
+    // A POST (launch) is not retried: one 5xx is an error at once.
+    fault(
+        stack,
+        "/citrixapi/store/resources/word/launchStatus",
+        FaultKind::Status { status: 500 },
+        Some(1),
+    );
+    expect_error(
+        v.send(Method::POST, "/api/resources/word/launch").await?,
+        502,
+        "upstream_unavailable",
+    )
+    .await?;
+    // The session survived all of it.
+    ok_json(v.get("/api/session").await?).await.map(|_| ())
+}
+
+async fn an_upstream_that_hangs_times_out(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    fault(
+        stack,
+        "/citrixapi/store/resources",
+        FaultKind::Timeout,
+        None,
+    );
+    let t = Instant::now();
+    let r = v.get("/api/resources").await?;
+    let took = t.elapsed();
+    stack.emulator.clear_faults();
+    expect_error(r, 502, "upstream_unavailable").await?;
+    check(took < Duration::from_secs(30), || {
+        format!("the worker waited {took:?}")
+    })
+}
+
+// ---------------------------------------------------------------- features
+
+async fn favourites_are_added_and_removed(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let is_favorite = |catalogue: &Value| {
+        catalogue["resources"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["id"] == "excel"))
+            .map(|r| r["favorite"].clone())
+    };
+    check(
+        is_favorite(&v.json("/api/resources").await?) == Some(json!(false)),
+        || "excel starts as a favourite".into(),
+    )?;
+    let added = ok_json(v.send(Method::PUT, "/api/resources/excel/favorite").await?).await?;
+    check(added == json!({"id": "excel", "favorite": true}), || {
+        added.to_string()
+    })?;
+    check(
+        is_favorite(&v.json("/api/resources").await?) == Some(json!(true)),
+        || "not a favourite after PUT".into(),
+    )?;
+    let removed = ok_json(
+        v.send(Method::DELETE, "/api/resources/excel/favorite")
+            .await?,
+    )
+    .await?;
+    check(removed["favorite"] == false, || removed.to_string())?;
+    check(
+        is_favorite(&v.json("/api/resources").await?) == Some(json!(false)),
+        || "still a favourite after DELETE".into(),
+    )?;
+    expect_error(
+        v.send(Method::PUT, "/api/resources/nope/favorite").await?,
+        404,
+        "not_found",
+    )
+    .await?;
+    Ok(())
+}
+
+async fn the_ica_file_downloads_as_an_attachment(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    // A desktop answers 202 first: the worker waits and retries for the user.
+    let r = v.get("/api/resources/win11-desktop/ica").await?;
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (kind, disposition) = (header("content-type"), header("content-disposition"));
+    let status = r.status();
+    let text = r.text().await.map_err(|e| e.to_string())?;
+    check(status == 200 && kind == "application/x-ica", || {
+        format!("{status} {kind}")
+    })?;
+    check(
+        disposition.starts_with("attachment") && disposition.contains(".ica"),
+        || disposition.clone(),
+    )?;
+    check(text.contains("Title=Windows 11 Desktop"), || text.clone())
+}
+
+async fn launches_carry_the_browsers_device_id(stack: &Stack) -> Result<()> {
+    let v = Visitor::new(&stack.portal);
+    v.get("/api/session").await?;
+    let device = v
+        .cookie(DEVICE_COOKIE)
+        .ok_or("no device cookie on the first answer")?;
+    let u = &demo::USERS[0];
+    v.sign_in(u.username, u.password).await?;
+    check(v.cookie(DEVICE_COOKIE).as_ref() == Some(&device), || {
+        "the device id changed at sign-in".into()
+    })?;
+    let (_, end) = launch(&v, "word").await?;
+    let ticket = ticket_of(end["receiverUri"].as_str().unwrap_or_default())?;
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/citrixapi/store/client/icaFile",
+            stack.emulator.url()
+        ))
+        .json(&json!({"ticket": ticket}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    check(r.status() == 200, || {
+        format!("redeem answered {}", r.status())
+    })?;
+    // The emulator records which device launched: the portal sent the cookie's id.
+    let log = stack.emulator.transaction_log();
+    check(
+        log.iter()
+            .any(|l| l.path.ends_with("/word/launchStatus") && l.status == 201),
+        || "no successful launch in the log".into(),
+    )?;
+    let sessions = stack.emulator.hdx_sessions();
+    check(
+        sessions
+            .iter()
+            .any(|s| s.resource == "word" && s.device == device),
+        || format!("no session of {device}: {sessions:?}"),
+    )?;
+    check(device.len() == 15 && device.starts_with("WP"), || {
+        device.clone()
+    })
+}
+
+async fn every_workspace_call_names_the_application_and_a_transaction(stack: &Stack) -> Result<()> {
+    let start = stack.emulator.transaction_log().len();
+    let v = alice(stack).await?;
+    ok_json(v.get("/api/resources").await?).await?;
+    launch(&v, "word").await?;
+    let log = stack.emulator.transaction_log();
+    let calls: Vec<_> = log[start..]
+        .iter()
+        .filter(|l| l.path.starts_with("/citrixapi/"))
+        .collect();
+    check(calls.len() >= 2, || {
+        format!("only {} Workspace calls", calls.len())
+    })?;
+    for c in &calls {
+        check(
+            c.client_transaction_id && c.application_id.as_deref() == Some(demo::APPLICATION_ID),
+            || format!("{c:?}"),
+        )?;
+    }
+    let mut ids: Vec<_> = log[start..]
+        .iter()
+        .map(|l| l.transaction_id.clone())
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    check(ids.len() == n, || "a transaction id was reused".into())?;
+    check(
+        stack.wrangler_log().contains(&calls[0].transaction_id),
+        || "the worker did not log the transaction id".into(),
+    )
+}
+
+async fn icons_are_served_from_the_edge_cache(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let fetched = |stack: &Stack| {
+        stack
+            .emulator
+            .transaction_log()
+            .iter()
+            .filter(|l| {
+                l.path.ends_with("/images/excel.png") || l.path.ends_with("/images/excel.svg")
+            })
+            .count()
+    };
+    let before = fetched(stack);
+    for _ in 0..3 {
+        let r = v.get("/api/icons/excel").await?;
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let cache = r
+            .headers()
+            .get("cache-control")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        check(
+            r.status() == 200 && kind.starts_with("image/") && cache.starts_with("private"),
+            || format!("{} {kind} {cache}", r.status()),
+        )?;
+    }
+    let upstream = fetched(stack) - before;
+    check(upstream <= 1, || {
+        format!("the icon was fetched upstream {upstream} times")
+    })?;
+    expect_error(
+        Visitor::new(&stack.portal).get("/api/icons/excel").await?,
+        401,
+        "unauthenticated",
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn logout_revokes_the_refresh_token_and_clears_the_cookie(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let start = stack.emulator.transaction_log().len();
+    let r = v.send(Method::POST, "/auth/logout").await?;
+    check(r.status() == 204, || {
+        format!("logout answered {}", r.status())
+    })?;
+    check(v.cookie(SESSION_COOKIE).is_none(), || {
+        "the session cookie was not cleared".into()
+    })?;
+    let revoked = stack.emulator.transaction_log()[start..]
+        .iter()
+        .any(|l| l.path == "/core/connect/revocation" && l.status == 200);
+    check(revoked, || {
+        "no revocation at the authorization server".into()
+    })?;
+    expect_error(v.get("/api/session").await?, 401, "unauthenticated")
+        .await
+        .map(|_| ())
+}
