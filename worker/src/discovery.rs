@@ -45,6 +45,23 @@ pub async fn customer(config: &Config) -> Result<Customer, PortalError> {
     Ok(fresh)
 }
 
+/// What a non-200 discovery answer means, in words an administrator can act on.
+fn refusal(status: u16, host: &str) -> Option<PortalError> {
+    match status {
+        200 => None,
+        404 => Some(PortalError::Misconfigured(format!(
+            "Citrix Cloud does not know the customer domain {host} (WORKSPACE_URL)."
+        ))),
+        400 | 401 | 403 => Some(PortalError::Misconfigured(
+            "Citrix Cloud refused the APPLICATION_ID. Check it against your Workspace OAuth client; a new one can take up to 5 minutes to become active.".into(),
+        )),
+        s => Some(PortalError::Upstream {
+            what: "looking up your Citrix Workspace".into(),
+            detail: format!("discovery answered {s}"),
+        }),
+    }
+}
+
 async fn fetch(config: &Config) -> Result<Customer, PortalError> {
     const WHAT: &str = "looking up your Citrix Workspace";
     let url = config.workspace.join("/citrixapi/discovery/configurations");
@@ -69,25 +86,8 @@ async fn fetch(config: &Config) -> Result<Customer, PortalError> {
         },
         other => other,
     })?;
-    match answer.status {
-        200 => {}
-        404 => {
-            return Err(PortalError::Misconfigured(format!(
-                "Citrix Cloud does not know the customer domain {} (WORKSPACE_URL).",
-                config.workspace.host()
-            )));
-        }
-        400 | 401 | 403 => {
-            return Err(PortalError::Misconfigured(
-                "Citrix Cloud refused the APPLICATION_ID. Check it against your Workspace OAuth client; a new one can take up to 5 minutes to become active.".into(),
-            ));
-        }
-        s => {
-            return Err(PortalError::Upstream {
-                what: WHAT.into(),
-                detail: format!("discovery answered {s}"),
-            });
-        }
+    if let Some(e) = refusal(answer.status, &config.workspace.host()) {
+        return Err(e);
     }
     let discovery: Discovery = answer.json(WHAT)?;
     let malformed = |detail: String| PortalError::UpstreamMalformed {
@@ -145,4 +145,24 @@ async fn fetch(config: &Config) -> Result<Customer, PortalError> {
         oidc,
         fetched_at: now(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_refusals_name_what_to_fix() {
+        assert_eq!(refusal(200, "acme.cloud.com"), None);
+        let unknown = refusal(404, "acme.cloud.com").unwrap().to_api().1.message;
+        assert!(unknown.contains("acme.cloud.com") && unknown.contains("WORKSPACE_URL"));
+        for status in [400, 401, 403] {
+            let (code, body) = refusal(status, "h").unwrap().to_api();
+            assert_eq!(code, 500);
+            assert!(body.message.contains("APPLICATION_ID") && body.message.contains("5 minutes"));
+        }
+        let (code, body) = refusal(503, "h").unwrap().to_api();
+        assert_eq!(code, 502);
+        assert!(body.retryable);
+    }
 }

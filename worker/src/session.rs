@@ -91,6 +91,30 @@ struct Record {
     sealed_tokens: String,
 }
 
+/// Writing on every request would be wasteful; a minute's precision is enough for idling.
+const TOUCH_PRECISION_SECS: u64 = 60;
+
+impl Record {
+    /// Whether the session is still alive: neither idle too long nor past its absolute end.
+    fn is_live(&self, now: u64) -> bool {
+        now < self.profile.expires_at && now < self.last_seen + self.idle_secs
+    }
+
+    /// When the session dies if nothing happens: the alarm that deletes it.
+    fn ends_at(&self) -> u64 {
+        (self.last_seen + self.idle_secs).min(self.profile.expires_at)
+    }
+
+    /// Counts a request as activity; `true` when the record changed and must be stored.
+    fn touch(&mut self, now: u64) -> bool {
+        if now >= self.last_seen + TOUCH_PRECISION_SECS {
+            self.last_seen = now;
+            return true;
+        }
+        false
+    }
+}
+
 /// Everything needed to create a session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewSession {
@@ -300,7 +324,7 @@ impl SessionObject {
     }
 
     async fn arm(&self, record: &Record) -> Result<(), PortalError> {
-        let at = (record.last_seen + record.idle_secs).min(record.profile.expires_at);
+        let at = record.ends_at();
         self.state
             .storage()
             .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(
@@ -349,8 +373,7 @@ impl SessionObject {
         let Some(record) = self.get::<Record>("session").await? else {
             return Ok(None);
         };
-        let t = now();
-        if t >= record.profile.expires_at || t >= record.last_seen + record.idle_secs {
+        if !record.is_live(now()) {
             self.state
                 .storage()
                 .delete_all()
@@ -366,10 +389,7 @@ impl SessionObject {
             .live_record()
             .await?
             .ok_or(PortalError::Unauthenticated)?;
-        let t = now();
-        // Writing on every request would be wasteful; a minute's precision is enough for idling.
-        if t >= record.last_seen + 60 {
-            record.last_seen = t;
+        if record.touch(now()) {
             self.put("session", &record).await?;
             self.arm(&record).await?;
         }
@@ -467,4 +487,51 @@ fn open(config: &Config, sealed: &str) -> Result<TokenSet, PortalError> {
         PortalError::SessionExpired
     })?;
     serde_json::from_slice(&json).map_err(|e| PortalError::Internal(format!("stored tokens: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(last_seen: u64, idle_secs: u64, expires_at: u64) -> Record {
+        Record {
+            profile: Profile {
+                user: User {
+                    sub: "s".into(),
+                    name: "n".into(),
+                    email: None,
+                },
+                customer: "c".into(),
+                is_admin: false,
+                expires_at,
+            },
+            last_seen,
+            idle_secs,
+            sealed_tokens: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_session_dies_when_idle_or_at_its_absolute_end() {
+        let r = record(1000, 600, 5000);
+        assert!(r.is_live(1599));
+        assert!(!r.is_live(1600), "idle for the whole idle time");
+        let r = record(4900, 600, 5000);
+        assert!(r.is_live(4999));
+        assert!(
+            !r.is_live(5000),
+            "past the absolute lifetime, however active"
+        );
+        assert_eq!(record(1000, 600, 5000).ends_at(), 1600);
+        assert_eq!(record(4900, 600, 5000).ends_at(), 5000);
+    }
+
+    #[test]
+    fn activity_is_recorded_with_a_minutes_precision() {
+        let mut r = record(1000, 600, 5000);
+        assert!(!r.touch(1059));
+        assert_eq!(r.last_seen, 1000);
+        assert!(r.touch(1060));
+        assert_eq!((r.last_seen, r.ends_at()), (1060, 1660));
+    }
 }

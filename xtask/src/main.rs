@@ -18,6 +18,7 @@ commands:
   build         build the frontend (trunk) and the worker (worker-build), release mode
   build-worker  build the worker only (wrangler's build command)
   dev           run the portal against the local Citrix emulator; prints the URL and demo users
+  spa-headers   write the SPA's _headers (trunk runs it after each build)
   test          everything CI checks: fmt, clippy (native and wasm32), unit tests, builds, browser journeys";
 
 fn main() -> ExitCode {
@@ -29,6 +30,12 @@ fn main() -> ExitCode {
             .and_then(|_| build_worker()),
         Some("build-worker") => build_worker(),
         Some("dev") => dev::run(),
+        // Trunk's post-build hook: the directory being built, or dist/.
+        Some("spa-headers") => headers::write(
+            &std::env::var_os("TRUNK_STAGING_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| sh::root().join("dist")),
+        ),
         Some("test") => test(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -51,8 +58,8 @@ fn main() -> ExitCode {
 /// `trunk build --release --offline`, with wasm-opt from node_modules on PATH.
 pub fn build_frontend() -> Result<(), String> {
     sh::step("building the frontend (trunk)");
-    sh::run(sh::tool("trunk").args(["build", "--release", "--offline"]))?;
-    headers::write(&sh::root().join("dist"))
+    // Trunk.toml's post-build hook writes dist/_headers (`cargo xtask spa-headers`).
+    sh::run(sh::tool("trunk").args(["build", "--release", "--offline"]))
 }
 
 /// `worker-build --release` in worker/, told where wasm-bindgen, wasm-opt and esbuild are so it

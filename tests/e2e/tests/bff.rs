@@ -93,6 +93,10 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
         ("an_upstream_that_hangs_times_out", |s| {
             Box::pin(an_upstream_that_hangs_times_out(s))
         }),
+        // Last: it reads the log of everything above.
+        ("the_log_holds_no_secret_or_token", |s| {
+            Box::pin(the_log_holds_no_secret_or_token(s))
+        }),
     ]
 }
 
@@ -951,4 +955,30 @@ async fn logout_revokes_the_refresh_token_and_clears_the_cookie(stack: &Stack) -
     expect_error(v.get("/api/session").await?, 401, "unauthenticated")
         .await
         .map(|_| ())
+}
+
+async fn the_log_holds_no_secret_or_token(stack: &Stack) -> Result<()> {
+    // Make sure there is something to leak: a sign-in, a refresh, a launch and a sign-out.
+    let v = alice(stack).await?;
+    revoke_alice(stack, true).await?;
+    ok_json(v.get("/api/resources").await?).await?;
+    launch(&v, "word").await?;
+    v.send(Method::POST, "/auth/logout").await?;
+    let log = stack.wrangler_log();
+    let session = v.cookie(SESSION_COOKIE).unwrap_or_default();
+    for (what, needle) in [
+        ("the client secret", demo::CLIENT_SECRET.to_owned()),
+        ("a bearer token", "Bearer ".to_owned()),
+        ("a token body", "access_token".to_owned()),
+        ("a refresh token", "refresh_token=".to_owned()),
+        ("an authorization code", "code=".to_owned()),
+        ("a receiver ticket", "ticket=".to_owned()),
+    ] {
+        check(!log.contains(&needle), || {
+            format!("the worker's log holds {what}")
+        })?;
+    }
+    check(session.is_empty() || !log.contains(&session), || {
+        "the log holds a session id".into()
+    })
 }

@@ -31,6 +31,9 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
         ("an_unreachable_workspace_names_workspace_url", |_| {
             Box::pin(an_unreachable_workspace_names_workspace_url())
         }),
+        ("an_unknown_application_id_is_explained", |_| {
+            Box::pin(an_unknown_application_id_is_explained())
+        }),
     ]
 }
 
@@ -220,6 +223,26 @@ async fn a_missing_setting_is_named_in_one_line() -> Result<()> {
     Ok(())
 }
 
+/// The advice paragraph of one of the worker's error pages.
+fn advice(page: &str) -> &str {
+    page.split_once("data-testid=auth-error>")
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map(|(advice, _)| advice)
+        .unwrap_or_default()
+}
+
+/// An application id Citrix Cloud does not accept (unknown, or created less than 5 minutes
+/// ago): the sign-in page says which setting and that a new one takes a few minutes.
+async fn an_unknown_application_id_is_explained() -> Result<()> {
+    let unknown = "00000000-0000-0000-0000-000000000000";
+    let (status, page) = answer_with(&[("APPLICATION_ID", Some(unknown))], "/auth/login").await?;
+    let advice = advice(&page);
+    if status != 500 || !advice.contains("APPLICATION_ID") || !advice.contains("5 minutes") {
+        return Err(format!("got {status} {page}"));
+    }
+    Ok(())
+}
+
 /// Signing in is the first thing that reaches Citrix Cloud: the person who clicked "Sign in"
 /// gets a page that names the setting to check.
 async fn an_unreachable_workspace_names_workspace_url() -> Result<()> {
@@ -230,11 +253,7 @@ async fn an_unreachable_workspace_names_workspace_url() -> Result<()> {
         .port();
     let url = format!("http://127.0.0.1:{port}");
     let (status, page) = answer_with(&[("WORKSPACE_URL", Some(&url))], "/auth/login").await?;
-    let advice = page
-        .split_once("data-testid=auth-error>")
-        .and_then(|(_, rest)| rest.split_once("</p>"))
-        .map(|(advice, _)| advice)
-        .unwrap_or_default();
+    let advice = advice(&page);
     if status != 502
         || !advice.contains("WORKSPACE_URL")
         || !advice.contains(&format!("127.0.0.1:{port}"))
