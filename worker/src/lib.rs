@@ -18,6 +18,7 @@ mod launch;
 mod oauth;
 mod origin;
 mod return_to;
+mod rotation;
 mod session;
 mod upstream;
 
