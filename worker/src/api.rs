@@ -36,14 +36,14 @@ pub fn error_response(e: &PortalError) -> Response {
     })
 }
 
-fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, PortalError> {
+pub(crate) fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, PortalError> {
     Response::from_json(body)
         .map(|r| r.with_status(status))
         .map_err(|e| PortalError::Internal(format!("serialising a response: {e}")))
 }
 
 /// The configuration and the session of a signed-in request.
-async fn signed_in(req: &Request, env: &Env) -> Result<(Config, Handle), PortalError> {
+pub(crate) async fn signed_in(req: &Request, env: &Env) -> Result<(Config, Handle), PortalError> {
     let config = config_from_env(env)?;
     let cookie_header = header(req, "Cookie").unwrap_or_default();
     let id = cookies::get(&cookie_header, cookies::SESSION).ok_or(PortalError::Unauthenticated)?;

@@ -11,6 +11,7 @@ use crate::error::PortalError;
 use crate::id_token;
 use crate::oauth;
 use crate::return_to::ReturnTo;
+use crate::secrets::with_secret;
 use crate::session::{Handle, LoginTxn, NewSession, Profile};
 use crate::{config_from_env, header};
 
@@ -124,7 +125,11 @@ impl Problem {
 impl From<PortalError> for Problem {
     fn from(e: PortalError) -> Problem {
         let (_, api) = e.to_api();
-        Problem::new("Sign-in could not be completed", api.message, e.log_line())
+        let title = match e {
+            PortalError::ClientUnusable { .. } => "The portal's Citrix client is not usable",
+            _ => "Sign-in could not be completed",
+        };
+        Problem::new(title, api.message, e.log_line())
     }
 }
 
@@ -177,15 +182,23 @@ async fn finish_login(req: &Request, env: &Env) -> Result<(String, String), Prob
             "no code",
         )
     })?;
-    let (tokens, id_token) = oauth::exchange_code(
-        &config,
-        &customer,
-        &config.client_secret,
-        &txn.redirect_uri,
-        &code,
-        &txn.verifier,
-        now(),
-    )
+    // Client authentication comes before the code is used up, so a refused secret leaves the
+    // code for the next one.
+    let (tokens, id_token) = with_secret(env, &config, |secret| {
+        let (config, customer, txn, code) = (&config, &customer, &txn, &code);
+        async move {
+            oauth::exchange_code(
+                config,
+                customer,
+                &secret,
+                &txn.redirect_uri,
+                code,
+                &txn.verifier,
+                now(),
+            )
+            .await
+        }
+    })
     .await
     .map_err(|e| Problem::from(PortalError::from(e)))?;
     let id_token = id_token.ok_or_else(|| {
@@ -283,7 +296,18 @@ pub async fn logout(req: &Request, env: &Env) -> Result<Response, PortalError> {
         if let (Some(refresh), Ok(config)) = (refresh, config_from_env(env))
             && let Ok(customer) = customer(&config).await
         {
-            oauth::revoke(&config, &customer, &config.client_secret, &refresh).await;
+            let revoked = with_secret(env, &config, |secret| {
+                let (config, customer, refresh) = (&config, &customer, &refresh);
+                async move { oauth::revoke(config, customer, &secret, refresh).await }
+            })
+            .await;
+            if let Err(e) = revoked {
+                // Best effort: the session is gone either way.
+                worker::console_warn!(
+                    "the refresh token was not revoked: {}",
+                    PortalError::from(e).log_line()
+                );
+            }
         }
     }
     let response = Response::empty()

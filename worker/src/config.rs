@@ -3,8 +3,81 @@
 //! Parse, don't validate: every setting becomes a typed value here, and every problem is reported
 //! at once in one message that names the setting and says how to fix it.
 
+use url::Url;
+
 use crate::crypto::Keyring;
 use crate::origin::Origin;
+use crate::rotation::{self, Policy};
+
+/// The settings of the Citrix Cloud API, which rotation needs: all or none.
+const ROTATION_SETTINGS: [&str; 5] = [
+    "CUSTOMER_ID",
+    "CWS_API_URL",
+    "CC_TRUST_URL",
+    "CC_CLIENT_ID",
+    "CC_CLIENT_SECRET",
+];
+
+/// Why rotation does not run when its settings are absent, for admins.
+pub const ROTATION_NOT_CONFIGURED: &str = "Rotation is not configured: set CUSTOMER_ID, CWS_API_URL and CC_TRUST_URL, and the secrets CC_CLIENT_ID and CC_CLIENT_SECRET of a Citrix Cloud API client (README: Client secret rotation).";
+
+/// The Citrix Cloud API client that rotates the portal's secret (seed: Programmatic Rotation).
+#[derive(Clone, PartialEq, Eq)]
+pub struct CloudApi {
+    /// The Citrix Cloud customer id, part of every path.
+    pub customer_id: String,
+    /// Base of `rpclients`, e.g. `https://cws.citrixworkspacesapi.net`.
+    pub cws_api: Origin,
+    /// Base of the token endpoint, e.g. `https://api.cloud.com`.
+    pub cc_trust: Origin,
+    /// The API client's id.
+    pub client_id: String,
+    /// The API client's secret.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for CloudApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudApi")
+            .field("customer_id", &self.customer_id)
+            .field("cws_api", &self.cws_api)
+            .field("cc_trust", &self.cc_trust)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CloudApi {
+    fn url(base: &Origin, segments: &[&str]) -> Url {
+        let mut url = base.join("/");
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.clear().extend(segments);
+        }
+        url
+    }
+
+    /// `{CC_TRUST_URL}/cctrustoauth2/{CUSTOMER_ID}/tokens/clients`.
+    pub fn token_url(&self) -> Url {
+        Self::url(
+            &self.cc_trust,
+            &["cctrustoauth2", &self.customer_id, "tokens", "clients"],
+        )
+    }
+
+    /// `{CWS_API_URL}/{CUSTOMER_ID}/rpclients`.
+    pub fn rpclients_url(&self) -> Url {
+        Self::url(&self.cws_api, &[&self.customer_id, "rpclients"])
+    }
+
+    /// `{CWS_API_URL}/{CUSTOMER_ID}/rpclients/{name}/{action}`, action `$rotateSecret` or
+    /// `$expireOldSecret`.
+    pub fn action_url(&self, name: &str, action: &str) -> Url {
+        Self::url(
+            &self.cws_api,
+            &[&self.customer_id, "rpclients", name, action],
+        )
+    }
+}
 
 /// Scopes requested when `SCOPES` is not set: the samples' scopes plus a refresh token.
 const DEFAULT_SCOPES: &str = "openid wsp spa leases offline_access";
@@ -32,6 +105,10 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// A session ends after this long in any case.
     pub absolute_timeout_secs: u64,
+    /// The Citrix Cloud API, when rotation is configured.
+    pub rotation: Option<CloudApi>,
+    /// When to rotate and when to expire the old secret.
+    pub policy: Policy,
 }
 
 impl std::fmt::Debug for Config {
@@ -147,6 +224,16 @@ impl Config {
         };
         let idle_timeout_secs = minutes("SESSION_IDLE_MINUTES", 60) * 60;
         let absolute_timeout_secs = minutes("SESSION_MAX_MINUTES", 12 * 60) * 60;
+        let rotation = parse_rotation(&get, &mut problems);
+        let policy = Policy::parse(
+            get(rotation::ROTATE_BEFORE_DAYS).as_deref(),
+            get(rotation::EXPIRE_OLD_AFTER_SUCCESSES).as_deref(),
+            get(rotation::EXPIRE_OLD_AFTER_HOURS).as_deref(),
+        )
+        .unwrap_or_else(|p| {
+            problems.extend(p);
+            Policy::default()
+        });
 
         match (workspace, application_id, client_id, client_secret, keyring) {
             (
@@ -166,6 +253,8 @@ impl Config {
                 public_origin,
                 idle_timeout_secs,
                 absolute_timeout_secs,
+                rotation,
+                policy,
             }),
             _ => Err(ConfigError(problems)),
         }
@@ -177,6 +266,61 @@ impl Config {
             .iter()
             .any(|a| candidates.iter().any(|c| a.eq_ignore_ascii_case(c)))
     }
+}
+
+/// The Citrix Cloud API settings: all five, or none (rotation off); some is a problem.
+fn parse_rotation(
+    get: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<CloudApi> {
+    let values: Vec<Option<String>> = ROTATION_SETTINGS
+        .iter()
+        .map(|name| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        })
+        .collect();
+    let missing: Vec<&str> = ROTATION_SETTINGS
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| v.is_none())
+        .map(|(name, _)| *name)
+        .collect();
+    if missing.len() == ROTATION_SETTINGS.len() {
+        return None;
+    }
+    if !missing.is_empty() {
+        problems.push(format!(
+            "client secret rotation is half configured: {} missing (set all of {} to rotate the secret automatically, or none)",
+            missing.join(", "),
+            ROTATION_SETTINGS.join(", ")
+        ));
+        return None;
+    }
+    let [customer_id, cws_api, cc_trust, client_id, client_secret] =
+        <[Option<String>; 5]>::try_from(values)
+            .ok()?
+            .map(Option::unwrap_or_default);
+    if customer_id.contains(['/', '?', '#']) || customer_id.chars().any(char::is_whitespace) {
+        problems.push(format!(
+            "CUSTOMER_ID must be the Citrix Cloud customer id, not {customer_id:?}"
+        ));
+    }
+    let mut origin = |name: &str, value: &str| {
+        Origin::parse(value)
+            .map_err(|e| problems.push(format!("{name} {e}")))
+            .ok()
+    };
+    let cws_api = origin("CWS_API_URL", &cws_api);
+    let cc_trust = origin("CC_TRUST_URL", &cc_trust);
+    Some(CloudApi {
+        customer_id,
+        cws_api: cws_api?,
+        cc_trust: cc_trust?,
+        client_id,
+        client_secret,
+    })
 }
 
 #[cfg(test)]
@@ -250,6 +394,99 @@ mod tests {
         v.push(("SCOPES", "wsp"));
         let err = Config::parse(vars(&v)).unwrap_err();
         assert_eq!(err.0.len(), 3, "{err}");
+    }
+
+    fn with_rotation() -> Vec<(&'static str, &'static str)> {
+        let mut v = complete();
+        v.extend([
+            ("CUSTOMER_ID", "acme"),
+            ("CWS_API_URL", "https://cws.citrixworkspacesapi.net/"),
+            ("CC_TRUST_URL", "https://api.cloud.com"),
+            ("CC_CLIENT_ID", "cc-id"),
+            ("CC_CLIENT_SECRET", "cc-secret"),
+        ]);
+        v
+    }
+
+    #[test]
+    fn rotation_is_off_without_its_settings_and_uses_the_default_policy() {
+        let c = Config::parse(vars(&complete())).unwrap();
+        assert_eq!(c.rotation, None);
+        assert_eq!(c.policy, Policy::default());
+    }
+
+    #[test]
+    fn rotation_settings_give_the_citrix_cloud_urls() {
+        let c = Config::parse(vars(&with_rotation())).unwrap();
+        let api = c.rotation.unwrap();
+        assert_eq!(
+            api.token_url().as_str(),
+            "https://api.cloud.com/cctrustoauth2/acme/tokens/clients"
+        );
+        assert_eq!(
+            api.rpclients_url().as_str(),
+            "https://cws.citrixworkspacesapi.net/acme/rpclients"
+        );
+        assert_eq!(
+            api.action_url("customer-private-305", "$rotateSecret")
+                .as_str(),
+            "https://cws.citrixworkspacesapi.net/acme/rpclients/customer-private-305/$rotateSecret"
+        );
+        assert_eq!(
+            api.action_url("a b", "$expireOldSecret").as_str(),
+            "https://cws.citrixworkspacesapi.net/acme/rpclients/a%20b/$expireOldSecret"
+        );
+        let debug = format!("{api:?}");
+        assert!(!debug.contains("cc-secret"), "{debug}");
+    }
+
+    #[test]
+    fn half_configured_rotation_names_what_is_missing() {
+        let mut v = with_rotation();
+        v.retain(|(k, _)| !matches!(*k, "CC_TRUST_URL" | "CC_CLIENT_SECRET"));
+        let err = Config::parse(vars(&v)).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert!(
+            err.0[0].contains("CC_TRUST_URL, CC_CLIENT_SECRET missing"),
+            "{err}"
+        );
+        v.push(("CC_TRUST_URL", " "));
+        v.push(("CC_CLIENT_SECRET", "x"));
+        let err = Config::parse(vars(&v)).unwrap_err().to_string();
+        assert!(err.contains("CC_TRUST_URL missing"), "{err}");
+    }
+
+    #[test]
+    fn rotation_urls_must_be_https_except_on_loopback() {
+        let mut v = with_rotation();
+        v.retain(|(k, _)| *k != "CWS_API_URL");
+        v.push(("CWS_API_URL", "http://cws.citrixworkspacesapi.net"));
+        let err = Config::parse(vars(&v)).unwrap_err().to_string();
+        assert!(err.contains("CWS_API_URL must use https"), "{err}");
+        v.retain(|(k, _)| !matches!(*k, "CWS_API_URL" | "CC_TRUST_URL"));
+        v.push(("CWS_API_URL", "http://127.0.0.1:8788"));
+        v.push(("CC_TRUST_URL", "http://127.0.0.1:8788"));
+        let api = Config::parse(vars(&v)).unwrap().rotation.unwrap();
+        assert_eq!(
+            api.token_url().as_str(),
+            "http://127.0.0.1:8788/cctrustoauth2/acme/tokens/clients"
+        );
+        v.retain(|(k, _)| *k != "CUSTOMER_ID");
+        v.push(("CUSTOMER_ID", "acme/../x"));
+        assert!(Config::parse(vars(&v)).is_err());
+    }
+
+    #[test]
+    fn rotation_policy_settings_are_parsed_and_checked() {
+        let mut v = complete();
+        v.push(("ROTATE_BEFORE_DAYS", "20"));
+        v.push(("EXPIRE_OLD_AFTER_SUCCESSES", "5"));
+        let c = Config::parse(vars(&v)).unwrap();
+        assert_eq!(c.policy.rotate_before_days, 20);
+        assert_eq!(c.policy.expire_after_successes, 5);
+        v.push(("EXPIRE_OLD_AFTER_HOURS", "forever"));
+        let err = Config::parse(vars(&v)).unwrap_err().to_string();
+        assert!(err.contains("EXPIRE_OLD_AFTER_HOURS"), "{err}");
     }
 
     #[test]

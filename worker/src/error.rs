@@ -6,6 +6,10 @@
 use portal_shared::api::{ApiError, ErrorCode};
 use serde::{Deserialize, Serialize};
 
+/// What users are told when Citrix Cloud refuses the portal's OAuth client and the portal does
+/// not know why.
+pub const CLIENT_REFUSED: &str = "Sign-in is unavailable: Citrix Cloud refused the portal's Citrix client, which may be disabled or deleted. Tell your administrator.";
+
 /// Everything that can go wrong while serving a request. Serializable so the session object can
 /// hand it back to the worker unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +44,15 @@ pub enum PortalError {
         /// What was wrong, for the log.
         detail: String,
     },
+    /// Citrix Cloud refuses the portal's OAuth client (disabled, deleted, or no secret works).
+    ClientUnusable {
+        /// What users are told.
+        message: String,
+        /// What is known, for the log.
+        detail: String,
+    },
+    /// An admin's action that cannot be carried out now, and why.
+    Conflict(String),
     /// A bug or a runtime failure; `detail` is logged only.
     Internal(String),
 }
@@ -58,6 +71,8 @@ impl PortalError {
             PortalError::Misconfigured(why) => (500, ErrorCode::Misconfigured, format!("{why} An administrator needs to fix this."), false),
             PortalError::Upstream { what, .. } => (502, ErrorCode::UpstreamUnavailable, format!("Citrix Cloud did not answer while {what}. Try again in a moment."), true),
             PortalError::UpstreamMalformed { what, .. } => (502, ErrorCode::UpstreamMalformed, format!("Citrix Cloud sent an answer the portal could not understand while {what}. Try again; if it keeps happening, tell your administrator."), true),
+            PortalError::ClientUnusable { message, .. } => (503, ErrorCode::ClientUnusable, message.clone(), false),
+            PortalError::Conflict(why) => (409, ErrorCode::Conflict, why.clone(), false),
             PortalError::Internal(_) => (500, ErrorCode::Internal, "Something went wrong in the portal. Try again.".to_owned(), true),
         };
         (
@@ -80,6 +95,9 @@ impl PortalError {
                 format!("malformed upstream answer while {what}: {detail}")
             }
             PortalError::Internal(detail) => format!("internal error: {detail}"),
+            PortalError::ClientUnusable { detail, .. } => {
+                format!("Citrix Cloud refuses the portal's OAuth client: {detail}")
+            }
             PortalError::Misconfigured(why) => format!("configuration: {why}"),
             other => format!("{other:?}"),
         }
@@ -112,5 +130,21 @@ mod tests {
         );
         assert_eq!(PortalError::Unauthenticated.to_api().0, 401);
         assert_eq!(PortalError::CsrfRejected.to_api().0, 403);
+    }
+
+    #[test]
+    fn an_unusable_client_is_told_to_users_without_the_detail() {
+        let e = PortalError::ClientUnusable {
+            message: CLIENT_REFUSED.into(),
+            detail: "every secret was refused (invalid_client)".into(),
+        };
+        let (status, body) = e.to_api();
+        assert_eq!((status, body.code), (503, ErrorCode::ClientUnusable));
+        assert!(body.message.contains("disabled or deleted"));
+        assert!(body.message.contains("administrator"));
+        assert!(!body.message.contains("invalid_client"));
+        assert!(e.log_line().contains("invalid_client"));
+        let (status, body) = PortalError::Conflict("there is no old secret".into()).to_api();
+        assert_eq!((status, body.code), (409, ErrorCode::Conflict));
     }
 }

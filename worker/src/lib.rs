@@ -3,9 +3,11 @@
 //! Decisions live in plain modules that native `cargo test` runs (config, origin, return_to,
 //! crypto, id_token, launch, cookies, csrf, error); the rest adapts them to the Workers runtime.
 
+mod admin;
 mod api;
 mod auth;
 mod catalogue;
+mod cloud;
 mod config;
 mod cookies;
 mod crypto;
@@ -19,16 +21,22 @@ mod oauth;
 mod origin;
 mod return_to;
 mod rotation;
+mod secrets;
 mod session;
 mod upstream;
 
+pub use secrets::SecretObject;
 pub use session::SessionObject;
 
-use worker::{Context, Env, Headers, Method, Request, Response, event};
+use worker::{
+    Context, Env, Headers, Method, Request, Response, ScheduleContext, ScheduledEvent, event,
+};
 
 use crate::config::Config;
 use crate::device::DeviceId;
 use crate::error::PortalError;
+use crate::rotation::Command;
+use crate::secrets::{Secrets, StepAnswer};
 
 /// Parses the configuration from the environment (vars and secrets are both strings there).
 pub(crate) fn config_from_env(env: &Env) -> Result<Config, PortalError> {
@@ -86,6 +94,13 @@ async fn route(req: Request, env: &Env, device: &DeviceId) -> Result<Response, P
             api::poll(&req, env, handle, device).await
         }
         (Method::Get, ["api", "resources", id, "ica"]) => api::ica(&req, env, id, device).await,
+        (Method::Get, ["api", "admin", "secret"]) => admin::status(&req, env).await,
+        (Method::Post, ["api", "admin", "secret", "rotate"]) => {
+            admin::run(&req, env, Command::RotateNow).await
+        }
+        (Method::Post, ["api", "admin", "secret", "expire-old"]) => {
+            admin::run(&req, env, Command::ExpireOldNow).await
+        }
         (_, ["api" | "auth", ..]) => Err(PortalError::NotFound("This API route".into())),
         // Everything else is the single-page app's.
         _ => match env.assets("ASSETS") {
@@ -95,6 +110,43 @@ async fn route(req: Request, env: &Env, device: &DeviceId) -> Result<Response, P
                 .map_err(|e| PortalError::Internal(format!("assets: {e}"))),
             Err(_) => Err(PortalError::NotFound("This page".into())),
         },
+    }
+}
+
+/// The daily cron trigger: one step of the client secret's rotation, when it is configured.
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let config = match config_from_env(&env) {
+        Ok(c) => c,
+        // Already logged by config_from_env.
+        Err(_) => return,
+    };
+    if config.rotation.is_none() {
+        worker::console_log!(
+            "client secret: cron {}: {}",
+            event.cron(),
+            config::ROTATION_NOT_CONFIGURED
+        );
+        return;
+    }
+    let outcome = match Secrets::get(&env) {
+        Ok(secrets) => secrets.step(Command::Step).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(StepAnswer::Done(status)) => worker::console_log!(
+            "client secret: cron {}: {}",
+            event.cron(),
+            status.next_action_text
+        ),
+        Ok(StepAnswer::Refused(why)) => {
+            worker::console_warn!("client secret: cron {}: {why}", event.cron())
+        }
+        Err(e) => worker::console_error!(
+            "client secret: cron {} failed: {}",
+            event.cron(),
+            e.log_line()
+        ),
     }
 }
 

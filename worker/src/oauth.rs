@@ -70,9 +70,12 @@ impl From<TokenError> for PortalError {
     fn from(e: TokenError) -> Self {
         match e {
             TokenError::InvalidGrant => PortalError::SessionExpired,
-            TokenError::ClientRejected(why) => PortalError::Misconfigured(format!(
-                "Citrix Cloud refused the portal's OAuth client ({why}). It may be disabled or deleted, or CLIENT_SECRET may be wrong or expired."
-            )),
+            TokenError::ClientRejected(why) => PortalError::ClientUnusable {
+                message: crate::error::CLIENT_REFUSED.into(),
+                detail: format!(
+                    "{why}: the client may be disabled or deleted, or its secret wrong or expired"
+                ),
+            },
             TokenError::Other(e) => e,
         }
     }
@@ -178,16 +181,22 @@ pub async fn refresh(
     Ok(token_set(&tokens, Some(refresh_token), now))
 }
 
-/// Revokes a refresh token at sign-out (RFC 7009). Best effort: the session ends either way.
+/// Revokes a refresh token at sign-out (RFC 7009). Best effort: the session ends either way, so
+/// only a refused client is an error (the caller tries the next secret); the rest is logged.
 ///
 /// Sent directly rather than through `oauth2`, which refuses a non-https revocation URL even
 /// where discovery admitted plain http (the loopback emulator).
-pub async fn revoke(config: &Config, customer: &Customer, secret: &str, refresh_token: &str) {
+pub async fn revoke(
+    config: &Config,
+    customer: &Customer,
+    secret: &str,
+    refresh_token: &str,
+) -> Result<(), TokenError> {
     let Some(endpoint) = customer.oidc.revocation_endpoint.as_deref() else {
-        return;
+        return Ok(());
     };
     let Ok(url) = Url::parse(endpoint) else {
-        return;
+        return Ok(());
     };
     let form = |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
     // RFC 6749 §2.3.1: the id and secret are form-encoded before the Basic encoding.
@@ -212,9 +221,23 @@ pub async fn revoke(config: &Config, customer: &Customer, secret: &str, refresh_
     .await;
     match result {
         Ok(a) if a.status == 200 => {}
+        Ok(a) if client_refused(a.status, &a.body) => {
+            return Err(TokenError::ClientRejected(format!(
+                "revocation answered {}",
+                a.status
+            )));
+        }
         Ok(a) => worker::console_warn!("revoking the refresh token answered {}", a.status),
         Err(e) => worker::console_warn!("revoking the refresh token failed: {}", e.log_line()),
     }
+    Ok(())
+}
+
+/// Whether an error answer refuses the client itself (RFC 6749 §5.2).
+fn client_refused(status: u16, body: &[u8]) -> bool {
+    (status == 400 || status == 401)
+        && serde_json::from_slice::<portal_shared::workspace::OAuthErrorBody>(body)
+            .is_ok_and(|e| matches!(e.error.as_str(), "invalid_client" | "unauthorized_client"))
 }
 
 fn token_set(tokens: &Tokens, previous_refresh: Option<&str>, now: u64) -> TokenSet {
@@ -304,4 +327,18 @@ async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     response
         .body(answer.body)
         .map_err(|e| HttpError(PortalError::Internal(format!("token response: {e}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_client_errors_make_a_revocation_try_the_next_secret() {
+        assert!(client_refused(401, br#"{"error":"invalid_client"}"#));
+        assert!(client_refused(400, br#"{"error":"unauthorized_client"}"#));
+        assert!(!client_refused(400, br#"{"error":"invalid_grant"}"#));
+        assert!(!client_refused(503, br#"{"error":"invalid_client"}"#));
+        assert!(!client_refused(401, b"not json"));
+    }
 }

@@ -98,12 +98,13 @@
 //! is neither stored secret: then the operator's value becomes current and the former current
 //! stays as the previous, a fallback, until Citrix Cloud shows it gone.
 
-// Wired to the runtime in the next step.
-#![allow(dead_code)]
-
 use std::fmt;
 use std::ops::RangeInclusive;
 
+use portal_shared::api::{
+    ActionAvailability, Banner, BannerLevel, NextAction, RunOutcome as RunResult, RunStatus,
+    SecretPhase, SecretStatus,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -411,25 +412,15 @@ pub enum Phase {
     },
 }
 
-/// What a run was asked to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Command {
-    /// One step of the machine: the daily cron trigger, or an admin's "run now".
-    Step,
-    /// An admin's "rotate now", whatever the expiry.
-    RotateNow,
-    /// An admin's "expire old secret now".
-    ExpireOldNow,
-}
+/// What a run was asked to do (a wire type: the admin page shows the last run's).
+pub use portal_shared::api::SecretCommand as Command;
 
-impl fmt::Display for Command {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Command::Step => "scheduled step",
-            Command::RotateNow => "rotate now",
-            Command::ExpireOldNow => "expire old secret now",
-        })
+/// The words for a command in log lines.
+fn command_words(command: Command) -> &'static str {
+    match command {
+        Command::Step => "scheduled step",
+        Command::RotateNow => "rotate now",
+        Command::ExpireOldNow => "expire old secret now",
     }
 }
 
@@ -590,9 +581,19 @@ impl Unusable {
         }
     }
 
-    /// For users whose sign-in failed.
+    /// For users whose sign-in or refresh failed because Citrix Cloud refused the client.
     pub fn user_text(&self) -> &'static str {
-        "Sign-in is unavailable because the portal's Citrix Cloud client cannot be used. Tell your administrator."
+        match self {
+            Unusable::Missing => {
+                "Sign-in is unavailable: the portal's Citrix client has been deleted in Citrix Cloud. Tell your administrator."
+            }
+            Unusable::Disabled => {
+                "Sign-in is unavailable: the portal's Citrix client is disabled in Citrix Cloud. Tell your administrator."
+            }
+            Unusable::NoSecret | Unusable::SecretNotListed => {
+                "Sign-in is unavailable: Citrix Cloud no longer accepts the portal's Citrix client (it may be disabled or deleted, or its secret expired). Tell your administrator."
+            }
+        }
     }
 }
 
@@ -968,7 +969,9 @@ impl fmt::Display for Event {
             Event::FallbackRejected { slot } => {
                 write!(f, "Citrix Cloud refused the {slot} too (invalid_client)")
             }
-            Event::RunStarted { command } => write!(f, "run started ({command})"),
+            Event::RunStarted { command } => {
+                write!(f, "run started ({})", command_words(*command))
+            }
             Event::RunInterrupted { started_at } => write!(
                 f,
                 "the run started on {} never finished",
@@ -1550,6 +1553,7 @@ impl SecretStore {
     }
 
     /// Where the rotation stands.
+    #[cfg(test)]
     pub fn phase(&self) -> Phase {
         self.phase
     }
@@ -1582,16 +1586,16 @@ impl SecretStore {
         };
         let availability = |command| -> ActionAvailability {
             if !rotation_configured {
-                return ActionAvailability::refused("rotation is not configured");
+                return refused("rotation is not configured");
             }
             match self.plan(now, policy, command) {
                 Plan::Rotate { .. } | Plan::ExpireOld { .. } => ActionAvailability {
                     allowed: true,
                     reason: None,
                 },
-                Plan::ClientUnusable(u) => ActionAvailability::refused(u.admin_text()),
-                Plan::Refused(why) => ActionAvailability::refused(&why),
-                other => ActionAvailability::refused(&other.to_string()),
+                Plan::ClientUnusable(u) => refused(u.admin_text()),
+                Plan::Refused(why) => refused(&why),
+                other => refused(&other.to_string()),
             }
         };
 
@@ -1602,8 +1606,8 @@ impl SecretStore {
             usable: unusable.is_none(),
             rotation_configured,
             phase: match self.phase {
-                Phase::Idle => "idle",
-                Phase::Overlap { .. } => "overlap",
+                Phase::Idle => SecretPhase::Idle,
+                Phase::Overlap { .. } => SecretPhase::Overlap,
             },
             current_expires_at,
             current_days_left: days(current_expires_at),
@@ -1613,7 +1617,7 @@ impl SecretStore {
             last_rotation_at: self.last_rotation,
             current_issued_at: self.current.issued_at,
             last_observed_at: self.observed.as_ref().map(|o| o.at),
-            last_run: self.last_run.as_ref().map(|r| RunStatus::of(r, now)),
+            last_run: self.last_run.as_ref().map(|r| run_status(r, now)),
             next_action,
             next_action_text,
             rotate_now: availability(Command::RotateNow),
@@ -1639,13 +1643,13 @@ impl SecretStore {
         api_old: Option<u64>,
     ) -> Option<Banner> {
         if let Some(u) = unusable {
-            return Some(Banner::error(u.admin_text()));
+            return Some(error_banner(u.admin_text()));
         }
         let expires_at = self.current.expires_at;
         if let Some(e) = expires_at
             && e <= now
         {
-            return Some(Banner::error(&format!(
+            return Some(error_banner(&format!(
                 "The client secret expired on {}: sign-in fails until it is rotated{}.",
                 utc(e),
                 if rotation_configured {
@@ -1659,12 +1663,12 @@ impl SecretStore {
             .last_fallback
             .is_some_and(|f| self.last_success.is_none_or(|s| f > s))
         {
-            return Some(Banner::warning(
+            return Some(warning(
                 "Citrix Cloud refused the current secret; sign-ins are using a fallback secret. The next run checks the secrets against Citrix Cloud.",
             ));
         }
         if current_standing == Some(Standing::ApiOld) {
-            return Some(Banner::warning(&format!(
+            return Some(warning(&format!(
                 "Citrix Cloud holds a newer secret that the portal did not save. The portal keeps using its secret, Citrix Cloud's old one, until {}, and rotates again {} days before.",
                 expires_at.map(utc).unwrap_or_else(|| "it expires".into()),
                 policy.rotate_before_days
@@ -1675,7 +1679,7 @@ impl SecretStore {
             Some(Standing::Unknown | Standing::NotListed)
         ) && api_old.is_some()
         {
-            return Some(Banner::warning(
+            return Some(warning(
                 "Citrix Cloud lists two working secrets and the portal cannot tell which one CLIENT_SECRET is, so it cannot rotate safely. If CLIENT_SECRET is the newer one, expire the old one in Citrix Cloud.",
             ));
         }
@@ -1685,7 +1689,7 @@ impl SecretStore {
         }
         let days = days_left(expires_at?, now);
         if !rotation_configured {
-            return Some(Banner::warning(&format!(
+            return Some(warning(&format!(
                 "The client secret expires in {days} day{} and rotation is not configured: rotate it in Citrix Cloud and update CLIENT_SECRET.",
                 plural(days)
             )));
@@ -1694,7 +1698,7 @@ impl SecretStore {
             Some(RunRecord {
                 outcome: RunOutcome::Failed { stage, error },
                 ..
-            }) => Some(Banner::warning(&format!(
+            }) => Some(warning(&format!(
                 "The client secret expires in {days} day{} and the last run failed {stage}: {error}",
                 plural(days)
             ))),
@@ -1773,174 +1777,49 @@ fn next_action(plan: &Plan, now: u64) -> (NextAction, String) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The admin page's view
+// The admin page's view: the wire types are in portal_shared::api.
 
-/// The rotation as the admin page shows it (JSON, camelCase). Never a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SecretStatus {
-    /// The client's `name` in Citrix Cloud, once read.
-    pub client_name: Option<String>,
-    /// Its display name.
-    pub display_name: Option<String>,
-    /// Whether it is enabled, once read.
-    pub enabled: Option<bool>,
-    /// `false` when the client is missing, disabled, public, or our secret is unlisted.
-    pub usable: bool,
-    /// Whether the Citrix Cloud API settings are present.
-    pub rotation_configured: bool,
-    /// `"idle"` or `"overlap"`.
-    pub phase: &'static str,
-    /// When the current secret expires, Unix seconds, once known.
-    pub current_expires_at: Option<u64>,
-    /// Days left, partial days rounded up.
-    pub current_days_left: Option<u64>,
-    /// When the old secret expires, while there is one.
-    pub old_expires_at: Option<u64>,
-    /// Days left, partial days rounded up.
-    pub old_days_left: Option<u64>,
-    /// Successful token calls with the current secret.
-    pub successes_with_current: u32,
-    /// When the portal last rotated the secret.
-    pub last_rotation_at: Option<u64>,
-    /// When Citrix Cloud issued the current secret (`secret_update_time`), once known.
-    pub current_issued_at: Option<u64>,
-    /// When the client was last read from Citrix Cloud.
-    pub last_observed_at: Option<u64>,
-    /// The last run.
-    pub last_run: Option<RunStatus>,
-    /// What happens next.
-    pub next_action: NextAction,
-    /// The same, for people.
-    pub next_action_text: String,
-    /// Whether "rotate now" may be used, and if not why.
-    pub rotate_now: ActionAvailability,
-    /// Whether "expire old secret now" may be used, and if not why.
-    pub expire_old_now: ActionAvailability,
-    /// A message for every admin page, when something needs attention.
-    pub banner: Option<Banner>,
-}
-
-/// What happens next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum NextAction {
-    /// The Citrix Cloud API settings are absent.
-    NotConfigured,
-    /// The client has not been read yet.
-    FirstRead,
-    /// Rotate in `days` days.
-    RotateIn {
-        /// Days, rounded up.
-        days: u64,
-    },
-    /// Rotate at the next run.
-    RotateAtNextRun,
-    /// Expire the old secret after `successes` more successful token calls.
-    ExpireOldAfter {
-        /// How many more.
-        successes: u32,
-        /// When fewer will do (the grace period's end), if that is still ahead.
-        sooner_after: Option<u64>,
-    },
-    /// Expire the old secret at the next run.
-    ExpireOldAtNextRun,
-    /// Waiting for Citrix Cloud's old secret to go, to know which secret is ours.
-    WaitForOldSecret {
-        /// When it expires.
-        old_expires_at: Option<u64>,
-    },
-    /// Someone must fix the client in Citrix Cloud.
-    ClientUnusable,
-    /// Nothing to do.
-    Nothing,
-}
-
-/// Whether an admin action may be used now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActionAvailability {
-    /// Whether.
-    pub allowed: bool,
-    /// If not, why.
-    pub reason: Option<String>,
-}
-
-impl ActionAvailability {
-    fn refused(why: &str) -> ActionAvailability {
-        ActionAvailability {
-            allowed: false,
-            reason: Some(why.to_owned()),
-        }
+fn refused(why: &str) -> ActionAvailability {
+    ActionAvailability {
+        allowed: false,
+        reason: Some(why.to_owned()),
     }
 }
 
-/// A banner for admins.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Banner {
-    /// `"warning"` or `"error"`.
-    pub level: &'static str,
-    /// The message.
-    pub text: String,
-}
-
-impl Banner {
-    fn warning(text: &str) -> Banner {
-        Banner {
-            level: "warning",
-            text: text.to_owned(),
-        }
-    }
-
-    fn error(text: &str) -> Banner {
-        Banner {
-            level: "error",
-            text: text.to_owned(),
-        }
+fn warning(text: &str) -> Banner {
+    Banner {
+        level: BannerLevel::Warning,
+        text: text.to_owned(),
     }
 }
 
-/// The last run, for the admin page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunStatus {
-    /// `"step"`, `"rotateNow"` or `"expireOldNow"`.
-    pub command: Command,
-    /// When it started.
-    pub started_at: u64,
-    /// When it ended.
-    pub finished_at: Option<u64>,
-    /// `"running"`, `"interrupted"`, `"ok"` or `"failed"`.
-    pub outcome: &'static str,
-    /// What it did, or the error.
-    pub message: String,
+fn error_banner(text: &str) -> Banner {
+    Banner {
+        level: BannerLevel::Error,
+        text: text.to_owned(),
+    }
 }
 
 /// A run still "running" after this long was interrupted.
 const RUN_TIMEOUT_SECS: u64 = 15 * 60;
 
-impl RunStatus {
-    fn of(r: &RunRecord, now: u64) -> RunStatus {
-        let (outcome, message) = match &r.outcome {
-            RunOutcome::Running if now.saturating_sub(r.started_at) > RUN_TIMEOUT_SECS => {
-                ("interrupted", "The run never finished.".to_owned())
-            }
-            RunOutcome::Running => ("running", "Running.".to_owned()),
-            RunOutcome::Done(summary) => ("ok", summary.clone()),
-            RunOutcome::Failed { stage, error } => ("failed", format!("Failed {stage}: {error}")),
-        };
-        RunStatus {
-            command: r.command,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
-            outcome,
-            message,
+fn run_status(r: &RunRecord, now: u64) -> RunStatus {
+    let (outcome, message) = match &r.outcome {
+        RunOutcome::Running if now.saturating_sub(r.started_at) > RUN_TIMEOUT_SECS => {
+            (RunResult::Interrupted, "The run never finished.".to_owned())
         }
+        RunOutcome::Running => (RunResult::Running, "Running.".to_owned()),
+        RunOutcome::Done(summary) => (RunResult::Ok, summary.clone()),
+        RunOutcome::Failed { stage, error } => {
+            (RunResult::Failed, format!("Failed {stage}: {error}"))
+        }
+    };
+    RunStatus {
+        command: r.command,
+        started_at: r.started_at,
+        finished_at: r.finished_at,
+        outcome,
+        message,
     }
 }
 
@@ -2526,7 +2405,7 @@ mod tests {
         // The current secret stays current: one refusal does not undo a rotation.
         assert_eq!(current_value(&p), "rotated-secret-1");
         let status = p.status(T0 + 4);
-        assert_eq!(status.banner.as_ref().unwrap().level, "warning");
+        assert_eq!(status.banner.as_ref().unwrap().level, BannerLevel::Warning);
         assert!(status.banner.unwrap().text.contains("fallback"));
         // The old secret is not expired on the strength of a refused secret.
         let plan = p.step(&mut cloud, T0 + HOUR).unwrap();
@@ -2614,7 +2493,7 @@ mod tests {
             assert_eq!(p.sign_in(&cloud, T0 + 1), Some(Slot::Current));
         }
         let status = p.status(T0 + 2);
-        assert_eq!(status.last_run.as_ref().unwrap().outcome, "failed");
+        assert_eq!(status.last_run.as_ref().unwrap().outcome, RunResult::Failed);
         assert!(
             status
                 .last_run
@@ -2654,7 +2533,7 @@ mod tests {
         let status = p.status(T0 + 2);
         assert_eq!(status.next_action, NextAction::RotateAtNextRun);
         let banner = status.banner.unwrap();
-        assert_eq!(banner.level, "warning");
+        assert_eq!(banner.level, BannerLevel::Warning);
         assert!(
             banner
                 .text
@@ -2742,7 +2621,7 @@ mod tests {
         assert!(p.logged(|e| *e == Event::SecretNotListed));
         let status = p.status(T0 + 2 * DAY);
         assert!(!status.usable);
-        assert_eq!(status.banner.unwrap().level, "error");
+        assert_eq!(status.banner.unwrap().level, BannerLevel::Error);
         assert!(!status.rotate_now.allowed);
 
         // The operator's way out: rotate in Citrix Cloud, set CLIENT_SECRET.
@@ -2960,7 +2839,7 @@ mod tests {
             assert!(!status.usable);
             assert_eq!(status.next_action, NextAction::ClientUnusable);
             assert_eq!(status.next_action_text, unusable.admin_text());
-            assert_eq!(status.banner.unwrap().level, "error");
+            assert_eq!(status.banner.unwrap().level, BannerLevel::Error);
             assert!(!status.rotate_now.allowed && !status.expire_old_now.allowed);
             assert!(cloud.old.is_none(), "nothing was rotated");
         }
@@ -3237,7 +3116,7 @@ mod tests {
         assert_eq!(status.display_name.as_deref(), Some("Workspace Portal"));
         assert_eq!(status.enabled, Some(true));
         assert!(status.usable);
-        assert_eq!(status.phase, "idle");
+        assert_eq!(status.phase, SecretPhase::Idle);
         assert_eq!(status.current_days_left, Some(26));
         assert_eq!(status.next_action, NextAction::RotateIn { days: 12 });
         assert_eq!(status.next_action_text, "Rotate in 12 days.");
@@ -3260,7 +3139,7 @@ mod tests {
         let (mut p, _cloud) = rotated_at_t0();
         p.sign_in(&_cloud, T0 + 1);
         let status = p.status(T0 + HOUR);
-        assert_eq!(status.phase, "overlap");
+        assert_eq!(status.phase, SecretPhase::Overlap);
         assert_eq!(status.current_days_left, Some(90));
         assert_eq!(status.old_expires_at, Some(T0 + 10 * DAY));
         assert_eq!(status.old_days_left, Some(10));
@@ -3282,7 +3161,7 @@ mod tests {
         );
         assert!(status.expire_old_now.allowed);
         let last_run = status.last_run.unwrap();
-        assert_eq!(last_run.outcome, "ok");
+        assert_eq!(last_run.outcome, RunResult::Ok);
         assert!(
             last_run.message.contains("rotated and saved"),
             "{}",
@@ -3335,14 +3214,14 @@ mod tests {
         let status = s.status(T0, &policy, false);
         assert_eq!(status.next_action, NextAction::NotConfigured);
         let banner = status.banner.unwrap();
-        assert_eq!(banner.level, "warning");
+        assert_eq!(banner.level, BannerLevel::Warning);
         assert_eq!(
             banner.text,
             "The client secret expires in 5 days and rotation is not configured: rotate it in Citrix Cloud and update CLIENT_SECRET."
         );
         assert!(s.status(T0 - 10 * DAY, &policy, false).banner.is_none());
         let expired = s.status(T0 + 5 * DAY, &policy, false);
-        assert_eq!(expired.banner.unwrap().level, "error");
+        assert_eq!(expired.banner.unwrap().level, BannerLevel::Error);
         assert_eq!(expired.current_days_left, Some(0));
     }
 
@@ -3395,9 +3274,9 @@ mod tests {
         let policy = Policy::default();
         s.start_run(Command::RotateNow, T0);
         let running = s.status(T0 + 60, &policy, true).last_run.unwrap();
-        assert_eq!(running.outcome, "running");
+        assert_eq!(running.outcome, RunResult::Running);
         let stuck = s.status(T0 + HOUR, &policy, true).last_run.unwrap();
-        assert_eq!(stuck.outcome, "interrupted");
+        assert_eq!(stuck.outcome, RunResult::Interrupted);
         let events = s.start_run(Command::Step, T0 + DAY);
         assert_eq!(
             events,

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::discovery::{customer, now};
 use crate::error::PortalError;
 use crate::oauth::{self, TokenError, TokenSet};
+use crate::secrets::with_secret;
 
 /// Binding name of the session objects in wrangler.toml.
 pub const BINDING: &str = "SESSIONS";
@@ -157,16 +158,7 @@ impl Handle {
         op: &str,
         body: &Q,
     ) -> Result<R, PortalError> {
-        let internal =
-            |e: worker::Error| PortalError::Internal(format!("session object {op}: {e}"));
-        let json = serde_json::to_string(body).map_err(|e| PortalError::Internal(e.to_string()))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(json.into()));
-        let request = Request::new_with_init(&format!("https://session.internal/{op}"), &init)
-            .map_err(internal)?;
-        let mut response = self.0.fetch_with_request(request).await.map_err(internal)?;
-        let outcome: Result<R, PortalError> = response.json().await.map_err(internal)?;
-        outcome
+        call_object(&self.0, "session object", op, body).await
     }
 
     /// Stores a login transaction.
@@ -226,6 +218,25 @@ impl Handle {
     pub async fn end(&self) -> Result<Option<String>, PortalError> {
         self.call("end", &()).await
     }
+}
+
+/// One operation of a Durable Object over an internal fetch: the body is `body` as JSON, the
+/// answer a `Result<R, PortalError>` as JSON.
+pub(crate) async fn call_object<Q: Serialize, R: DeserializeOwned>(
+    stub: &Stub,
+    object: &str,
+    op: &str,
+    body: &Q,
+) -> Result<R, PortalError> {
+    let internal = |e: worker::Error| PortalError::Internal(format!("{object} {op}: {e}"));
+    let json = serde_json::to_string(body).map_err(|e| PortalError::Internal(e.to_string()))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(json.into()));
+    let request = Request::new_with_init(&format!("https://object.internal/{op}"), &init)
+        .map_err(internal)?;
+    let mut response = stub.fetch_with_request(request).await.map_err(internal)?;
+    let outcome: Result<R, PortalError> = response.json().await.map_err(internal)?;
+    outcome
 }
 
 fn hash(id: &str) -> String {
@@ -418,15 +429,12 @@ impl SessionObject {
             return Err(PortalError::SessionExpired);
         };
         let customer = customer(&config).await?;
-        match oauth::refresh(
-            &config,
-            &customer,
-            &config.client_secret,
-            refresh_token,
-            now(),
-        )
-        .await
-        {
+        let refreshed = with_secret(&self.env, &config, |secret| {
+            let (config, customer) = (&config, &customer);
+            async move { oauth::refresh(config, customer, &secret, refresh_token, now()).await }
+        })
+        .await;
+        match refreshed {
             Ok(fresh) => {
                 // Stored before it is used: a rotated refresh token must never be lost.
                 record.sealed_tokens = seal(&config, &fresh)?;

@@ -121,6 +121,10 @@ fn test(journey_args: &[String]) -> Result<(), String> {
     for (suite, what) in [
         ("bff", "the worker over HTTP (emulator + wrangler dev)"),
         (
+            "rotation",
+            "client secret rotation against the emulator's Citrix Cloud API",
+        ),
+        (
             "journeys",
             "browser journeys (emulator + wrangler dev + headless Chromium)",
         ),

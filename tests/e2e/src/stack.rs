@@ -18,6 +18,7 @@ pub struct Stack {
     pub portal: String,
     wrangler: Child,
     dir: tempfile::TempDir,
+    emulator_config: EmulatorConfig,
 }
 
 /// The repository root.
@@ -42,6 +43,14 @@ impl Stack {
 
     /// Like [`Stack::start`], with some worker settings replaced (`Some`) or removed (`None`).
     pub async fn start_with(overrides: &[(&str, Option<&str>)]) -> Result<Stack> {
+        Self::start_custom(overrides, |_| {}).await
+    }
+
+    /// Like [`Stack::start_with`], with the emulator's configuration (its seed) changed first.
+    pub async fn start_custom(
+        overrides: &[(&str, Option<&str>)],
+        emulator_config: impl FnOnce(&mut EmulatorConfig),
+    ) -> Result<Stack> {
         let root = root();
         for (what, path) in [
             ("worker", "worker/build/index.js"),
@@ -53,7 +62,9 @@ impl Stack {
                 ));
             }
         }
-        let emulator = Emulator::start(EmulatorConfig::test())
+        let mut config = EmulatorConfig::test();
+        emulator_config(&mut config);
+        let emulator = Emulator::start(config.clone())
             .await
             .map_err(|e| format!("emulator: {e}"))?;
         let port = free_port()?;
@@ -65,6 +76,7 @@ impl Stack {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let text =
             std::fs::read_to_string(root.join("wrangler.toml")).map_err(|e| e.to_string())?;
+        let emulator_config = config;
         let mut config: toml::Table = text.parse().map_err(|e| format!("wrangler.toml: {e}"))?;
         config.remove("build");
         config.insert(
@@ -95,6 +107,12 @@ impl Stack {
                 "dGVzdC1vbmx5LXNlc3Npb24ta2V5LTMyLWJ5dGVzISE=".to_owned(),
             ),
             ("ADMIN_USERS", "bob".to_owned()),
+            // The emulator serves the Citrix Cloud API too.
+            ("CUSTOMER_ID", demo::CUSTOMER_ID.to_owned()),
+            ("CWS_API_URL", emulator.url()),
+            ("CC_TRUST_URL", emulator.url()),
+            ("CC_CLIENT_ID", demo::CLOUD_CLIENT_ID.to_owned()),
+            ("CC_CLIENT_SECRET", demo::CLOUD_CLIENT_SECRET.to_owned()),
         ];
         for (name, value) in overrides {
             vars.retain(|(k, _)| k != name);
@@ -125,6 +143,8 @@ impl Stack {
             .arg("--persist-to")
             .arg(dir.path().join("state"))
             .args(["--show-interactive-dev-session=false", "--log-level", "log"])
+            // `GET /__scheduled?cron=…` runs the cron handler.
+            .arg("--test-scheduled")
             .current_dir(dir.path())
             .env("PATH", path)
             .env("WRANGLER_SEND_METRICS", "false")
@@ -142,6 +162,7 @@ impl Stack {
             portal,
             wrangler,
             dir,
+            emulator_config,
         };
         stack.wait_ready().await?;
         Ok(stack)
@@ -165,6 +186,38 @@ impl Stack {
             "wrangler dev did not come up within 120 s; its log:\n{}",
             self.wrangler_log()
         ))
+    }
+
+    /// Restarts the emulator on the same address with a fresh state, as a Citrix Cloud that
+    /// forgot everything would be: its seed's secrets, no grants, no sessions.
+    pub async fn restart_emulator(&mut self) -> Result<()> {
+        let url = self.emulator.url();
+        let bind: std::net::SocketAddr = url
+            .trim_start_matches("http://")
+            .parse()
+            .map_err(|e| format!("emulator address {url}: {e}"))?;
+        self.emulator.go_down();
+        let config = EmulatorConfig {
+            bind,
+            ..self.emulator_config.clone()
+        };
+        let mut last = String::new();
+        // The old listener closes asynchronously; give it a moment to release the port.
+        for _ in 0..50 {
+            match Emulator::start(config.clone()).await {
+                Ok(emulator) => {
+                    emulator.add_redirect_uri(
+                        demo::CLIENT_ID,
+                        &format!("{}/auth/callback", self.portal),
+                    );
+                    self.emulator = emulator;
+                    return Ok(());
+                }
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("the emulator did not come back on {url}: {last}"))
     }
 
     /// Puts the emulator's behaviour back to its defaults (settings, faults) between tests.

@@ -1,0 +1,35 @@
+//! `/api/admin/*`: the client secret's status and the rotation's admin actions. Only for
+//! signed-in users listed in `ADMIN_USERS`; the CSRF check in `lib.rs` covers the POSTs.
+
+use worker::{Env, Request, Response};
+
+use crate::api::{json, signed_in};
+use crate::error::PortalError;
+use crate::rotation::Command;
+use crate::secrets::{Secrets, StepAnswer};
+
+/// The session's user must be an admin: 401 when signed out, 403 when not an admin.
+async fn admin(req: &Request, env: &Env) -> Result<(), PortalError> {
+    let (_, session) = signed_in(req, env).await?;
+    if session.profile().await?.is_admin {
+        Ok(())
+    } else {
+        Err(PortalError::Forbidden)
+    }
+}
+
+/// `GET /api/admin/secret`: where the rotation stands, configured or not.
+pub async fn status(req: &Request, env: &Env) -> Result<Response, PortalError> {
+    admin(req, env).await?;
+    json(200, &Secrets::get(env)?.status().await?)
+}
+
+/// `POST /api/admin/secret/rotate` and `POST /api/admin/secret/expire-old`: one run with the
+/// admin's command; the status after it, or 409 with the reason the command was refused.
+pub async fn run(req: &Request, env: &Env, command: Command) -> Result<Response, PortalError> {
+    admin(req, env).await?;
+    match Secrets::get(env)?.step(command).await? {
+        StepAnswer::Done(status) => json(200, &status),
+        StepAnswer::Refused(why) => Err(PortalError::Conflict(why)),
+    }
+}

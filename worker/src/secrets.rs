@@ -1,0 +1,480 @@
+//! The client secret at runtime: a singleton Durable Object keeps the [`SecretStore`] (the
+//! decisions are in `rotation.rs`), every token call takes its secret from it, and a run of the
+//! rotation (cron or admin) happens inside it.
+//!
+//! Two locks. Every change of the store is a read-modify-write under `store_lock`, so reports
+//! from parallel token calls and a run never overwrite each other. A run holds `run_lock` for its
+//! whole length, so two runs never interleave, but it releases `store_lock` while it waits for
+//! Citrix Cloud: sign-ins never wait on the Citrix Cloud API. What a call did is applied to the
+//! store as it is *after* the call, and stored before anything uses it.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use portal_shared::api::SecretStatus;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use worker::{DurableObject, Env, Request, Response, State, durable_object};
+
+use crate::cloud::{self, CloudToken};
+use crate::config::{CloudApi, Config, ROTATION_NOT_CONFIGURED};
+use crate::discovery::now;
+use crate::error::PortalError;
+use crate::oauth::TokenError;
+use crate::rotation::{
+    Attempt, Command, Event, Level, Plan, SecretStore, Stage, TokenReport, Unusable, find_client,
+    parse_rotated, parse_rpclients,
+};
+use crate::session::call_object;
+
+/// Binding name of the secret object in wrangler.toml.
+pub const BINDING: &str = "SECRETS";
+/// The one object's name.
+const NAME: &str = "client-secret";
+/// Storage key of the store (JSON).
+const KEY: &str = "store";
+/// A failed write is tried this many times in all: losing a rotated secret is the one failure
+/// the machine cannot undo by itself.
+const WRITE_TRIES: usize = 3;
+
+/// What a run answers: the status after it, or why an admin's command was not carried out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum StepAnswer {
+    /// The run happened (it may have failed: `last_run` says).
+    Done(Box<SecretStatus>),
+    /// The command was refused, and why.
+    Refused(String),
+}
+
+/// The worker's handle on the secret object.
+pub struct Secrets(worker::Stub);
+
+impl Secrets {
+    /// The singleton.
+    pub fn get(env: &Env) -> Result<Secrets, PortalError> {
+        env.durable_object(BINDING)
+            .and_then(|ns| ns.get_by_name(NAME))
+            .map(Secrets)
+            .map_err(|e| {
+                PortalError::Misconfigured(format!(
+                    "the {BINDING} Durable Object binding is unusable ({e})."
+                ))
+            })
+    }
+
+    async fn call<Q: Serialize, R: DeserializeOwned>(
+        &self,
+        op: &str,
+        body: &Q,
+    ) -> Result<R, PortalError> {
+        call_object(&self.0, "secret object", op, body).await
+    }
+
+    /// The secrets a token call tries, in order.
+    pub async fn attempts(&self) -> Result<Vec<Attempt>, PortalError> {
+        self.call("attempts", &()).await
+    }
+
+    /// Records the results of a token call's attempts; answers why the client is unusable, if
+    /// the last read of Citrix Cloud says so.
+    pub async fn report(&self, reports: &[TokenReport]) -> Result<Option<Unusable>, PortalError> {
+        self.call("report", &reports).await
+    }
+
+    /// One run of the machine.
+    pub async fn step(&self, command: Command) -> Result<StepAnswer, PortalError> {
+        self.call("step", &command).await
+    }
+
+    /// The admin page's view.
+    pub async fn status(&self) -> Result<SecretStatus, PortalError> {
+        self.call("status", &()).await
+    }
+}
+
+/// A token call with the client secret: tries the store's secrets in order while Citrix Cloud
+/// refuses the client (`invalid_client`), and reports what happened. `invalid_grant` counts as
+/// a success of the secret: the client authenticated before the grant was refused.
+pub async fn with_secret<T, F, Fut>(
+    env: &Env,
+    config: &Config,
+    mut call: F,
+) -> Result<T, TokenError>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<T, TokenError>>,
+{
+    let object = Secrets::get(env);
+    let attempts = match &object {
+        Ok(o) => o.attempts().await,
+        Err(e) => Err(e.clone()),
+    };
+    let (object, attempts) = match (object, attempts) {
+        (Ok(o), Ok(a)) if !a.is_empty() => (o, a),
+        (_, Err(e)) | (Err(e), _) => {
+            // The store is unreachable: CLIENT_SECRET is still the best guess.
+            worker::console_error!(
+                "client secret: store unreachable, using CLIENT_SECRET: {}",
+                e.log_line()
+            );
+            return call(config.client_secret.clone()).await;
+        }
+        (Ok(_), Ok(_)) => return call(config.client_secret.clone()).await,
+    };
+    let mut reports = Vec::with_capacity(attempts.len());
+    let mut outcome = None;
+    let mut refusal = String::new();
+    for attempt in &attempts {
+        match call(attempt.secret.expose().to_owned()).await {
+            Err(TokenError::ClientRejected(why)) => {
+                worker::console_warn!(
+                    "token call: Citrix Cloud refused the {} ({why})",
+                    attempt.slot
+                );
+                reports.push(attempt.report(false));
+                refusal = why;
+            }
+            Err(TokenError::Other(e)) => {
+                outcome = Some(Err(TokenError::Other(e)));
+                break;
+            }
+            result => {
+                reports.push(attempt.report(true));
+                outcome = Some(result);
+                break;
+            }
+        }
+    }
+    let unusable = if reports.is_empty() {
+        None
+    } else {
+        object.report(&reports).await.unwrap_or_else(|e| {
+            worker::console_error!("client secret: report lost: {}", e.log_line());
+            None
+        })
+    };
+    outcome.unwrap_or_else(|| {
+        Err(TokenError::Other(PortalError::ClientUnusable {
+            message: unusable
+                .as_ref()
+                .map_or(crate::error::CLIENT_REFUSED, Unusable::user_text)
+                .to_owned(),
+            detail: format!(
+                "every secret was refused ({refusal}); {}",
+                unusable.map_or("Citrix Cloud has not said why", |u| u.admin_text())
+            ),
+        }))
+    })
+}
+
+/// The Durable Object class.
+#[durable_object]
+pub struct SecretObject {
+    state: State,
+    env: Env,
+    store_lock: futures::lock::Mutex<()>,
+    run_lock: futures::lock::Mutex<()>,
+    cloud_token: RefCell<Option<CloudToken>>,
+}
+
+impl DurableObject for SecretObject {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            store_lock: futures::lock::Mutex::new(()),
+            run_lock: futures::lock::Mutex::new(()),
+            cloud_token: RefCell::new(None),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let op = req.path();
+        let body = req.bytes().await?;
+        let out = match op.trim_start_matches('/') {
+            "attempts" => reply(self.attempts().await),
+            "report" => reply(self.report(parse(&body)?).await),
+            "step" => reply(self.step(parse(&body)?).await),
+            "status" => reply(self.status().await),
+            other => return Response::error(format!("unknown operation {other}"), 404),
+        };
+        Response::from_json(&out?)
+    }
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> worker::Result<T> {
+    serde_json::from_slice(body)
+        .map_err(|e| worker::Error::RustError(format!("secret object request: {e}")))
+}
+
+fn reply<T: Serialize>(r: Result<T, PortalError>) -> worker::Result<serde_json::Value> {
+    serde_json::to_value(r).map_err(|e| worker::Error::RustError(e.to_string()))
+}
+
+/// Writes every event to the log at its level.
+fn log(events: &[Event]) {
+    for e in events {
+        match e.level() {
+            Level::Info => worker::console_log!("{e}"),
+            Level::Warn => worker::console_warn!("{e}"),
+            Level::Error => worker::console_error!("{e}"),
+        }
+    }
+}
+
+impl SecretObject {
+    fn config(&self) -> Result<Config, PortalError> {
+        crate::config_from_env(&self.env)
+    }
+
+    /// The store as stored, seeded or reconciled with `CLIENT_SECRET` (and then stored).
+    /// Call under `store_lock`.
+    async fn load(&self, config: &Config) -> Result<SecretStore, PortalError> {
+        let stored: Option<String> = self
+            .state
+            .storage()
+            .get(KEY)
+            .await
+            .map_err(|e| PortalError::Internal(format!("secret storage read: {e}")))?;
+        let stored = match stored.map(|s| serde_json::from_str::<SecretStore>(&s)) {
+            None => None,
+            Some(Ok(s)) => Some(s),
+            Some(Err(e)) => {
+                return Err(PortalError::Internal(format!("stored secret store: {e}")));
+            }
+        };
+        let (store, events) = SecretStore::load(stored, &config.client_secret);
+        if !events.is_empty() {
+            self.save(&store).await?;
+            log(&events);
+        }
+        Ok(store)
+    }
+
+    /// Writes the store, retrying a failed write.
+    async fn save(&self, store: &SecretStore) -> Result<(), PortalError> {
+        let json =
+            serde_json::to_string(store).map_err(|e| PortalError::Internal(e.to_string()))?;
+        let mut last = String::new();
+        for _ in 0..WRITE_TRIES {
+            match self.state.storage().put(KEY, json.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(PortalError::Internal(format!(
+            "secret storage write: {last}"
+        )))
+    }
+
+    /// A read-modify-write of the store; `change` returns its answer and the events to log,
+    /// which are logged once the change is stored.
+    async fn update<R>(
+        &self,
+        config: &Config,
+        change: impl FnOnce(&mut SecretStore) -> (R, Vec<Event>),
+    ) -> Result<R, PortalError> {
+        let _store = self.store_lock.lock().await;
+        let mut store = self.load(config).await?;
+        let (answer, events) = change(&mut store);
+        self.save(&store).await?;
+        log(&events);
+        Ok(answer)
+    }
+
+    async fn attempts(&self) -> Result<Vec<Attempt>, PortalError> {
+        let config = self.config()?;
+        let _store = self.store_lock.lock().await;
+        let store = self.load(&config).await?;
+        Ok(store.secrets_to_try(&config.client_secret, now()))
+    }
+
+    async fn report(&self, reports: Vec<TokenReport>) -> Result<Option<Unusable>, PortalError> {
+        let config = self.config()?;
+        let now = now();
+        self.update(&config, |s| {
+            let events = reports
+                .iter()
+                .filter_map(|r| s.record_token_result(r, &config.client_secret, now))
+                .collect();
+            (s.unusable(), events)
+        })
+        .await
+    }
+
+    async fn status(&self) -> Result<SecretStatus, PortalError> {
+        let config = self.config()?;
+        let _store = self.store_lock.lock().await;
+        let store = self.load(&config).await?;
+        Ok(store.status(now(), &config.policy, config.rotation.is_some()))
+    }
+
+    /// Records a failed run.
+    async fn failed(&self, config: &Config, stage: Stage, error: &str) -> Result<(), PortalError> {
+        self.update(config, |s| ((), vec![s.run_failed(stage, error, now())]))
+            .await
+    }
+
+    /// A Citrix Cloud API token: the cached one until near its expiry, else a new one.
+    async fn cloud_token(&self, api: &CloudApi) -> Result<CloudToken, String> {
+        let cached = self.cloud_token.borrow().clone();
+        if let Some(t) = cached.filter(|t| now() < t.use_until) {
+            return Ok(t);
+        }
+        let fresh = cloud::token(api, now()).await?;
+        *self.cloud_token.borrow_mut() = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    async fn step(&self, command: Command) -> Result<StepAnswer, PortalError> {
+        let config = self.config()?;
+        let Some(api) = config.rotation.clone() else {
+            return Ok(StepAnswer::Refused(ROTATION_NOT_CONFIGURED.into()));
+        };
+        let _run = self.run_lock.lock().await;
+        self.update(&config, |s| ((), s.start_run(command, now())))
+            .await?;
+        if let Some(answer) = self.run(&config, &api, command).await? {
+            return Ok(answer);
+        }
+        Ok(StepAnswer::Done(Box::new(self.status().await?)))
+    }
+
+    /// The run after its start: `Some` only for a refused command.
+    async fn run(
+        &self,
+        config: &Config,
+        api: &CloudApi,
+        command: Command,
+    ) -> Result<Option<StepAnswer>, PortalError> {
+        let mut token = match self.cloud_token(api).await {
+            Ok(t) => t,
+            Err(e) => {
+                self.failed(config, Stage::CloudToken, &e).await?;
+                return Ok(None);
+            }
+        };
+        let mut list = cloud::list(api, &token).await;
+        if let Err(f) = &list
+            && f.stale_token
+        {
+            // A cached token Citrix Cloud no longer knows (it was restarted or revoked it):
+            // one retry with a new one.
+            self.cloud_token.replace(None);
+            token = match self.cloud_token(api).await {
+                Ok(t) => t,
+                Err(e) => {
+                    self.failed(config, Stage::CloudToken, &e).await?;
+                    return Ok(None);
+                }
+            };
+            list = cloud::list(api, &token).await;
+        }
+        let list = match list {
+            Ok(body) => parse_rpclients(&String::from_utf8_lossy(&body)),
+            Err(f) => {
+                if f.stale_token {
+                    self.cloud_token.replace(None);
+                }
+                Err(f.error)
+            }
+        };
+        let list = match list {
+            Ok(l) => l,
+            Err(e) => {
+                self.failed(config, Stage::ListClients, &e).await?;
+                return Ok(None);
+            }
+        };
+        let now = now();
+        let plan = self
+            .update(config, |s| {
+                let events = s.observe(
+                    find_client(&list, &config.client_id),
+                    &config.client_secret,
+                    now,
+                );
+                (s.plan(now, &config.policy, command), events)
+            })
+            .await?;
+        worker::console_log!("client secret: {command:?}: plan: {plan}");
+        match plan {
+            Plan::Rotate { client_name, .. } => {
+                self.rotate(config, api, &token, &client_name).await?
+            }
+            Plan::ExpireOld { client_name } => {
+                match cloud::expire_old(api, &token, &client_name).await {
+                    Ok(()) => {
+                        self.update(config, |s| {
+                            ((), s.after_expire_old(crate::discovery::now()))
+                        })
+                        .await?
+                    }
+                    Err(f) => self.failed(config, Stage::ExpireOld, &f.error).await?,
+                }
+            }
+            Plan::Refused(why) => {
+                let summary = Plan::Refused(why.clone()).to_string();
+                self.update(config, |s| ((), vec![s.run_finished(summary, now)]))
+                    .await?;
+                return Ok(Some(StepAnswer::Refused(why)));
+            }
+            Plan::ClientUnusable(u) if command != Command::Step => {
+                let summary = u.admin_text().to_owned();
+                self.update(config, |s| ((), vec![s.run_finished(summary, now)]))
+                    .await?;
+                return Ok(Some(StepAnswer::Refused(u.admin_text().into())));
+            }
+            other => {
+                let summary = other.to_string();
+                self.update(config, |s| ((), vec![s.run_finished(summary, now)]))
+                    .await?;
+            }
+        }
+        Ok(None)
+    }
+
+    /// `$rotateSecret`, then the new secret is stored before anything uses it.
+    async fn rotate(
+        &self,
+        config: &Config,
+        api: &CloudApi,
+        token: &CloudToken,
+        client_name: &str,
+    ) -> Result<(), PortalError> {
+        let rotated = match cloud::rotate(api, token, client_name).await {
+            Ok(body) => parse_rotated(&String::from_utf8_lossy(&body)),
+            Err(f) => Err(f.error),
+        };
+        let rotated = match rotated {
+            Ok(r) => r,
+            Err(e) => return self.failed(config, Stage::Rotate, &e).await,
+        };
+        let _store = self.store_lock.lock().await;
+        let mut next = self.load(config).await?;
+        let now = now();
+        let events = match next.after_rotation(rotated, now) {
+            Ok(events) => events,
+            Err(e) => {
+                let event = next.run_failed(Stage::Rotate, &e, now);
+                self.save(&next).await?;
+                log(&[event]);
+                return Ok(());
+            }
+        };
+        if let Err(e) = self.save(&next).await {
+            // The new secret is lost (module docs of rotation.rs): the one we hold is Citrix
+            // Cloud's old one now and keeps working; the next run notices and recovers.
+            worker::console_error!(
+                "client secret: the rotated secret could not be stored and is lost: {}",
+                e.log_line()
+            );
+            let mut stored = self.load(config).await?;
+            let event = stored.run_failed(Stage::SaveNewSecret, &e.log_line(), now);
+            log(&[event]);
+            return self.save(&stored).await;
+        }
+        log(&events);
+        Ok(())
+    }
+}
