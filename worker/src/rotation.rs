@@ -105,11 +105,12 @@ use portal_shared::api::{
     ActionAvailability, Banner, BannerLevel, NextAction, RunOutcome as RunResult, RunStatus,
     SecretPhase, SecretStatus,
 };
+use portal_shared::time::{days_left, utc_minute};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Seconds in a day.
-pub const DAY: u64 = 86_400;
+pub const DAY: u64 = portal_shared::time::DAY_SECS;
 
 /// Setting: rotate when the secret expires within this many days (default 14, 1 to 89).
 pub const ROTATE_BEFORE_DAYS: &str = "ROTATE_BEFORE_DAYS";
@@ -677,12 +678,12 @@ impl fmt::Display for Plan {
             Plan::Nothing(Wait::RotateLater { due_at }) => write!(
                 f,
                 "nothing to do: the secret is due for rotation on {}",
-                utc(*due_at)
+                utc_minute(*due_at)
             ),
             Plan::Nothing(Wait::RecoverLater { due_at }) => write!(
                 f,
                 "nothing to do: the portal's secret is Citrix Cloud's old one; rotating again on {}",
-                utc(*due_at)
+                utc_minute(*due_at)
             ),
             Plan::Nothing(Wait::Proof {
                 more, grace_ends, ..
@@ -690,7 +691,7 @@ impl fmt::Display for Plan {
                 f,
                 "waiting: the old secret is expired after {more} more successful token call{} with the new one (or fewer, after {})",
                 plural(u64::from(*more)),
-                utc(*grace_ends)
+                utc_minute(*grace_ends)
             ),
             Plan::Nothing(Wait::Unmatched { .. }) => f.write_str(
                 "waiting: cannot tell which of Citrix Cloud's two working secrets CLIENT_SECRET is",
@@ -699,7 +700,7 @@ impl fmt::Display for Plan {
                 RotateWhy::Due { expires_at } => write!(
                     f,
                     "rotate the secret of {client_name}: it expires on {}",
-                    utc(*expires_at)
+                    utc_minute(*expires_at)
                 ),
                 RotateWhy::Forced => {
                     write!(f, "rotate the secret of {client_name}: an admin asked")
@@ -707,7 +708,7 @@ impl fmt::Display for Plan {
                 RotateWhy::Recover { expires_at } => write!(
                     f,
                     "rotate the secret of {client_name} again: the newer one was not saved and ours, Citrix Cloud's old one, expires on {} (this deletes ours, so the new secret must be saved)",
-                    utc(*expires_at)
+                    utc_minute(*expires_at)
                 ),
             },
             Plan::ExpireOld { client_name } => write!(
@@ -894,13 +895,13 @@ impl fmt::Display for Event {
             Event::ExpiryLearned { expires_at } => write!(
                 f,
                 "matched to Citrix Cloud's list: the current secret expires on {}",
-                utc(*expires_at)
+                utc_minute(*expires_at)
             ),
             Event::Unmatched { old_expires_at } => write!(
                 f,
                 "Citrix Cloud lists two working secrets and the portal cannot tell which one it holds; rotation waits until the old one is gone{}",
                 old_expires_at
-                    .map(|e| format!(" (it expires on {})", utc(e)))
+                    .map(|e| format!(" (it expires on {})", utc_minute(e)))
                     .unwrap_or_default()
             ),
             Event::ClientMissing => f.write_str(Unusable::Missing.admin_text()),
@@ -914,7 +915,7 @@ impl fmt::Display for Event {
             Event::LostNewerSecret { our_expires_at } => write!(
                 f,
                 "Citrix Cloud holds a newer secret than the portal's (a rotation's secret was not saved, or it was rotated elsewhere); the portal's secret is now Citrix Cloud's old one and works until {}",
-                utc(*our_expires_at)
+                utc_minute(*our_expires_at)
             ),
             Event::PromotedPrevious => f.write_str(
                 "Citrix Cloud no longer lists the current secret: the previous one is current again",
@@ -936,7 +937,7 @@ impl fmt::Display for Event {
             Event::OverlapFound { old_expires_at } => write!(
                 f,
                 "Citrix Cloud also lists an old secret, expiring on {}; it will be expired once the current one has proven itself",
-                utc(*old_expires_at)
+                utc_minute(*old_expires_at)
             ),
             Event::OldSecretGone => f.write_str(
                 "Citrix Cloud no longer lists an old secret (it expired, or was expired elsewhere): idle",
@@ -947,9 +948,9 @@ impl fmt::Display for Event {
             } => write!(
                 f,
                 "rotated and saved the new secret, which is now current (expires on {}); the old one works until {} or until it is expired",
-                expires_at.map(utc).unwrap_or_else(|| "an unknown date".into()),
+                expires_at.map(utc_minute).unwrap_or_else(|| "an unknown date".into()),
                 old_expires_at
-                    .map(utc)
+                    .map(utc_minute)
                     .unwrap_or_else(|| "an unknown date".into())
             ),
             Event::OldSecretExpired => {
@@ -975,7 +976,7 @@ impl fmt::Display for Event {
             Event::RunInterrupted { started_at } => write!(
                 f,
                 "the run started on {} never finished",
-                utc(*started_at)
+                utc_minute(*started_at)
             ),
             Event::RunFailed { stage, error } => write!(f, "run failed {stage}: {error}"),
             Event::RunFinished { summary } => write!(f, "run finished: {summary}"),
@@ -1651,7 +1652,7 @@ impl SecretStore {
         {
             return Some(error_banner(&format!(
                 "The client secret expired on {}: sign-in fails until it is rotated{}.",
-                utc(e),
+                utc_minute(e),
                 if rotation_configured {
                     " (the next run rotates it)"
                 } else {
@@ -1670,7 +1671,9 @@ impl SecretStore {
         if current_standing == Some(Standing::ApiOld) {
             return Some(warning(&format!(
                 "Citrix Cloud holds a newer secret that the portal did not save. The portal keeps using its secret, Citrix Cloud's old one, until {}, and rotates again {} days before.",
-                expires_at.map(utc).unwrap_or_else(|| "it expires".into()),
+                expires_at
+                    .map(utc_minute)
+                    .unwrap_or_else(|| "it expires".into()),
                 policy.rotate_before_days
             )));
         }
@@ -1707,11 +1710,6 @@ impl SecretStore {
     }
 }
 
-/// Whole days left before `expires_at`, partial days counting as one; 0 once it has passed.
-pub fn days_left(expires_at: u64, now: u64) -> u64 {
-    expires_at.saturating_sub(now).div_ceil(DAY)
-}
-
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -1737,8 +1735,8 @@ fn next_action(plan: &Plan, now: u64) -> (NextAction, String) {
             let sooner = *grace_ends > now && more_after_grace < more;
             let clause = match more_after_grace {
                 _ if !sooner => String::new(),
-                0 => format!(" or at the first run after {}", utc(*grace_ends)),
-                n => format!(" (or {n}, after {})", utc(*grace_ends)),
+                0 => format!(" or at the first run after {}", utc_minute(*grace_ends)),
+                n => format!(" (or {n}, after {})", utc_minute(*grace_ends)),
             };
             (
                 NextAction::ExpireOldAfter {
@@ -1758,7 +1756,7 @@ fn next_action(plan: &Plan, now: u64) -> (NextAction, String) {
             format!(
                 "Wait until Citrix Cloud's old secret is gone{}, then resume rotation.",
                 old_expires_at
-                    .map(|e| format!(" (it expires on {})", utc(e)))
+                    .map(|e| format!(" (it expires on {})", utc_minute(e)))
                     .unwrap_or_default()
             ),
         ),
@@ -1821,26 +1819,6 @@ fn run_status(r: &RunRecord, now: u64) -> RunStatus {
         outcome,
         message,
     }
-}
-
-/// `2023-09-06 00:00 UTC`.
-fn utc(ts: u64) -> String {
-    // Days to civil date: Howard Hinnant's algorithm.
-    let z = (ts / DAY) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let secs = ts % DAY;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
-    )
 }
 
 #[cfg(test)]
@@ -3096,16 +3074,6 @@ mod tests {
     // The admin page
 
     #[test]
-    fn days_left_round_partial_days_up() {
-        assert_eq!(days_left(T0 + DAY, T0), 1);
-        assert_eq!(days_left(T0 + DAY + 1, T0), 2);
-        assert_eq!(days_left(T0 + 1, T0), 1);
-        assert_eq!(days_left(T0, T0), 0);
-        assert_eq!(days_left(T0 - 5, T0), 0);
-        assert_eq!(days_left(T0 + 12 * DAY + HOUR, T0), 13);
-    }
-
-    #[test]
     fn status_shows_rotate_in_days_with_partial_days_rounded_up() {
         let now = T0;
         let mut cloud = Cloud::new(now + 26 * DAY - HOUR - LIFE);
@@ -3156,7 +3124,7 @@ mod tests {
             status.next_action_text,
             format!(
                 "Expire the old secret after 2 more successful sign-ins or at the first run after {}.",
-                utc(T0 + DAY)
+                utc_minute(T0 + DAY)
             )
         );
         assert!(status.expire_old_now.allowed);
@@ -3175,7 +3143,7 @@ mod tests {
             text,
             format!(
                 "Expire the old secret after 3 more successful sign-ins (or 1, after {}).",
-                utc(T0 + DAY)
+                utc_minute(T0 + DAY)
             )
         );
         let late = unproven.status(T0 + 2 * DAY).next_action_text;
@@ -3330,13 +3298,13 @@ mod tests {
 
     #[test]
     fn dates_in_log_lines_are_utc() {
-        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc(1_693_958_400), "2023-09-06 00:00 UTC");
+        assert_eq!(utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_minute(1_693_958_400), "2023-09-06 00:00 UTC");
         assert_eq!(
-            utc(951_782_400 + 13 * HOUR + 7 * 60),
+            utc_minute(951_782_400 + 13 * HOUR + 7 * 60),
             "2000-02-29 13:07 UTC"
         );
-        assert_eq!(utc(4_102_444_799), "2099-12-31 23:59 UTC");
+        assert_eq!(utc_minute(4_102_444_799), "2099-12-31 23:59 UTC");
         let line = Event::ExpiryLearned {
             expires_at: 1_693_958_400,
         }

@@ -11,13 +11,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, patch, post};
+use portal_shared::time::{days_left, utc_date};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     AppState, Client, Data, OAuthClient, SECRET_LIFETIME_SECS, SecretSlot, esc, json_error,
 };
-
-const DAY_SECS: u64 = 24 * 3600;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -516,34 +515,17 @@ fn layout(status: StatusCode, title: &str, body: &str) -> Response {
         .into_response()
 }
 
-/// Unix seconds → `YYYY-MM-DD` (UTC), by Howard Hinnant's civil-from-days algorithm.
-fn date(secs: u64) -> String {
-    let z = (secs / DAY_SECS) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 /// An expiry date with how long is left, in whole days rounded up.
 fn expiry(expires: Option<u64>, now: u64) -> String {
     let Some(e) = expires else {
         return "—".into();
     };
-    let left = if e <= now {
-        "expired".to_owned()
-    } else {
-        match (e - now).div_ceil(DAY_SECS) {
-            1 => "1 day left".to_owned(),
-            n => format!("{n} days left"),
-        }
+    let left = match days_left(e, now) {
+        0 => "expired".to_owned(),
+        1 => "1 day left".to_owned(),
+        n => format!("{n} days left"),
     };
-    format!("{} ({left})", date(e))
+    format!("{} ({left})", utc_date(e))
 }
 
 /// A path segment, percent-encoded (client ids come from seed files).
@@ -771,17 +753,7 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_civil_utc_days() {
-        assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(951_782_400), "2000-02-29");
-        assert_eq!(date(1_709_164_800), "2024-02-29");
-        assert_eq!(date(1_686_218_219), "2023-06-08");
-        assert_eq!(date(1_693_958_400), "2023-09-06");
-        assert_eq!(date(4_102_444_799), "2099-12-31");
-        assert_eq!(date(253_402_300_799), "9999-12-31");
-    }
+    use portal_shared::time::DAY_SECS;
 
     #[test]
     fn expiry_counts_whole_days_up() {
