@@ -25,6 +25,24 @@ pub struct Customer {
     fetched_at: u64,
 }
 
+#[cfg(test)]
+impl Customer {
+    /// A customer as discovery would describe it, for tests of what depends on it.
+    pub fn parsed(discovery_json: &str, oidc_json: &str) -> Customer {
+        let discovery: Discovery = serde_json::from_str(discovery_json).expect("discovery JSON");
+        let list = discovery
+            .endpoint("store", "ListResources")
+            .expect("a ListResources endpoint")
+            .to_owned();
+        Customer {
+            discovery,
+            list_resources: Url::parse(&list).expect("a URL"),
+            oidc: serde_json::from_str(oidc_json).expect("OIDC metadata JSON"),
+            fetched_at: 0,
+        }
+    }
+}
+
 thread_local! {
     static CACHE: RefCell<Option<Customer>> = const { RefCell::new(None) };
 }

@@ -332,6 +332,7 @@ async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::Digest;
 
     #[test]
     fn only_client_errors_make_a_revocation_try_the_next_secret() {
@@ -340,5 +341,81 @@ mod tests {
         assert!(!client_refused(400, br#"{"error":"invalid_grant"}"#));
         assert!(!client_refused(503, br#"{"error":"invalid_client"}"#));
         assert!(!client_refused(401, b"not json"));
+    }
+
+    fn customer(prompt_login: bool, acr: &str) -> Customer {
+        Customer::parsed(
+            &format!(
+                r#"{{"services":[{{"service":"store","endpoints":[{{"id":"ListResources","url":"https://acme.cloud.com/citrixapi/store/resources"}}]}}],
+                   "clientSettings":{{"promptLoginEnabled":{prompt_login},"acr_values":"{acr}",
+                   "oidcConfiguration":{{"oidc_discovery_endpoint":"https://accounts.cloud.com/core/.well-known/openid-configuration"}}}}}}"#
+            ),
+            r#"{"issuer":"https://accounts.cloud.com/core","authorization_endpoint":"https://accounts.cloud.com/core/connect/authorize","token_endpoint":"https://accounts.cloud.com/core/connect/token"}"#,
+        )
+    }
+
+    fn config() -> Config {
+        Config::parse(|name| {
+            Some(
+                match name {
+                    "WORKSPACE_URL" => "https://acme.cloud.com",
+                    "APPLICATION_ID" => "app",
+                    "CLIENT_ID" => "portal",
+                    "CLIENT_SECRET" => "s",
+                    "SESSION_KEY" => "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        })
+        .expect("a complete configuration")
+    }
+
+    fn params(url: &Url) -> std::collections::HashMap<String, String> {
+        url.query_pairs().into_owned().collect()
+    }
+
+    #[test]
+    fn the_authorize_request_follows_discovery() {
+        let redirect = "https://portal.example/auth/callback";
+        let a = authorize_url(&config(), &customer(true, "tenant:acme"), redirect, "n-1").unwrap();
+        let q = params(&a.url);
+        assert!(
+            a.url
+                .as_str()
+                .starts_with("https://accounts.cloud.com/core/connect/authorize?")
+        );
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["client_id"], "portal");
+        assert_eq!(q["redirect_uri"], redirect);
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["nonce"], "n-1");
+        assert_eq!(q["state"], a.state);
+        assert_eq!(q["prompt"], "login");
+        assert_eq!(q["acr_values"], "tenant:acme");
+        assert_eq!(q["scope"], "openid wsp spa leases offline_access");
+        // The challenge is the S256 of the verifier the transaction keeps.
+        let digest = sha2::Sha256::digest(a.verifier.as_bytes());
+        assert_eq!(
+            q["code_challenge"],
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+        );
+        let b = authorize_url(&config(), &customer(true, "tenant:acme"), redirect, "n-1").unwrap();
+        assert_ne!(
+            (a.state, a.verifier),
+            (b.state, b.verifier),
+            "fresh per sign-in"
+        );
+    }
+
+    #[test]
+    fn prompt_and_acr_values_only_when_discovery_asks() {
+        let a =
+            authorize_url(&config(), &customer(false, ""), "https://p.example/cb", "n").unwrap();
+        let q = params(&a.url);
+        assert!(
+            !q.contains_key("prompt") && !q.contains_key("acr_values"),
+            "{q:?}"
+        );
     }
 }
