@@ -1,7 +1,7 @@
 //! One fetch helper and one function per worker endpoint.
 
 use gloo_net::http::{Request, RequestBuilder};
-use portal_shared::api::{CSRF_HEADER, Catalogue, LaunchStatus, SessionInfo};
+use portal_shared::api::{CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, SessionInfo};
 use serde::de::DeserializeOwned;
 
 use crate::error::ClientError;
@@ -50,6 +50,17 @@ pub async fn launch(id: &str) -> Result<LaunchStatus, ClientError> {
 /// `POST /api/launches/{handle}/poll`.
 pub async fn poll(handle: &str) -> Result<LaunchStatus, ClientError> {
     json(post(&format!("/api/launches/{}/poll", encode(handle)))).await
+}
+
+/// `PUT|DELETE /api/resources/{id}/favorite`: marks or unmarks a favourite.
+pub async fn set_favorite(id: &str, favorite: bool) -> Result<FavoriteState, ClientError> {
+    let url = format!("/api/resources/{}/favorite", encode(id));
+    let request = if favorite {
+        Request::put(&url)
+    } else {
+        Request::delete(&url)
+    };
+    json(request.header(CSRF_HEADER, "1")).await
 }
 
 /// `POST /auth/logout`.

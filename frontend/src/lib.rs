@@ -1,7 +1,6 @@
 //! Workspace Portal's single-page app. `main.rs` only mounts [`App`]; the model is plain Rust.
 
 pub mod api;
-mod components;
 pub mod error;
 pub mod model;
 mod pages;
@@ -13,9 +12,12 @@ use portal_shared::api::SessionInfo;
 use crate::error::ClientError;
 use crate::pages::{CataloguePage, SignInPage};
 
-/// Sends the browser to sign in, coming back to where it is now.
+/// Sends the browser to sign in, coming back to where it is now (path and query, so the same
+/// view and search).
 pub fn sign_in() {
-    let window = web_sys::window().expect("a browser window");
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let location = window.location();
     let here = format!(
         "{}{}",
@@ -34,19 +36,36 @@ pub fn App() -> impl IntoView {
         spawn_local(async move { session.set(Some(api::session().await)) });
     };
     load();
+    // Any request that finds the session gone ends here: the sign-in screen says so, and
+    // signing in comes back to the URL the catalogue keeps up to date.
+    let session_ended = Callback::new(move |()| {
+        session.set(Some(Err(ClientError::SignInRequired { expired: true })))
+    });
+    let signed_out = Callback::new(move |()| {
+        session.set(Some(Err(ClientError::SignInRequired { expired: false })))
+    });
     view! {
         {move || match session.get() {
-            None => view! { <main class="centered" aria-busy="true"><p class="muted">"Loading…"</p></main> }.into_any(),
-            Some(Err(e)) if e.needs_sign_in() => view! { <SignInPage expired=matches!(e, ClientError::SignInRequired { expired: true }) /> }.into_any(),
+            None => view! {
+                <main class="centered" aria-busy="true" data-testid="app-loading">
+                    <p class="muted">"Loading…"</p>
+                </main>
+            }.into_any(),
+            Some(Err(e)) if e.needs_sign_in() => view! {
+                <SignInPage expired=matches!(e, ClientError::SignInRequired { expired: true }) />
+            }.into_any(),
             Some(Err(e)) => view! {
                 <main class="centered">
                     <div class="panel" data-testid="error" role="alert">
+                        <h1 class="panel-title">"Workspace Portal is not available"</h1>
                         <p>{e.message()}</p>
-                        <button data-testid="retry" on:click=move |_| load()>"Try again"</button>
+                        <button class="primary" data-testid="retry" on:click=move |_| load()>"Try again"</button>
                     </div>
                 </main>
             }.into_any(),
-            Some(Ok(info)) => view! { <CataloguePage session=info on_signed_out=move || session.set(Some(Err(ClientError::SignInRequired { expired: false }))) /> }.into_any(),
+            Some(Ok(info)) => view! {
+                <CataloguePage session=info session_ended=session_ended signed_out=signed_out />
+            }.into_any(),
         }}
     }
 }

@@ -3,9 +3,16 @@
 //! The view only renders these types and forwards events to them.
 
 pub mod catalogue;
+pub mod grid_nav;
 pub mod launch;
+pub mod notices;
 pub mod paths;
+pub mod place;
+pub mod recents;
 pub mod search;
 
-pub use catalogue::{CatalogueModel, View};
+pub use catalogue::{CatalogueModel, Empty, FavoriteOutcome, Folder, Sort, View};
 pub use launch::{Launch, LaunchPhase, Launches, Next};
+pub use notices::{Notice, Notices, Retry};
+pub use place::{Layout, Place};
+pub use recents::Recents;

@@ -1,4 +1,4 @@
-//! One page per file.
+//! One page per file; a page's private components live beside it.
 
 mod catalogue;
 mod sign_in;

@@ -125,6 +125,10 @@ fn test(journey_args: &[String]) -> Result<(), String> {
             "client secret rotation against the emulator's Citrix Cloud API",
         ),
         (
+            "catalogue",
+            "the catalogue in headless Chromium: views, search, favourites, launches, keyboard, axe",
+        ),
+        (
             "journeys",
             "browser journeys (emulator + wrangler dev + headless Chromium)",
         ),

@@ -1,8 +1,15 @@
-//! The catalogue as the app holds it: resources plus their folded search text.
+//! The catalogue as the app holds it: resources plus their folded search text, the views,
+//! category folders and orders people pick from, and favourites changed optimistically.
 
-use portal_shared::api::{Catalogue, CatalogueResource, ResourceKind};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
+use portal_shared::api::{Catalogue, CatalogueResource, FavoriteState, ResourceKind};
+
+use super::place::Place;
+use super::recents::Recents;
 use super::search::{Fields, Query, fold};
+use crate::error::ClientError;
 
 /// Which slice of the catalogue is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -32,7 +39,7 @@ impl View {
         }
     }
 
-    /// Stable name for test ids and attributes.
+    /// Stable name for URLs, test ids and attributes.
     pub fn slug(self) -> &'static str {
         match self {
             View::All => "all",
@@ -40,6 +47,11 @@ impl View {
             View::Desktops => "desktops",
             View::Favorites => "favorites",
         }
+    }
+
+    /// The view a slug names.
+    pub fn from_slug(s: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.slug() == s)
     }
 
     /// Whether a resource belongs in this view.
@@ -53,16 +65,109 @@ impl View {
     }
 }
 
+/// The order of the list when no search ranks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Sort {
+    /// Alphabetical.
+    #[default]
+    Name,
+    /// Recently launched first (in this browser), then alphabetical.
+    Recent,
+}
+
+impl Sort {
+    /// Both orders, as the picker lists them.
+    pub const ALL: [Sort; 2] = [Sort::Name, Sort::Recent];
+
+    /// Stable name for URLs and option values.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::Recent => "recent",
+        }
+    }
+
+    /// The picker's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Name => "Name",
+            Sort::Recent => "Recently launched",
+        }
+    }
+
+    /// The order a slug names.
+    pub fn from_slug(s: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|v| v.slug() == s)
+    }
+}
+
+/// A category folder and how many resources of the view it holds, sub-folders included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folder {
+    /// Outermost first, e.g. `["Engineering", "Tools"]`.
+    pub path: Vec<String>,
+    /// Resources in it or below it.
+    pub count: usize,
+}
+
+impl Folder {
+    /// The folder's own name.
+    pub fn name(&self) -> &str {
+        self.path.last().map(String::as_str).unwrap_or_default()
+    }
+
+    /// 0 for a top-level folder.
+    pub fn depth(&self) -> usize {
+        self.path.len().saturating_sub(1)
+    }
+}
+
+/// Why a filtered list is empty, so the page can say something useful.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// Nothing is published to this user at all.
+    NoResources,
+    /// The favourites view, and the user has none.
+    NoFavorites,
+    /// The search, folder or view excludes everything.
+    NoMatches,
+}
+
+/// A favourite change the page has shown and must now save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FavoriteChange {
+    /// Resource id.
+    pub id: String,
+    /// Its name, for messages.
+    pub name: String,
+    /// The state asked for.
+    pub favorite: bool,
+}
+
+/// How saving a favourite change ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FavoriteOutcome {
+    /// Saved; the catalogue shows what the worker confirmed.
+    Saved,
+    /// Not saved: rolled back, and this is what to tell people.
+    Failed(String),
+    /// Not saved because the session is gone: rolled back; show sign-in.
+    SignIn,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
-    resource: CatalogueResource,
+    resource: Arc<CatalogueResource>,
     fields: Fields,
 }
 
 /// The user's catalogue, ready to filter on every keystroke.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CatalogueModel {
+    /// Alphabetical by folded name.
     entries: Vec<Entry>,
+    by_id: HashMap<String, usize>,
+    saving: HashSet<String>,
 }
 
 impl CatalogueModel {
@@ -71,6 +176,8 @@ impl CatalogueModel {
         let mut entries: Vec<Entry> = catalogue
             .resources
             .into_iter()
+            // An entry without an id cannot be launched or toggled: it is bad data, not a card.
+            .filter(|r| !r.id.is_empty())
             .map(|resource| Entry {
                 fields: Fields {
                     name: fold(&resource.name),
@@ -81,7 +188,7 @@ impl CatalogueModel {
                         .unwrap_or_default(),
                     category: resource.category.iter().map(|c| fold(c)).collect(),
                 },
-                resource,
+                resource: Arc::new(resource),
             })
             .collect();
         // Alphabetical is the order people scan a catalogue in; the store's order is arbitrary.
@@ -91,7 +198,19 @@ impl CatalogueModel {
                 .cmp(&b.fields.name)
                 .then_with(|| a.resource.id.cmp(&b.resource.id))
         });
-        CatalogueModel { entries }
+        // A duplicated id would make two cards one; keep the first.
+        let mut seen = HashSet::new();
+        entries.retain(|e| seen.insert(e.resource.id.clone()));
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.resource.id.clone(), i))
+            .collect();
+        CatalogueModel {
+            entries,
+            by_id,
+            saving: HashSet::new(),
+        }
     }
 
     /// How many resources there are in all.
@@ -112,38 +231,138 @@ impl CatalogueModel {
             .count()
     }
 
-    /// The resources in `view` matching `query`, best matches first, then alphabetically.
-    pub fn filter(&self, query: &str, view: View) -> Vec<CatalogueResource> {
-        let query = Query::parse(query);
-        let mut hits: Vec<(u32, &Entry)> = self
+    /// The category folders of a view's resources, parents before their children, each with
+    /// how many resources it holds. Empty when no resource carries a category.
+    pub fn folders(&self, view: View) -> Vec<Folder> {
+        let mut counts: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+        for e in self.entries.iter().filter(|e| view.admits(&e.resource)) {
+            let path = &e.resource.category;
+            for depth in 1..=path.len() {
+                *counts.entry(path[..depth].to_vec()).or_default() += 1;
+            }
+        }
+        let mut folders: Vec<Folder> = counts
+            .into_iter()
+            .map(|(path, count)| Folder { path, count })
+            .collect();
+        // Case- and accent-insensitive order; a parent's path is a prefix, so it comes first.
+        folders.sort_by_cached_key(|f| f.path.iter().map(|p| fold(p)).collect::<Vec<_>>());
+        folders
+    }
+
+    /// The resources at `place` (view, folder and search), best matches first, then in the
+    /// place's order.
+    pub fn filter(&self, place: &Place, recents: &Recents) -> Vec<Arc<CatalogueResource>> {
+        let query = Query::parse(&place.query);
+        let mut hits: Vec<(u32, usize, &Entry)> = self
             .entries
             .iter()
-            .filter(|e| view.admits(&e.resource))
-            .filter_map(|e| query.score(&e.fields).map(|s| (s, e)))
+            .filter(|e| place.view.admits(&e.resource))
+            .filter(|e| e.resource.category.starts_with(&place.category))
+            .filter_map(|e| {
+                let score = query.score(&e.fields)?;
+                let rank = match place.sort {
+                    Sort::Name => 0,
+                    Sort::Recent => recents.rank(&e.resource.id).unwrap_or(usize::MAX),
+                };
+                Some((score, rank, e))
+            })
             .collect();
-        // Stable sort: equal scores keep the alphabetical order of `entries`.
-        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
-        hits.into_iter().map(|(_, e)| e.resource.clone()).collect()
+        // Stable sort: equal keys keep the alphabetical order of `entries`.
+        hits.sort_by_key(|&(score, rank, _)| (std::cmp::Reverse(score), rank));
+        hits.into_iter()
+            .map(|(_, _, e)| e.resource.clone())
+            .collect()
+    }
+
+    /// Why `filter` found nothing at `place`.
+    pub fn why_empty(&self, place: &Place) -> Empty {
+        if self.is_empty() {
+            Empty::NoResources
+        } else if place.view == View::Favorites && self.count(View::Favorites) == 0 {
+            Empty::NoFavorites
+        } else {
+            Empty::NoMatches
+        }
+    }
+
+    /// What Enter in the search box launches: the best launchable match.
+    pub fn top_hit(results: &[Arc<CatalogueResource>]) -> Option<&CatalogueResource> {
+        results.iter().map(|r| r.as_ref()).find(|r| r.launchable)
     }
 
     /// Looks a resource up by id.
     pub fn get(&self, id: &str) -> Option<&CatalogueResource> {
-        self.entries
-            .iter()
-            .find(|e| e.resource.id == id)
-            .map(|e| &e.resource)
+        self.by_id
+            .get(id)
+            .map(|&i| self.entries[i].resource.as_ref())
     }
 
     /// Marks or unmarks a favourite; returns the previous value, or `None` for an unknown id.
     pub fn set_favorite(&mut self, id: &str, favorite: bool) -> Option<bool> {
-        let entry = self.entries.iter_mut().find(|e| e.resource.id == id)?;
-        Some(std::mem::replace(&mut entry.resource.favorite, favorite))
+        let &i = self.by_id.get(id)?;
+        let resource = Arc::make_mut(&mut self.entries[i].resource);
+        Some(std::mem::replace(&mut resource.favorite, favorite))
+    }
+
+    /// Whether a favourite change of `id` is being saved.
+    pub fn is_saving_favorite(&self, id: &str) -> bool {
+        self.saving.contains(id)
+    }
+
+    /// Flips a favourite at once (optimistically) and returns the change to save; `None` for
+    /// an unknown id or while a change of the same resource is still being saved.
+    pub fn begin_favorite_toggle(&mut self, id: &str) -> Option<FavoriteChange> {
+        if self.saving.contains(id) {
+            return None;
+        }
+        let resource = self.get(id)?;
+        let change = FavoriteChange {
+            id: id.to_owned(),
+            name: resource.name.clone(),
+            favorite: !resource.favorite,
+        };
+        self.set_favorite(id, change.favorite);
+        self.saving.insert(id.to_owned());
+        Some(change)
+    }
+
+    /// Takes the worker's answer to a change: keeps what it confirmed, or rolls back.
+    pub fn finish_favorite_toggle(
+        &mut self,
+        change: &FavoriteChange,
+        answer: Result<FavoriteState, ClientError>,
+    ) -> FavoriteOutcome {
+        self.saving.remove(&change.id);
+        match answer {
+            Ok(state) => {
+                self.set_favorite(&change.id, state.favorite);
+                FavoriteOutcome::Saved
+            }
+            Err(e) => {
+                self.set_favorite(&change.id, !change.favorite);
+                if e.needs_sign_in() {
+                    return FavoriteOutcome::SignIn;
+                }
+                let what = if change.favorite {
+                    "added to"
+                } else {
+                    "removed from"
+                };
+                FavoriteOutcome::Failed(format!(
+                    "{} could not be {what} your favourites. {}",
+                    change.name,
+                    e.message()
+                ))
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use portal_shared::api::{ApiError, ErrorCode};
 
     fn resource(id: &str, name: &str, kind: ResourceKind) -> CatalogueResource {
         CatalogueResource {
@@ -169,24 +388,38 @@ mod tests {
         desktop.description = Some("A full desktop with Office".into());
         let mut secure = resource("s", "Sécurité Desktop", ResourceKind::Desktop);
         secure.favorite = true;
+        secure.category = vec!["Engineering".into(), "Tools".into()];
         let mut saas = resource("o", "Office 365", ResourceKind::App);
         saas.launchable = false;
+        saas.category = vec!["Engineering".into()];
         CatalogueModel::new(Catalogue {
             resources: vec![word, excel, desktop, secure, saas],
         })
     }
 
-    fn ids(list: &[CatalogueResource]) -> Vec<&str> {
+    fn at(view: View, query: &str) -> Place {
+        Place {
+            view,
+            query: query.into(),
+            ..Place::default()
+        }
+    }
+
+    fn ids(list: &[Arc<CatalogueResource>]) -> Vec<&str> {
         list.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    fn filter(m: &CatalogueModel, view: View, query: &str) -> Vec<Arc<CatalogueResource>> {
+        m.filter(&at(view, query), &Recents::default())
     }
 
     #[test]
     fn no_query_lists_the_view_alphabetically() {
         let m = sample();
-        assert_eq!(ids(&m.filter("", View::All)), ["x", "o", "s", "d", "w"]);
-        assert_eq!(ids(&m.filter("", View::Apps)), ["x", "o", "w"]);
-        assert_eq!(ids(&m.filter("", View::Desktops)), ["s", "d"]);
-        assert_eq!(ids(&m.filter("", View::Favorites)), ["s", "w"]);
+        assert_eq!(ids(&filter(&m, View::All, "")), ["x", "o", "s", "d", "w"]);
+        assert_eq!(ids(&filter(&m, View::Apps, "")), ["x", "o", "w"]);
+        assert_eq!(ids(&filter(&m, View::Desktops, "")), ["s", "d"]);
+        assert_eq!(ids(&filter(&m, View::Favorites, "")), ["s", "w"]);
     }
 
     #[test]
@@ -203,23 +436,183 @@ mod tests {
     fn best_matches_come_first() {
         let m = sample();
         // Name hit, then category hits, then the description hit.
-        assert_eq!(ids(&m.filter("office", View::All)), ["o", "x", "w", "d"]);
+        assert_eq!(ids(&filter(&m, View::All, "office")), ["o", "x", "w", "d"]);
     }
 
     #[test]
     fn search_is_case_and_accent_insensitive_and_respects_the_view() {
         let m = sample();
-        assert_eq!(ids(&m.filter("SECURITE", View::All)), ["s"]);
-        assert_eq!(ids(&m.filter("desk", View::Apps)), Vec::<&str>::new());
-        assert_eq!(ids(&m.filter("chart", View::All)), ["x"]);
+        assert_eq!(ids(&filter(&m, View::All, "SECURITE")), ["s"]);
+        assert_eq!(ids(&filter(&m, View::Apps, "desk")), Vec::<&str>::new());
+        assert_eq!(ids(&filter(&m, View::All, "chart")), ["x"]);
+        assert_eq!(ids(&filter(&m, View::All, "TOOLS")), ["s"]);
     }
 
     #[test]
-    fn favourites_can_be_toggled() {
+    fn folders_nest_and_count_their_subfolders() {
+        let m = sample();
+        let folders: Vec<(String, usize, usize)> = m
+            .folders(View::All)
+            .iter()
+            .map(|f| (f.path.join("/"), f.depth(), f.count))
+            .collect();
+        assert_eq!(
+            folders,
+            [
+                ("Engineering".to_owned(), 0, 2),
+                ("Engineering/Tools".to_owned(), 1, 1),
+                ("Office".to_owned(), 0, 2)
+            ]
+        );
+        assert_eq!(m.folders(View::Desktops).len(), 2);
+        assert!(
+            CatalogueModel::new(Catalogue {
+                resources: vec![resource("a", "A", ResourceKind::App)]
+            })
+            .folders(View::All)
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_folder_shows_itself_and_its_subfolders() {
+        let m = sample();
+        let mut place = at(View::All, "");
+        place.category = vec!["Engineering".into()];
+        assert_eq!(ids(&m.filter(&place, &Recents::default())), ["o", "s"]);
+        place.category = vec!["Engineering".into(), "Tools".into()];
+        assert_eq!(ids(&m.filter(&place, &Recents::default())), ["s"]);
+        place.view = View::Apps;
+        assert!(m.filter(&place, &Recents::default()).is_empty());
+    }
+
+    #[test]
+    fn recently_launched_first_then_by_name() {
+        let m = sample();
+        let mut recents = Recents::default();
+        recents.touch("w");
+        recents.touch("d");
+        let mut place = at(View::All, "");
+        place.sort = Sort::Recent;
+        assert_eq!(ids(&m.filter(&place, &recents)), ["d", "w", "x", "o", "s"]);
+        // A search still ranks by relevance first; recency breaks ties.
+        place.query = "office".into();
+        assert_eq!(ids(&m.filter(&place, &recents)), ["o", "w", "x", "d"]);
+        // The name order ignores recents.
+        place.sort = Sort::Name;
+        place.query.clear();
+        assert_eq!(ids(&m.filter(&place, &recents)), ["x", "o", "s", "d", "w"]);
+    }
+
+    #[test]
+    fn enter_launches_the_best_launchable_match() {
+        let m = sample();
+        let hits = filter(&m, View::All, "office");
+        assert_eq!(hits[0].id, "o");
+        assert_eq!(
+            CatalogueModel::top_hit(&hits).map(|r| r.id.as_str()),
+            Some("x")
+        );
+        assert!(CatalogueModel::top_hit(&filter(&m, View::All, "zzz")).is_none());
+    }
+
+    #[test]
+    fn empty_lists_say_why() {
+        let m = sample();
+        assert_eq!(m.why_empty(&at(View::All, "zzz")), Empty::NoMatches);
+        let mut none = m.clone();
+        none.set_favorite("w", false);
+        none.set_favorite("s", false);
+        assert_eq!(none.why_empty(&at(View::Favorites, "")), Empty::NoFavorites);
+        assert_eq!(
+            CatalogueModel::default().why_empty(&at(View::All, "")),
+            Empty::NoResources
+        );
+    }
+
+    #[test]
+    fn bad_entries_do_not_become_cards() {
+        let mut dup = resource("a", "Second", ResourceKind::App);
+        dup.favorite = true;
+        let m = CatalogueModel::new(Catalogue {
+            resources: vec![
+                resource("a", "First", ResourceKind::App),
+                dup,
+                resource("", "No id", ResourceKind::App),
+            ],
+        });
+        assert_eq!(m.len(), 1);
+        assert!(m.get("a").is_some());
+    }
+
+    #[test]
+    fn favourites_can_be_set() {
         let mut m = sample();
         assert_eq!(m.set_favorite("x", true), Some(false));
-        assert_eq!(ids(&m.filter("", View::Favorites)), ["x", "s", "w"]);
+        assert_eq!(ids(&filter(&m, View::Favorites, "")), ["x", "s", "w"]);
         assert_eq!(m.set_favorite("nope", true), None);
         assert!(m.get("x").unwrap().favorite);
+    }
+
+    #[test]
+    fn a_favourite_toggle_shows_at_once_and_keeps_what_the_worker_confirms() {
+        let mut m = sample();
+        let change = m.begin_favorite_toggle("x").unwrap();
+        assert!(change.favorite);
+        assert!(m.get("x").unwrap().favorite, "optimistic");
+        assert!(m.is_saving_favorite("x"));
+        assert_eq!(m.begin_favorite_toggle("x"), None, "one save at a time");
+        let outcome = m.finish_favorite_toggle(
+            &change,
+            Ok(FavoriteState {
+                id: "x".into(),
+                favorite: true,
+            }),
+        );
+        assert_eq!(outcome, FavoriteOutcome::Saved);
+        assert!(m.get("x").unwrap().favorite);
+        assert!(!m.is_saving_favorite("x"));
+        assert_eq!(m.begin_favorite_toggle("nope"), None);
+    }
+
+    #[test]
+    fn a_failed_favourite_toggle_rolls_back_with_a_message() {
+        let mut m = sample();
+        let change = m.begin_favorite_toggle("w").unwrap();
+        assert!(!m.get("w").unwrap().favorite);
+        let outcome = m.finish_favorite_toggle(&change, Err(ClientError::Http { status: 500 }));
+        assert!(m.get("w").unwrap().favorite, "rolled back");
+        let FavoriteOutcome::Failed(message) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert!(message.starts_with("Word could not be removed from your favourites."));
+        assert!(!message.contains('{'));
+
+        let change = m.begin_favorite_toggle("x").unwrap();
+        let api = ClientError::Api {
+            status: 502,
+            error: ApiError {
+                code: ErrorCode::UpstreamUnavailable,
+                message: "Citrix Cloud is down.".into(),
+                retryable: true,
+            },
+        };
+        assert_eq!(
+            m.finish_favorite_toggle(&change, Err(api)),
+            FavoriteOutcome::Failed(
+                "Excel could not be added to your favourites. Citrix Cloud is down.".into()
+            )
+        );
+        assert!(!m.get("x").unwrap().favorite);
+    }
+
+    #[test]
+    fn an_expired_session_rolls_back_and_asks_for_sign_in() {
+        let mut m = sample();
+        let change = m.begin_favorite_toggle("x").unwrap();
+        let outcome =
+            m.finish_favorite_toggle(&change, Err(ClientError::SignInRequired { expired: true }));
+        assert_eq!(outcome, FavoriteOutcome::SignIn);
+        assert!(!m.get("x").unwrap().favorite);
     }
 }

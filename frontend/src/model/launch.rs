@@ -57,7 +57,47 @@ impl LaunchPhase {
     pub fn in_progress(&self) -> bool {
         self.state() == "pending"
     }
+
+    /// The card's status line, countdown included.
+    pub fn describe(&self, name: &str) -> String {
+        match self {
+            LaunchPhase::Starting | LaunchPhase::Polling => format!("Preparing {name}…"),
+            LaunchPhase::Waiting { seconds_left, .. } => {
+                format!("Starting {name}… checking again in {seconds_left} s")
+            }
+            LaunchPhase::Opening { .. } => format!("Opening {name} in Citrix Workspace app…"),
+            LaunchPhase::Failed { message, .. } => message.clone(),
+        }
+    }
+
+    /// What the screen-reader live region says when a launch reaches this phase. The countdown
+    /// is left out: announcing every second would drown everything else.
+    pub fn announcement(&self, name: &str) -> String {
+        match self {
+            LaunchPhase::Starting => format!("Launching {name}."),
+            LaunchPhase::Waiting { .. } | LaunchPhase::Polling => {
+                format!("{name} is starting. This can take a minute.")
+            }
+            LaunchPhase::Opening { .. } => {
+                format!("{name} is ready. Opening Citrix Workspace app.")
+            }
+            LaunchPhase::Failed {
+                message,
+                suggest_restart,
+            } => {
+                let advice = if *suggest_restart {
+                    format!(" {RESTART_ADVICE}")
+                } else {
+                    String::new()
+                };
+                format!("{name} could not be launched. {message}{advice}")
+            }
+        }
+    }
 }
+
+/// What to tell people when the worker says restarting the desktop may help.
+pub const RESTART_ADVICE: &str = "Restarting the desktop may help: restart it from Citrix Workspace app or ask your help desk, then launch it again.";
 
 /// One resource's launch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -419,6 +459,45 @@ mod tests {
         }
         assert_eq!(l.answer("a", t, pending("h", 1)), Next::Stop);
         assert_eq!(phase(&l, "a").state(), "failed");
+    }
+
+    #[test]
+    fn status_lines_and_announcements() {
+        let waiting = LaunchPhase::Waiting {
+            handle: "h".into(),
+            seconds_left: 3,
+        };
+        assert_eq!(
+            waiting.describe("Lab"),
+            "Starting Lab… checking again in 3 s"
+        );
+        // The live region does not repeat the countdown.
+        assert!(!waiting.announcement("Lab").contains('3'));
+        assert_eq!(
+            waiting.announcement("Lab"),
+            LaunchPhase::Polling.announcement("Lab")
+        );
+        let failed = LaunchPhase::Failed {
+            message: "The desktop is not available.".into(),
+            suggest_restart: true,
+        };
+        assert_eq!(failed.describe("Lab"), "The desktop is not available.");
+        assert!(failed.announcement("Lab").contains(RESTART_ADVICE));
+        let failed = LaunchPhase::Failed {
+            message: "In maintenance.".into(),
+            suggest_restart: false,
+        };
+        assert_eq!(
+            failed.announcement("Fin"),
+            "Fin could not be launched. In maintenance."
+        );
+        assert!(
+            LaunchPhase::Opening {
+                receiver_uri: "receiver://x".into()
+            }
+            .announcement("Word")
+            .starts_with("Word is ready")
+        );
     }
 
     #[test]

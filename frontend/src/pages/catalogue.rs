@@ -1,147 +1,374 @@
-//! The catalogue: views, search, and the grid of resources.
+//! The catalogue: views, folders, search and the cards, plus the drivers that talk to the worker
+//! (launch, favourite, sign out) and keep the URL in step with what is shown.
+
+mod folder_nav;
+mod launch_panel;
+mod notice_list;
+mod resource_card;
+mod resource_grid;
+mod toolbar;
+
+use std::sync::Arc;
 
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portal_shared::api::SessionInfo;
+use portal_shared::api::{CatalogueResource, SessionInfo};
 
 use crate::api;
-use crate::components::ResourceCard;
 use crate::error::ClientError;
-use crate::model::{CatalogueModel, Launches, Next, View};
+use crate::model::{
+    CatalogueModel, FavoriteOutcome, Launches, Next, Notices, Place, Recents, Retry, View,
+};
+
+use folder_nav::FolderNav;
+use notice_list::NoticeList;
+use resource_grid::ResourceGrid;
+use toolbar::Toolbar;
+
+/// The page's state and actions, shared by its components. Signals are `Copy`, so is this.
+#[derive(Clone, Copy)]
+struct Ctx {
+    /// The catalogue once loaded, or why it could not be.
+    model: RwSignal<Option<Result<CatalogueModel, ClientError>>>,
+    /// View, search, folder, order and layout: mirrored in the URL.
+    place: RwSignal<Place>,
+    /// Every launch under way.
+    launches: RwSignal<Launches>,
+    /// What this browser launched lately.
+    recents: RwSignal<Recents>,
+    /// Background failures shown to the user.
+    notices: RwSignal<Notices>,
+    /// The screen-reader announcement of launch progress.
+    live: RwSignal<String>,
+    /// The resources at the current place, best first.
+    visible: Memo<Vec<Arc<CatalogueResource>>>,
+    /// Where recents are stored (per user).
+    recents_key: StoredValue<String>,
+    /// Called when a request finds the session gone.
+    session_ended: Callback<()>,
+}
+
+impl Ctx {
+    fn with_model<T>(self, f: impl FnOnce(&CatalogueModel) -> T) -> Option<T> {
+        self.model
+            .try_with_untracked(|m| match m {
+                Some(Ok(m)) => Some(f(m)),
+                _ => None,
+            })
+            .flatten()
+    }
+
+    fn update_model<T>(self, f: impl FnOnce(&mut CatalogueModel) -> T) -> Option<T> {
+        self.model
+            .try_update(|m| match m {
+                Some(Ok(m)) => Some(f(m)),
+                _ => None,
+            })
+            .flatten()
+    }
+
+    fn load(self) {
+        self.model.set(None);
+        spawn_local(async move {
+            let result = api::resources().await;
+            if matches!(&result, Err(e) if e.needs_sign_in()) {
+                self.session_ended.run(());
+                return;
+            }
+            self.model.try_set(Some(result.map(CatalogueModel::new)));
+        });
+    }
+
+    fn launch(self, id: String) {
+        spawn_local(run_launch(self, id));
+    }
+
+    fn cancel(self, id: &str) {
+        let name = self.name_of(id);
+        self.launches.update(|l| l.cancel(id));
+        self.live.set(format!("Launch of {name} cancelled."));
+    }
+
+    fn dismiss_launch(self, id: &str) {
+        self.launches.update(|l| l.cancel(id));
+    }
+
+    fn name_of(self, id: &str) -> String {
+        self.with_model(|m| m.get(id).map(|r| r.name.clone()))
+            .flatten()
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// Shows the change at once, saves it, and rolls back with a message if saving fails.
+    fn toggle_favorite(self, id: String) {
+        let Some(change) = self
+            .update_model(|m| m.begin_favorite_toggle(&id))
+            .flatten()
+        else {
+            return;
+        };
+        spawn_local(async move {
+            let answer = api::set_favorite(&change.id, change.favorite).await;
+            match self.update_model(|m| m.finish_favorite_toggle(&change, answer)) {
+                Some(FavoriteOutcome::Failed(message)) => {
+                    self.notices.update(|n| {
+                        n.push(message, Some(Retry::Favorite { id: change.id }));
+                    });
+                }
+                Some(FavoriteOutcome::SignIn) => self.session_ended.run(()),
+                Some(FavoriteOutcome::Saved) | None => {}
+            }
+        });
+    }
+
+    fn retry(self, notice: u64, retry: Retry) {
+        self.notices.update(|n| n.dismiss(notice));
+        match retry {
+            Retry::Favorite { id } => self.toggle_favorite(id),
+        }
+    }
+
+    fn remember_launch(self, id: &str) {
+        self.recents.update(|r| r.touch(id));
+        let text = self.recents.with_untracked(Recents::to_storage);
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            // Storage may be full or forbidden (private mode): recents are a nicety.
+            let _ = storage.set_item(&self.recents_key.get_value(), &text);
+        }
+    }
+}
+
+fn stored_recents(key: &str) -> Recents {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .map(|text| Recents::from_storage(&text))
+        .unwrap_or_default()
+}
+
+fn current_place() -> Place {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .map(|s| Place::from_search(&s))
+        .unwrap_or_default()
+}
+
+/// Writes the place into the address bar without a new history entry per keystroke.
+fn show_place_in_url(place: &Place) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+    let url = format!("{path}{}", place.to_search());
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
 
 /// The signed-in page.
 #[component]
 pub fn CataloguePage(
     /// Who is signed in.
     session: SessionInfo,
+    /// Called when a request finds the session gone.
+    session_ended: Callback<()>,
     /// Called once the user has signed out.
-    on_signed_out: impl Fn() + Copy + Send + Sync + 'static,
+    signed_out: Callback<()>,
 ) -> impl IntoView {
-    let catalogue: RwSignal<Option<Result<CatalogueModel, ClientError>>> = RwSignal::new(None);
-    let query = RwSignal::new(String::new());
-    let view = RwSignal::new(View::All);
-    let launches = RwSignal::new(Launches::default());
-
-    let load = move || {
-        catalogue.set(None);
-        spawn_local(async move {
-            let result = api::resources().await;
-            if matches!(&result, Err(e) if e.needs_sign_in()) {
-                crate::sign_in();
-                return;
-            }
-            catalogue.set(Some(result.map(CatalogueModel::new)));
-        });
-    };
-    load();
-
+    let model: RwSignal<Option<Result<CatalogueModel, ClientError>>> = RwSignal::new(None);
+    let place = RwSignal::new(current_place());
+    let recents_key = format!("portal.recent.{}", session.user.sub);
+    let recents = RwSignal::new(stored_recents(&recents_key));
     let visible = Memo::new(move |_| {
-        catalogue.with(|c| match c {
-            Some(Ok(model)) => query.with(|q| model.filter(q, view.get())),
+        model.with(|m| match m {
+            Some(Ok(m)) => place.with(|p| recents.with(|r| m.filter(p, r))),
             _ => Vec::new(),
         })
     });
+    let ctx = Ctx {
+        model,
+        place,
+        launches: RwSignal::new(Launches::default()),
+        recents,
+        notices: RwSignal::new(Notices::default()),
+        live: RwSignal::new(String::new()),
+        visible,
+        recents_key: StoredValue::new(recents_key),
+        session_ended,
+    };
+    ctx.load();
+    Effect::new(move |_| place.with(show_place_in_url));
 
-    let launch = move |id: String| spawn_local(run_launch(id, launches));
-    let cancel = move |id: String| launches.update(|l| l.cancel(&id));
+    let search = NodeRef::<leptos::html::Input>::new();
+    // `/` focuses search from anywhere but a text field, as in Citrix Workspace and GitHub.
+    let slash = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() != "/" || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        if typing_somewhere(&ev) {
+            return;
+        }
+        if let Some(input) = search.get_untracked() {
+            ev.prevent_default();
+            let _ = input.focus();
+            input.select();
+        }
+    });
+    on_cleanup(move || slash.remove());
+
     let sign_out = move |_| {
         spawn_local(async move {
-            let _ = api::logout().await;
-            on_signed_out();
+            match api::logout().await {
+                Err(e) if !e.needs_sign_in() => ctx.notices.update(|n| {
+                    n.push(format!("You are still signed in. {}", e.message()), None);
+                }),
+                _ => signed_out.run(()),
+            }
         })
     };
+    let title = move || match place.with(|p| p.view) {
+        View::All => "All apps and desktops",
+        View::Apps => "Apps",
+        View::Desktops => "Desktops",
+        View::Favorites => "Favourites",
+    };
+    let user_name = session.user.name.clone();
 
     view! {
+        <a class="skip-link" href="#catalogue-main">"Skip to apps and desktops"</a>
         <header class="topbar">
-            <a class="brand" href="/"><img src="/favicon.svg" alt="" width="28" height="28" />"Workspace Portal"</a>
+            <a class="brand" href="/" aria-label="Workspace Portal, home">
+                <img src="/favicon.svg" alt="" width="28" height="28" />
+                <span>"Workspace Portal"</span>
+            </a>
             <div class="who">
-                <span data-testid="user-name" title=session.user.email.clone().unwrap_or_default()>{session.user.name.clone()}</span>
+                <span class="avatar" aria-hidden="true">{initials(&user_name)}</span>
+                <span data-testid="user-name" title=session.user.email.clone().unwrap_or_default()>{user_name.clone()}</span>
                 <button class="link" data-testid="signout-button" on:click=sign_out>"Sign out"</button>
             </div>
         </header>
-        <main class="content">
-            <div class="toolbar">
-                <nav aria-label="Views" class="tabs">
-                    {View::ALL.into_iter().map(|v| view! {
-                        <button
-                            class="tab"
-                            data-testid=format!("view-{}", v.slug())
-                            aria-pressed=move || (view.get() == v).to_string()
-                            on:click=move |_| view.set(v)
-                        >{v.label()}</button>
-                    }).collect_view()}
-                </nav>
-                <input
-                    type="search"
-                    class="search"
-                    data-testid="search"
-                    placeholder="Search apps and desktops"
-                    aria-label="Search apps and desktops"
-                    prop:value=move || query.get()
-                    on:input=move |ev| query.set(event_target_value(&ev))
-                />
-            </div>
-            {move || match catalogue.get() {
-                None => view! {
-                    <ul class="grid" aria-busy="true" aria-label="Loading your apps and desktops">
-                        {(0..8).map(|_| view! { <li class="card skeleton" aria-hidden="true"></li> }).collect_view()}
-                    </ul>
-                }.into_any(),
-                Some(Err(e)) => view! {
-                    <div class="panel" data-testid="error" role="alert">
-                        <p>{e.message()}</p>
-                        <button data-testid="retry" on:click=move |_| load()>"Try again"</button>
-                    </div>
-                }.into_any(),
-                Some(Ok(_)) => view! {
-                    <Show when=move || !visible.with(Vec::is_empty) fallback=|| view! {
-                        <p class="muted empty" data-testid="empty">"Nothing matches. Try another search or view."</p>
-                    }>
-                        <ul class="grid" data-testid="catalogue" aria-label="Apps and desktops">
-                            <For each=move || visible.get() key=|r| r.id.clone() let:resource>
-                                <ResourceCard resource=resource launches=launches on_launch=launch on_cancel=cancel />
-                            </For>
-                        </ul>
-                    </Show>
-                }.into_any(),
-            }}
-        </main>
+        <div class="layout">
+            <Toolbar ctx=ctx search=search />
+            <FolderNav ctx=ctx />
+            <main id="catalogue-main" class="content" tabindex="-1" aria-labelledby="view-title">
+                <div class="heading">
+                    <h1 id="view-title" data-testid="view-title">{title}</h1>
+                    <p class="muted small" data-testid="result-count" role="status">
+                        {move || result_count(ctx)}
+                    </p>
+                </div>
+                {move || match model.with(|m| m.as_ref().map(|r| r.as_ref().err().cloned())) {
+                    None => view! { <Skeletons /> }.into_any(),
+                    Some(Some(e)) => view! {
+                        <div class="panel" data-testid="error" role="alert">
+                            <p>{e.message()}</p>
+                            <button class="primary" data-testid="retry" on:click=move |_| ctx.load()>"Try again"</button>
+                        </div>
+                    }.into_any(),
+                    Some(None) => view! { <ResourceGrid ctx=ctx /> }.into_any(),
+                }}
+            </main>
+        </div>
+        <NoticeList ctx=ctx />
+        <div class="sr-only" role="status" aria-live="polite" data-testid="live-region">{move || ctx.live.get()}</div>
     }
 }
 
+fn result_count(ctx: Ctx) -> String {
+    let loaded = ctx.model.with(|m| matches!(m, Some(Ok(_))));
+    if !loaded {
+        return String::new();
+    }
+    match ctx.visible.with(Vec::len) {
+        1 => "1 item".into(),
+        n => format!("{n} items"),
+    }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .collect()
+}
+
+/// Placeholders the size of cards while the catalogue loads, so nothing jumps when it arrives.
+#[component]
+fn Skeletons() -> impl IntoView {
+    view! {
+        <ul class="grid layout-grid" aria-busy="true" aria-label="Loading your apps and desktops" data-testid="skeletons">
+            {(0..8).map(|_| view! { <li class="card skeleton" aria-hidden="true"></li> }).collect_view()}
+        </ul>
+    }
+}
+
+/// Whether a key press is text input for a field rather than a shortcut.
+fn typing_somewhere(ev: &web_sys::KeyboardEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(el) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return false;
+    };
+    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || el
+            .dyn_ref::<web_sys::HtmlElement>()
+            .is_some_and(|e| e.is_content_editable())
+}
+
 /// Drives one launch: start, poll as the worker says, then hand off to Citrix Workspace app.
-async fn run_launch(id: String, launches: RwSignal<Launches>) {
-    let Some(token) = launches.try_update(|l| l.start(&id)) else {
+async fn run_launch(ctx: Ctx, id: String) {
+    let name = ctx.name_of(&id);
+    let Some(token) = ctx.launches.try_update(|l| l.start(&id)) else {
         return;
     };
+    ctx.remember_launch(&id);
+    let mut said = String::new();
+    let mut announce = || {
+        let text = ctx
+            .launches
+            .try_with_untracked(|l| l.get(&id).map(|l| l.phase.announcement(&name)))
+            .flatten();
+        if let Some(text) = text
+            && text != said
+        {
+            ctx.live.try_set(text.clone());
+            said = text;
+        }
+    };
+    announce();
     let answer = api::launch(&id).await;
-    let mut next = launches
+    let mut next = ctx
+        .launches
         .try_update(|l| l.answer(&id, token, answer))
         .unwrap_or(Next::Stop);
     loop {
+        announce();
         next = match next {
             Next::Wait => {
                 TimeoutFuture::new(1_000).await;
-                launches
+                ctx.launches
                     .try_update(|l| l.tick(&id, token))
                     .unwrap_or(Next::Stop)
             }
             Next::Poll { handle } => {
                 let answer = api::poll(&handle).await;
-                launches
+                ctx.launches
                     .try_update(|l| l.answer(&id, token, answer))
                     .unwrap_or(Next::Stop)
             }
             Next::Open { receiver_uri } => {
-                // The ticketed launch: the browser opens receiver://, Citrix Workspace app takes over.
+                // The ticketed launch: the browser opens receiver://, Citrix Workspace app takes
+                // over. Nothing tells the page whether it did, hence the "didn't open?" panel.
                 if let Some(w) = web_sys::window() {
                     let _ = w.location().set_href(&receiver_uri);
                 }
                 return;
             }
             Next::SignIn => {
-                crate::sign_in();
+                ctx.session_ended.run(());
                 return;
             }
             Next::Stop => return,

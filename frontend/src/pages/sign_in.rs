@@ -9,13 +9,13 @@ pub fn SignInPage(
     expired: bool,
 ) -> impl IntoView {
     view! {
-        <main class="centered">
+        <main class="centered" data-testid="signin-page" data-expired=expired.to_string()>
             <section class="panel signin" aria-labelledby="signin-title">
                 <img src="/favicon.svg" alt="" width="56" height="56" />
                 <h1 id="signin-title">"Workspace Portal"</h1>
-                <p class="muted">
+                <p class="muted" data-testid="signin-message" role=expired.then_some("alert")>
                     {if expired {
-                        "Your session has ended. Sign in again to get back to your apps and desktops."
+                        "Your session has ended. Sign in again to get back to where you were."
                     } else {
                         "Your Citrix apps and desktops, in the browser. Sign in with your Citrix account to continue."
                     }}

@@ -140,9 +140,24 @@ impl Browser {
 
     /// Opens a new tab and attaches to it.
     pub async fn new_page(&self) -> Result<Page<'_>> {
-        let target = self
-            .send(None, "Target.createTarget", json!({"url": "about:blank"}))
+        self.open_page(json!({"url": "about:blank"})).await
+    }
+
+    /// Opens a tab in a fresh browser context (its own cookies and storage, like a private
+    /// window), so a test starts signed out whatever ran before it.
+    pub async fn new_isolated_page(&self) -> Result<Page<'_>> {
+        let context = self
+            .send(None, "Target.createBrowserContext", json!({}))
             .await?;
+        let id = context["browserContextId"]
+            .as_str()
+            .ok_or("no browserContextId")?;
+        self.open_page(json!({"url": "about:blank", "browserContextId": id}))
+            .await
+    }
+
+    async fn open_page(&self, params: Value) -> Result<Page<'_>> {
+        let target = self.send(None, "Target.createTarget", params).await?;
         let target_id = target["targetId"].as_str().ok_or("no targetId")?.to_owned();
         let attached = self
             .send(
@@ -158,6 +173,7 @@ impl Browser {
         let page = Page {
             browser: self,
             session,
+            target: target_id,
         };
         page.call("Page.enable", json!({})).await?;
         page.call("Runtime.enable", json!({})).await?;
@@ -169,6 +185,7 @@ impl Browser {
 pub struct Page<'b> {
     browser: &'b Browser,
     session: String,
+    target: String,
 }
 
 impl Page<'_> {
@@ -293,6 +310,71 @@ impl Page<'_> {
         v.as_str()
             .map(|s| s.trim().to_owned())
             .ok_or_else(|| format!("no element {selector}"))
+    }
+
+    /// Presses and releases a key as a user would, on whatever has focus. Knows the keys the
+    /// portal's shortcuts use: Enter, Escape, Tab, arrows, Home, End, and printable characters.
+    pub async fn press(&self, key: &str) -> Result<()> {
+        let (code, key_code, text) = match key {
+            "Enter" => ("Enter", 13, "\r"),
+            "Escape" => ("Escape", 27, ""),
+            "Tab" => ("Tab", 9, ""),
+            "ArrowLeft" => ("ArrowLeft", 37, ""),
+            "ArrowUp" => ("ArrowUp", 38, ""),
+            "ArrowRight" => ("ArrowRight", 39, ""),
+            "ArrowDown" => ("ArrowDown", 40, ""),
+            "Home" => ("Home", 36, ""),
+            "End" => ("End", 35, ""),
+            "/" => ("Slash", 191, "/"),
+            other => return Err(format!("press: unknown key {other:?}")),
+        };
+        let mut down = json!({
+            "type": if text.is_empty() { "rawKeyDown" } else { "keyDown" },
+            "key": key,
+            "code": code,
+            "windowsVirtualKeyCode": key_code,
+        });
+        if !text.is_empty() {
+            down["text"] = json!(text);
+        }
+        self.call("Input.dispatchKeyEvent", down).await?;
+        self.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyUp", "key": key, "code": code, "windowsVirtualKeyCode": key_code}),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Closes the tab.
+    pub async fn close(&self) -> Result<()> {
+        self.browser
+            .send(None, "Target.closeTarget", json!({"targetId": self.target}))
+            .await
+            .map(|_| ())
+    }
+
+    /// How many elements match `selector`.
+    pub async fn count(&self, selector: &str) -> Result<usize> {
+        let v = self
+            .eval(&format!(
+                "document.querySelectorAll({}).length",
+                js_str(selector)
+            ))
+            .await?;
+        Ok(v.as_u64().unwrap_or_default() as usize)
+    }
+
+    /// An attribute of the first match of `selector`; `None` when absent or nothing matches.
+    pub async fn attr(&self, selector: &str, name: &str) -> Result<Option<String>> {
+        let v = self
+            .eval(&format!(
+                "document.querySelector({})?.getAttribute({}) ?? null",
+                js_str(selector),
+                js_str(name)
+            ))
+            .await?;
+        Ok(v.as_str().map(str::to_owned))
     }
 
     /// Saves a PNG screenshot.
