@@ -109,6 +109,9 @@ pub struct Config {
     pub rotation: Option<CloudApi>,
     /// When to rotate and when to expire the old secret.
     pub policy: Policy,
+    /// When `CLIENT_SECRET` expires, as the admin says (`CLIENT_SECRET_EXPIRES`): without
+    /// rotation the portal cannot read it from Citrix Cloud, and still warns before it runs out.
+    pub client_secret_expires: Option<u64>,
 }
 
 impl std::fmt::Debug for Config {
@@ -235,6 +238,19 @@ impl Config {
             Policy::default()
         });
 
+        let client_secret_expires = get("CLIENT_SECRET_EXPIRES")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .and_then(|v| {
+                let parsed = portal_shared::time::parse_utc_date(&v);
+                if parsed.is_none() {
+                    problems.push(format!(
+                        "CLIENT_SECRET_EXPIRES must be a date like 2026-12-31 (the secret's expiry shown in Citrix Cloud), not {v:?}"
+                    ));
+                }
+                parsed
+            });
+
         match (workspace, application_id, client_id, client_secret, keyring) {
             (
                 Some(workspace),
@@ -255,6 +271,7 @@ impl Config {
                 absolute_timeout_secs,
                 rotation,
                 policy,
+                client_secret_expires,
             }),
             _ => Err(ConfigError(problems)),
         }
@@ -487,6 +504,21 @@ mod tests {
         v.push(("EXPIRE_OLD_AFTER_HOURS", "forever"));
         let err = Config::parse(vars(&v)).unwrap_err().to_string();
         assert!(err.contains("EXPIRE_OLD_AFTER_HOURS"), "{err}");
+    }
+
+    #[test]
+    fn the_client_secret_expiry_is_a_date() {
+        let mut v = complete();
+        assert_eq!(Config::parse(vars(&v)).unwrap().client_secret_expires, None);
+        v.push(("CLIENT_SECRET_EXPIRES", "2023-09-06"));
+        assert_eq!(
+            Config::parse(vars(&v)).unwrap().client_secret_expires,
+            Some(1_693_958_400)
+        );
+        v.pop();
+        v.push(("CLIENT_SECRET_EXPIRES", "6 Sept"));
+        let err = Config::parse(vars(&v)).unwrap_err().to_string();
+        assert!(err.contains("CLIENT_SECRET_EXPIRES"), "{err}");
     }
 
     #[test]

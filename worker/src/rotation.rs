@@ -1559,6 +1559,15 @@ impl SecretStore {
         self.phase
     }
 
+    /// Without rotation the portal never reads the secret's expiry from Citrix Cloud; the
+    /// admin may state it (`CLIENT_SECRET_EXPIRES`). It applies while the current secret is
+    /// `CLIENT_SECRET` and nothing better is known.
+    pub fn assume_expiry(&mut self, configured: &str, expires_at: u64) {
+        if self.current.expires_at.is_none() && self.current.value.expose() == configured {
+            self.current.expires_at = Some(expires_at);
+        }
+    }
+
     /// The admin page's view.
     pub fn status(&self, now: u64, policy: &Policy, rotation_configured: bool) -> SecretStatus {
         let client = self.observed.as_ref().and_then(|o| o.client.as_ref());
@@ -3191,6 +3200,26 @@ mod tests {
         let expired = s.status(T0 + 5 * DAY, &policy, false);
         assert_eq!(expired.banner.unwrap().level, BannerLevel::Error);
         assert_eq!(expired.current_days_left, Some(0));
+    }
+
+    #[test]
+    fn an_expiry_the_admin_states_warns_without_rotation() {
+        let policy = Policy::default();
+        let (mut s, _) = SecretStore::seed(SEED);
+        s.assume_expiry(SEED, T0 + 5 * DAY);
+        let status = s.status(T0, &policy, false);
+        assert_eq!(status.current_days_left, Some(5));
+        let banner = status.banner.expect("a warning within 14 days");
+        assert!(banner.text.contains("expires in 5 days"), "{}", banner.text);
+        assert!(s.status(T0 - 10 * DAY, &policy, false).banner.is_none());
+        // A known expiry, or a secret that is not CLIENT_SECRET, is not overridden.
+        let (mut known, _) = SecretStore::seed(SEED);
+        known.assume_expiry(SEED, T0 + 40 * DAY);
+        known.assume_expiry(SEED, T0 + 5 * DAY);
+        assert_eq!(known.status(T0, &policy, false).current_days_left, Some(40));
+        let (mut other, _) = SecretStore::seed(SEED);
+        other.assume_expiry("another secret", T0 + 5 * DAY);
+        assert_eq!(other.status(T0, &policy, false).current_days_left, None);
     }
 
     #[test]

@@ -305,7 +305,10 @@ impl SecretObject {
     async fn status(&self) -> Result<SecretStatus, PortalError> {
         let config = self.config()?;
         let _store = self.store_lock.lock().await;
-        let store = self.load(&config).await?;
+        let mut store = self.load(&config).await?;
+        if let (None, Some(expires)) = (&config.rotation, config.client_secret_expires) {
+            store.assume_expiry(&config.client_secret, expires);
+        }
         Ok(store.status(now(), &config.policy, config.rotation.is_some()))
     }
 

@@ -93,10 +93,16 @@ const ROTATION_VARS: [&str; 5] = [
 ];
 
 async fn start(configured: bool) -> Result<Ctx> {
+    // Without rotation the admin states the secret's expiry, here five days away.
+    let expires = portal_shared::time::utc_date(unix_now() + 5 * portal_shared::time::DAY_SECS);
     let overrides: Vec<(&str, Option<&str>)> = if configured {
         vec![]
     } else {
-        ROTATION_VARS.iter().map(|v| (*v, None)).collect()
+        ROTATION_VARS
+            .iter()
+            .map(|v| (*v, None))
+            .chain([("CLIENT_SECRET_EXPIRES", Some(expires.as_str()))])
+            .collect()
     };
     let stack = Stack::start_custom(&overrides, |config| {
         for c in &mut config.seed.clients {
@@ -948,5 +954,20 @@ async fn not_configured_shows_what_to_set(ctx: &Ctx) -> Result<()> {
         "the cron did not log that rotation is not configured".into()
     })?;
     let s = status(&admin).await?;
-    check(s["lastRun"].is_null(), || format!("a run happened: {s}"))
+    check(s["lastRun"].is_null(), || format!("a run happened: {s}"))?;
+    // CLIENT_SECRET_EXPIRES is five days away: admins are warned.
+    let banner = str_at(&s, "/banner/text");
+    check(
+        str_at(&s, "/banner/level") == "warning"
+            && banner.contains("rotation is not configured")
+            && s["currentDaysLeft"].as_u64().is_some_and(|d| (4..=5).contains(&d)),
+        || format!("no expiry warning without rotation: {s}"),
+    )
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
