@@ -1,7 +1,9 @@
 //! One fetch helper and one function per worker endpoint.
 
 use gloo_net::http::{Request, RequestBuilder};
-use portal_shared::api::{CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, SessionInfo};
+use portal_shared::api::{
+    CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, SecretStatus, SessionInfo,
+};
 use serde::de::DeserializeOwned;
 
 use crate::error::ClientError;
@@ -71,4 +73,19 @@ pub async fn logout() -> Result<(), ClientError> {
 /// Where the `.ica` file of a resource downloads from.
 pub fn ica_url(id: &str) -> String {
     format!("/api/resources/{}/ica", encode(id))
+}
+
+/// `GET /api/admin/secret`: the client secret's status (admins only).
+pub async fn secret_status() -> Result<SecretStatus, ClientError> {
+    json(Request::get("/api/admin/secret")).await
+}
+
+/// `POST /api/admin/secret/rotate`: rotate the client secret now.
+pub async fn rotate_secret() -> Result<SecretStatus, ClientError> {
+    json(post("/api/admin/secret/rotate")).await
+}
+
+/// `POST /api/admin/secret/expire-old`: expire the old client secret now.
+pub async fn expire_old_secret() -> Result<SecretStatus, ClientError> {
+    json(post("/api/admin/secret/expire-old")).await
 }

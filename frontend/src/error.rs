@@ -51,6 +51,26 @@ impl ClientError {
         matches!(self, ClientError::SignInRequired { .. })
     }
 
+    /// Whether the worker refused because the user may not do this at all (not an admin), as
+    /// opposed to a rejected CSRF header.
+    pub fn is_forbidden(&self) -> bool {
+        match self {
+            ClientError::Api { error, .. } => error.code == ErrorCode::Forbidden,
+            ClientError::Http { status } => *status == 403,
+            _ => false,
+        }
+    }
+
+    /// The worker's reason when an action cannot be carried out in the current state (409).
+    pub fn conflict(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { error, .. } if error.code == ErrorCode::Conflict => {
+                Some(error.message.trim()).filter(|m| !m.is_empty())
+            }
+            _ => None,
+        }
+    }
+
     /// What to tell people. Never raw JSON, never a stack trace.
     pub fn message(&self) -> String {
         match self {
@@ -129,6 +149,31 @@ mod tests {
         );
         assert_eq!(e.message(), "Citrix Cloud is down.");
         assert!(!e.needs_sign_in());
+    }
+
+    #[test]
+    fn forbidden_and_conflict_are_told_apart() {
+        let forbidden = ClientError::from_response(
+            403,
+            r#"{"code":"forbidden","message":"Admins only.","retryable":false}"#,
+        );
+        assert!(forbidden.is_forbidden());
+        let csrf = ClientError::from_response(
+            403,
+            r#"{"code":"csrf_rejected","message":"x","retryable":false}"#,
+        );
+        assert!(!csrf.is_forbidden());
+        assert!(ClientError::Http { status: 403 }.is_forbidden());
+        let conflict = ClientError::from_response(
+            409,
+            r#"{"code":"conflict","message":" there is no old secret to expire ","retryable":false}"#,
+        );
+        assert_eq!(
+            conflict.conflict(),
+            Some("there is no old secret to expire")
+        );
+        assert_eq!(forbidden.conflict(), None);
+        assert_eq!(ClientError::Http { status: 409 }.conflict(), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod error;
 pub mod model;
+pub mod nav;
 mod pages;
 
 use leptos::prelude::*;
@@ -10,7 +11,9 @@ use leptos::task::spawn_local;
 use portal_shared::api::SessionInfo;
 
 use crate::error::ClientError;
-use crate::pages::{CataloguePage, SignInPage};
+use crate::model::Route;
+use crate::nav::Nav;
+use crate::pages::{AdminPage, CataloguePage, SignInPage};
 
 /// Sends the browser to sign in, coming back to where it is now (path and query, so the same
 /// view and search).
@@ -27,10 +30,11 @@ pub fn sign_in() {
     let _ = location.set_href(&model::paths::sign_in_url(&here));
 }
 
-/// The app: the sign-in screen when signed out, the catalogue otherwise.
+/// The app: the sign-in screen when signed out, otherwise the page the address bar names.
 #[component]
 pub fn App() -> impl IntoView {
     let session: RwSignal<Option<Result<SessionInfo, ClientError>>> = RwSignal::new(None);
+    let nav = Nav::start();
     let load = move || {
         session.set(None);
         spawn_local(async move { session.set(Some(api::session().await)) });
@@ -63,9 +67,14 @@ pub fn App() -> impl IntoView {
                     </div>
                 </main>
             }.into_any(),
-            Some(Ok(info)) => view! {
-                <CataloguePage session=info session_ended=session_ended signed_out=signed_out />
-            }.into_any(),
+            Some(Ok(info)) => match nav.route() {
+                Route::Catalogue => view! {
+                    <CataloguePage session=info session_ended=session_ended signed_out=signed_out nav=nav />
+                }.into_any(),
+                Route::Admin => view! {
+                    <AdminPage session=info session_ended=session_ended signed_out=signed_out nav=nav />
+                }.into_any(),
+            },
         }}
     }
 }

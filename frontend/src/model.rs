@@ -2,6 +2,7 @@
 //!
 //! The view only renders these types and forwards events to them.
 
+pub mod admin;
 pub mod catalogue;
 pub mod grid_nav;
 pub mod launch;
@@ -9,6 +10,7 @@ pub mod notices;
 pub mod paths;
 pub mod place;
 pub mod recents;
+pub mod route;
 pub mod search;
 
 pub use catalogue::{CatalogueModel, Empty, FavoriteOutcome, Folder, Sort, View};
@@ -16,3 +18,4 @@ pub use launch::{Launch, LaunchPhase, Launches, Next};
 pub use notices::{Notice, Notices, Retry};
 pub use place::{Layout, Place};
 pub use recents::Recents;
+pub use route::Route;

@@ -1598,6 +1598,14 @@ impl SecretStore {
             if !rotation_configured {
                 return refused("rotation is not configured");
             }
+            // An admin's command reads Citrix Cloud before it plans, so before the first read
+            // (a fresh deployment, before the daily run) it is offered; the run then decides.
+            if self.observed.is_none() {
+                return ActionAvailability {
+                    allowed: true,
+                    reason: None,
+                };
+            }
             match self.plan(now, policy, command) {
                 Plan::Rotate { .. } | Plan::ExpireOld { .. } => ActionAvailability {
                     allowed: true,
@@ -2929,7 +2937,8 @@ mod tests {
         ));
         let status = s.status(T0, &policy, true);
         assert_eq!(status.next_action, NextAction::FirstRead);
-        assert!(!status.rotate_now.allowed);
+        // Offered all the same: the command reads Citrix Cloud first, then plans.
+        assert!(status.rotate_now.allowed && status.expire_old_now.allowed);
     }
 
     // -----------------------------------------------------------------------------------------

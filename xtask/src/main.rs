@@ -129,6 +129,10 @@ fn test(journey_args: &[String]) -> Result<(), String> {
             "the catalogue in headless Chromium: views, search, favourites, launches, keyboard, axe",
         ),
         (
+            "admin",
+            "the admin page in headless Chromium: client secret status, rotate now, expire old, axe",
+        ),
+        (
             "journeys",
             "browser journeys (emulator + wrangler dev + headless Chromium)",
         ),

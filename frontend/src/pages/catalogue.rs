@@ -17,14 +17,18 @@ use portal_shared::api::{CatalogueResource, SessionInfo};
 
 use crate::api;
 use crate::error::ClientError;
+use crate::model::admin::BannerView;
 use crate::model::{
-    CatalogueModel, FavoriteOutcome, Launches, Next, Notices, Place, Recents, Retry, View,
+    CatalogueModel, FavoriteOutcome, Launches, Next, Notices, Place, Recents, Retry, Route, View,
 };
+use crate::nav::{AppLink, Nav};
 
 use folder_nav::FolderNav;
 use notice_list::NoticeList;
 use resource_grid::ResourceGrid;
 use toolbar::Toolbar;
+
+use super::TopBar;
 
 /// The page's state and actions, shared by its components. Signals are `Copy`, so is this.
 #[derive(Clone, Copy)]
@@ -175,6 +179,8 @@ pub fn CataloguePage(
     session_ended: Callback<()>,
     /// Called once the user has signed out.
     signed_out: Callback<()>,
+    /// The app's navigation.
+    nav: Nav,
 ) -> impl IntoView {
     let model: RwSignal<Option<Result<CatalogueModel, ClientError>>> = RwSignal::new(None);
     let place = RwSignal::new(current_place());
@@ -217,41 +223,43 @@ pub fn CataloguePage(
     });
     on_cleanup(move || slash.remove());
 
-    let sign_out = move |_| {
-        spawn_local(async move {
-            match api::logout().await {
-                Err(e) if !e.needs_sign_in() => ctx.notices.update(|n| {
-                    n.push(format!("You are still signed in. {}", e.message()), None);
-                }),
-                _ => signed_out.run(()),
-            }
+    let sign_out_failed = Callback::new(move |message: String| {
+        ctx.notices.update(|n| {
+            n.push(message, None);
         })
-    };
+    });
+    // Admins hear about the client secret wherever they are: sign-in for everyone depends on it.
+    let secret_banner = RwSignal::new(None::<BannerView>);
+    if session.is_admin {
+        spawn_local(async move {
+            // A nicety: if the status cannot be had, the admin page says why.
+            if let Ok(status) = api::secret_status().await {
+                secret_banner.try_set(BannerView::of(&status));
+            }
+        });
+    }
     let title = move || match place.with(|p| p.view) {
         View::All => "All apps and desktops",
         View::Apps => "Apps",
         View::Desktops => "Desktops",
         View::Favorites => "Favourites",
     };
-    let user_name = session.user.name.clone();
 
     view! {
         <a class="skip-link" href="#catalogue-main">"Skip to apps and desktops"</a>
-        <header class="topbar">
-            <a class="brand" href="/" aria-label="Workspace Portal, home">
-                <img src="/favicon.svg" alt="" width="28" height="28" />
-                <span>"Workspace Portal"</span>
-            </a>
-            <div class="who">
-                <span class="avatar" aria-hidden="true">{initials(&user_name)}</span>
-                <span data-testid="user-name" title=session.user.email.clone().unwrap_or_default()>{user_name.clone()}</span>
-                <button class="link" data-testid="signout-button" on:click=sign_out>"Sign out"</button>
-            </div>
-        </header>
+        <TopBar session=session nav=nav signed_out=signed_out sign_out_failed=sign_out_failed />
         <div class="layout">
             <Toolbar ctx=ctx search=search />
             <FolderNav ctx=ctx />
             <main id="catalogue-main" class="content" tabindex="-1" aria-labelledby="view-title">
+                {move || secret_banner.get().map(|b| view! {
+                    <div class="banner" role="status" data-tone=b.tone.slug() data-testid="secret-banner">
+                        <p>
+                            <strong>"Client secret: "</strong>{b.text}" "
+                            <AppLink to=Route::Admin nav=nav testid="secret-banner-link">"Open the admin page"</AppLink>
+                        </p>
+                    </div>
+                })}
                 <div class="heading">
                     <h1 id="view-title" data-testid="view-title">{title}</h1>
                     <p class="muted small" data-testid="result-count" role="status">
@@ -284,13 +292,6 @@ fn result_count(ctx: Ctx) -> String {
         1 => "1 item".into(),
         n => format!("{n} items"),
     }
-}
-
-fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .take(2)
-        .collect()
 }
 
 /// Placeholders the size of cards while the catalogue loads, so nothing jumps when it arrives.

@@ -1,6 +1,7 @@
 //! End-to-end harness: the real processes (emulator, `wrangler dev`, headless Chromium) on free
 //! loopback ports, and a small Chrome DevTools Protocol client to drive the browser.
 
+pub mod axe;
 pub mod cdp;
 pub mod stack;
 pub mod suite;

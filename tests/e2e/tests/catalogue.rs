@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use portal_e2e::Result;
+use portal_e2e::axe::axe;
 use portal_e2e::cdp::{Browser, Page, js_str};
 use portal_e2e::stack::{Stack, root};
 use portal_e2e::suite::{self, Test, check};
@@ -1059,25 +1060,6 @@ async fn landmarks_labels_and_live_region(c: &Ctx) -> Result<()> {
         (page, outcome)
     })
     .await
-}
-
-/// Runs axe-core (node_modules/axe-core, pinned in package.json) on the page as it is; returns
-/// the serious and critical violations, one line each.
-async fn axe(page: &Page<'_>) -> Result<Vec<String>> {
-    let loaded = page.eval("typeof window.axe === 'object'").await?;
-    if loaded != Value::Bool(true) {
-        let path = root().join("node_modules/axe-core/axe.min.js");
-        let source = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: {e} (run `npm install`)", path.display()))?;
-        // Evaluated through DevTools, so the page's CSP (no inline script) does not apply.
-        page.eval(&format!("{source}\n;true")).await?;
-    }
-    let found = page
-        .eval(
-            "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))",
-        )
-        .await?;
-    serde_json::from_value(found).map_err(|e| e.to_string())
 }
 
 async fn axe_finds_nothing_serious_in_light_or_dark(c: &Ctx) -> Result<()> {

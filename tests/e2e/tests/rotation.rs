@@ -409,7 +409,7 @@ async fn admin_endpoints_need_a_signed_in_admin(ctx: &Ctx) -> Result<()> {
     check(
         s["rotationConfigured"] == json!(true)
             && str_at(&s, "/nextAction/kind") == "firstRead"
-            && s["rotateNow"]["allowed"] == json!(false)
+            && s["rotateNow"]["allowed"] == json!(true)
             && !s.to_string().contains(demo::CLIENT_SECRET),
         || format!("status before the first read: {s}"),
     )?;
@@ -960,7 +960,9 @@ async fn not_configured_shows_what_to_set(ctx: &Ctx) -> Result<()> {
     check(
         str_at(&s, "/banner/level") == "warning"
             && banner.contains("rotation is not configured")
-            && s["currentDaysLeft"].as_u64().is_some_and(|d| (4..=5).contains(&d)),
+            && s["currentDaysLeft"]
+                .as_u64()
+                .is_some_and(|d| (4..=5).contains(&d)),
         || format!("no expiry warning without rotation: {s}"),
     )
 }
