@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use crate::Result;
+use crate::cdp::Browser;
+use crate::stack::Stack;
 
 /// One test: an async function of the shared context.
 pub type Test<C> = for<'a> fn(&'a C) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
@@ -48,8 +50,110 @@ pub async fn run<C>(
     failed
 }
 
+/// A suite's shared context: the worker's log to show when a test failed, and a way to stop.
+pub trait Context: Sized {
+    /// What `wrangler dev` printed so far.
+    fn wrangler_log(&self) -> String;
+    /// Stops the processes.
+    fn stop(self) -> impl Future<Output = ()>;
+}
+
+impl Context for Stack {
+    fn wrangler_log(&self) -> String {
+        Stack::wrangler_log(self)
+    }
+
+    async fn stop(self) {
+        Stack::stop(self).await
+    }
+}
+
+/// A running stack and a headless Chromium: what the browser suites get.
+pub struct Browsing {
+    /// The portal and the emulator.
+    pub stack: Stack,
+    /// The browser.
+    pub browser: Browser,
+}
+
+impl Browsing {
+    /// Starts the demo stack and Chromium.
+    pub async fn start() -> Result<Browsing> {
+        Self::with(Stack::start().await?).await
+    }
+
+    /// Chromium next to a stack started otherwise.
+    pub async fn with(stack: Stack) -> Result<Browsing> {
+        match Browser::launch().await {
+            Ok(browser) => Ok(Browsing { stack, browser }),
+            Err(e) => {
+                stack.stop().await;
+                Err(format!("could not start Chromium: {e}"))
+            }
+        }
+    }
+}
+
+impl Context for Browsing {
+    fn wrangler_log(&self) -> String {
+        self.stack.wrangler_log()
+    }
+
+    async fn stop(self) {
+        drop(self.browser);
+        self.stack.stop().await
+    }
+}
+
+/// What one part of a suite came to: how many tests ran and which failed.
+pub type Outcome = Result<(usize, Vec<&'static str>)>;
+
+/// Starts a context (only if a test is selected), runs the selected tests on it with `reset`
+/// before each, shows the worker's log when one failed, and stops the context.
+pub async fn run_on<C: Context>(
+    suite: &str,
+    tests: Vec<(&'static str, Test<C>)>,
+    start: impl Future<Output = Result<C>>,
+    reset: impl Fn(&C),
+) -> Outcome {
+    let selected = selected(tests);
+    if selected.is_empty() {
+        return Ok((0, Vec::new()));
+    }
+    let started = Instant::now();
+    let ctx = start
+        .await
+        .map_err(|e| format!("could not start the {suite} stack: {e}"))?;
+    eprintln!("{suite}: stack up in {:.1?}", started.elapsed());
+    let failed = run(suite, &ctx, &selected, reset).await;
+    if !failed.is_empty() {
+        eprintln!("\n--- wrangler dev log ---\n{}", ctx.wrangler_log());
+    }
+    ctx.stop().await;
+    Ok((selected.len(), failed))
+}
+
+/// The exit of a suite made of one or more parts.
+pub fn exit(parts: Vec<Outcome>) -> ExitCode {
+    let mut total = 0;
+    let mut failed = Vec::new();
+    for part in parts {
+        match part {
+            Ok((n, f)) => {
+                total += n;
+                failed.extend(f);
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    finish(total, &failed)
+}
+
 /// Prints the closing line and turns the outcome into the exit code.
-pub fn finish(total: usize, failed: &[&str]) -> ExitCode {
+fn finish(total: usize, failed: &[&str]) -> ExitCode {
     if !failed.is_empty() {
         eprintln!("\nfailed: {}", failed.join(", "));
     }

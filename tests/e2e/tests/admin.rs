@@ -6,13 +6,13 @@
 //! name contains NAME.
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use portal_e2e::Result;
 use portal_e2e::axe::{axe, color_scheme};
 use portal_e2e::cdp::{Browser, Page, js_str};
 use portal_e2e::stack::{Stack, root};
-use portal_e2e::suite::{self, Test, check};
+use portal_e2e::suite::{self, Context, Test, check};
 use portal_e2e::visitor::{Visitor, status_json};
 use portal_shared::time::utc_date;
 use reqwest::Method;
@@ -102,50 +102,24 @@ async fn start(configured: bool) -> Result<Ctx> {
     })
 }
 
-async fn run_suite(configured: bool, tests: Vec<Case>) -> Result<(usize, Vec<&'static str>)> {
-    let selected = suite::selected(tests);
-    if selected.is_empty() {
-        return Ok((0, vec![]));
+impl Context for Ctx {
+    fn wrangler_log(&self) -> String {
+        self.stack.wrangler_log()
     }
-    let started = Instant::now();
-    let ctx = start(configured).await?;
-    eprintln!(
-        "stack (rotation {}) up in {:?}: portal {}",
-        if configured {
-            "configured"
-        } else {
-            "not configured"
-        },
-        started.elapsed(),
-        ctx.stack.portal
-    );
-    let failed = suite::run("admin", &ctx, &selected, |c: &Ctx| c.stack.reset()).await;
-    let Ctx { stack, browser, .. } = ctx;
-    if !failed.is_empty() {
-        eprintln!("\n--- wrangler dev log ---\n{}", stack.wrangler_log());
+
+    async fn stop(self) {
+        drop(self.browser);
+        self.stack.stop().await
     }
-    drop(browser);
-    stack.stop().await;
-    Ok((selected.len(), failed))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut total = 0;
-    let mut failed = Vec::new();
-    for (configured, tests) in [(true, configured_tests()), (false, unconfigured_tests())] {
-        match run_suite(configured, tests).await {
-            Ok((n, f)) => {
-                total += n;
-                failed.extend(f);
-            }
-            Err(e) => {
-                eprintln!("could not start the stack: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    suite::finish(total, &failed)
+    let reset = |c: &Ctx| c.stack.reset();
+    suite::exit(vec![
+        suite::run_on("admin", configured_tests(), start(true), reset).await,
+        suite::run_on("admin", unconfigured_tests(), start(false), reset).await,
+    ])
 }
 
 // ------------------------------------------------------------------------------------ helpers

@@ -102,26 +102,9 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let selected = suite::selected(tests());
-    let started = Instant::now();
-    let stack = match Stack::start().await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("could not start the stack: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    eprintln!(
-        "stack up in {:?}: portal {}",
-        started.elapsed(),
-        stack.portal
-    );
-    let failed = suite::run("bff", &stack, &selected, Stack::reset).await;
-    if !failed.is_empty() {
-        eprintln!("\n--- wrangler dev log ---\n{}", stack.wrangler_log());
-    }
-    stack.stop().await;
-    suite::finish(selected.len(), &failed)
+    suite::exit(vec![
+        suite::run_on("bff", tests(), Stack::start(), Stack::reset).await,
+    ])
 }
 
 /// A visitor signed in as alice.

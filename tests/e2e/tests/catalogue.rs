@@ -4,21 +4,18 @@
 //! journeys whose name contains NAME.
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use portal_e2e::Result;
 use portal_e2e::axe::axe;
-use portal_e2e::cdp::{Browser, Page, js_str};
-use portal_e2e::stack::{Stack, root};
-use portal_e2e::suite::{self, Test, check};
+use portal_e2e::cdp::{Page, js_str};
+use portal_e2e::stack::root;
+use portal_e2e::suite::{self, Browsing, Test, check};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 use workspace_emulator::{Fault, FaultKind, LaunchScript, demo};
 
-struct Ctx {
-    stack: Stack,
-    browser: Browser,
-}
+type Ctx = Browsing;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -93,38 +90,9 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let selected = suite::selected(journeys());
-    let started = Instant::now();
-    let stack = match Stack::start().await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("could not start the stack: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    eprintln!(
-        "stack up in {:?}: portal {}, emulator {}",
-        started.elapsed(),
-        stack.portal,
-        stack.emulator.url()
-    );
-    let browser = match Browser::launch().await {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("could not start Chromium: {e}");
-            stack.stop().await;
-            return ExitCode::FAILURE;
-        }
-    };
-    let ctx = Ctx { stack, browser };
-    let failed = suite::run("catalogue", &ctx, &selected, reset).await;
-    if !failed.is_empty() {
-        eprintln!("\n--- wrangler dev log ---\n{}", ctx.stack.wrangler_log());
-    }
-    let Ctx { stack, browser } = ctx;
-    drop(browser);
-    stack.stop().await;
-    suite::finish(selected.len(), &failed)
+    suite::exit(vec![
+        suite::run_on("catalogue", journeys(), Ctx::start(), reset).await,
+    ])
 }
 
 /// The emulator's defaults, plus the seed's launch behaviour for the resources journeys script.

@@ -3,20 +3,17 @@
 //! contains NAME.
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use portal_e2e::Result;
 use portal_e2e::cdp::{Browser, Page, js_str};
 use portal_e2e::stack::{Stack, root};
-use portal_e2e::suite::{self, Test};
+use portal_e2e::suite::{self, Browsing, Test};
 use serde_json::Value;
 use workspace_emulator::demo;
 
 /// What every journey gets: the running portal and a headless Chromium.
-struct Ctx {
-    stack: Stack,
-    browser: Browser,
-}
+type Ctx = Browsing;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -39,38 +36,9 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let selected = suite::selected(journeys());
-    let started = Instant::now();
-    let stack = match Stack::start().await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("could not start the stack: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    eprintln!(
-        "stack up in {:?}: portal {}, emulator {}",
-        started.elapsed(),
-        stack.portal,
-        stack.emulator.url()
-    );
-    let browser = match Browser::launch().await {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("could not start Chromium: {e}");
-            stack.stop().await;
-            return ExitCode::FAILURE;
-        }
-    };
-    let ctx = Ctx { stack, browser };
-    let failed = suite::run("journey", &ctx, &selected, |c| c.stack.reset()).await;
-    if !failed.is_empty() {
-        eprintln!("\n--- wrangler dev log ---\n{}", ctx.stack.wrangler_log());
-    }
-    let Ctx { stack, browser } = ctx;
-    drop(browser);
-    stack.stop().await;
-    suite::finish(selected.len(), &failed)
+    suite::exit(vec![
+        suite::run_on("journey", journeys(), Ctx::start(), |c| c.stack.reset()).await,
+    ])
 }
 
 /// Signs in as `user` through the emulator's login page, starting from the portal's sign-in

@@ -8,11 +8,11 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use portal_e2e::Result;
 use portal_e2e::stack::Stack;
-use portal_e2e::suite::{self, Test, check};
+use portal_e2e::suite::{self, Context, Test, check};
 use portal_e2e::visitor::{Visitor, status_json};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -120,54 +120,31 @@ async fn start(configured: bool) -> Result<Ctx> {
     })
 }
 
-async fn run_suite(configured: bool, tests: Vec<Case>) -> Result<(usize, Vec<&'static str>)> {
-    let selected = suite::selected(tests);
-    if selected.is_empty() {
-        return Ok((0, vec![]));
+impl Context for Ctx {
+    fn wrangler_log(&self) -> String {
+        self.stack
+            .try_lock()
+            .map(|s| s.wrangler_log())
+            .unwrap_or_default()
     }
-    let started = Instant::now();
-    let ctx = start(configured).await?;
-    eprintln!(
-        "stack (rotation {}) up in {:?}: portal {}",
-        if configured {
-            "configured"
-        } else {
-            "not configured"
-        },
-        started.elapsed(),
-        ctx.portal
-    );
-    let failed = suite::run("rotation", &ctx, &selected, |c: &Ctx| {
-        if let Ok(stack) = c.stack.try_lock() {
-            stack.reset();
-        }
-    })
-    .await;
-    let stack = ctx.stack.into_inner();
-    if !failed.is_empty() {
-        eprintln!("\n--- wrangler dev log ---\n{}", stack.wrangler_log());
+
+    async fn stop(self) {
+        self.stack.into_inner().stop().await
     }
-    stack.stop().await;
-    Ok((selected.len(), failed))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut total = 0;
-    let mut failed = Vec::new();
-    for (configured, tests) in [(true, configured_tests()), (false, unconfigured_tests())] {
-        match run_suite(configured, tests).await {
-            Ok((n, f)) => {
-                total += n;
-                failed.extend(f);
-            }
-            Err(e) => {
-                eprintln!("could not start the stack: {e}");
-                return ExitCode::FAILURE;
-            }
+    // A test may hold the stack (to restart the emulator); reset only what is free.
+    let reset = |c: &Ctx| {
+        if let Ok(stack) = c.stack.try_lock() {
+            stack.reset();
         }
-    }
-    suite::finish(total, &failed)
+    };
+    suite::exit(vec![
+        suite::run_on("rotation", configured_tests(), start(true), reset).await,
+        suite::run_on("rotation", unconfigured_tests(), start(false), reset).await,
+    ])
 }
 
 // ------------------------------------------------------------------------------------ helpers
