@@ -67,9 +67,6 @@ impl Stack {
         let emulator = Emulator::start(config.clone())
             .await
             .map_err(|e| format!("emulator: {e}"))?;
-        let port = free_port()?;
-        let portal = format!("http://127.0.0.1:{port}");
-        emulator.add_redirect_uri(demo::CLIENT_ID, &format!("{portal}/auth/callback"));
 
         // A copy of wrangler.toml without the build step (the test uses what was built) and with
         // absolute paths; its .dev.vars points the worker at this emulator.
@@ -123,69 +120,38 @@ impl Stack {
         let dev_vars: String = vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
         std::fs::write(dir.path().join(".dev.vars"), dev_vars).map_err(|e| e.to_string())?;
 
-        let log =
-            std::fs::File::create(dir.path().join("wrangler.log")).map_err(|e| e.to_string())?;
         let bin = root.join("node_modules/.bin");
         let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
             &std::env::var_os("PATH").unwrap_or_default(),
         )))
         .map_err(|e| e.to_string())?;
-        let wrangler = Command::new(bin.join("wrangler"))
-            .args([
-                "dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--inspector-port",
-                &free_port()?.to_string(),
-            ])
-            .arg("--persist-to")
-            .arg(dir.path().join("state"))
-            .args(["--show-interactive-dev-session=false", "--log-level", "log"])
-            // `GET /__scheduled?cron=…` runs the cron handler.
-            .arg("--test-scheduled")
-            .current_dir(dir.path())
-            .env("PATH", path)
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "true")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log)
-            .kill_on_drop(true)
-            // Its own process group, so stopping it also stops the workerd it starts.
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("cannot start wrangler (run `cargo xtask setup`): {e}"))?;
-        let stack = Stack {
+        // A free port can be taken by another process between our check and wrangler's bind:
+        // then wrangler says so and stops, and it is started again on other ports.
+        let mut attempt = 0;
+        let (wrangler, portal) = loop {
+            attempt += 1;
+            let port = free_port()?;
+            let portal = format!("http://127.0.0.1:{port}");
+            emulator.add_redirect_uri(demo::CLIENT_ID, &format!("{portal}/auth/callback"));
+            let mut wrangler = spawn_wrangler(&bin, &path, dir.path(), port)?;
+            match wait_ready(&portal, &mut wrangler, dir.path()).await {
+                Ok(()) => break (wrangler, portal),
+                Err(e) => {
+                    stop_group(&mut wrangler).await;
+                    let raced = read_log(dir.path()).contains(PORT_TAKEN);
+                    if !(raced && attempt < 3) {
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        Ok(Stack {
             emulator,
             portal,
             wrangler,
             dir,
             emulator_config,
-        };
-        stack.wait_ready().await?;
-        Ok(stack)
-    }
-
-    async fn wait_ready(&self) -> Result<()> {
-        let client = reqwest::Client::new();
-        let url = format!("{}/api/session", self.portal);
-        let start = std::time::Instant::now();
-        while start.elapsed() < Duration::from_secs(120) {
-            // Any answer of the worker itself (it frames-denies everything) means it is up,
-            // even when that answer is a configuration error a journey wants to see.
-            if let Ok(r) = client.get(&url).send().await
-                && r.headers().contains_key("x-frame-options")
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        Err(format!(
-            "wrangler dev did not come up within 120 s; its log:\n{}",
-            self.wrangler_log()
-        ))
+        })
     }
 
     /// Restarts the emulator on the same address with a fresh state, as a Citrix Cloud that
@@ -228,23 +194,102 @@ impl Stack {
 
     /// What `wrangler dev` printed so far (the worker's console lines included).
     pub fn wrangler_log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("wrangler.log")).unwrap_or_default()
+        read_log(self.dir.path())
     }
 
     /// Stops wrangler and its workerd (the whole process group).
     pub async fn stop(mut self) {
-        if let Some(pid) = self.wrangler.id() {
-            let group = format!("-{pid}");
-            let _ = Command::new("kill")
-                .args(["-TERM", "--", &group])
-                .status()
-                .await;
-            let _ = tokio::time::timeout(Duration::from_secs(5), self.wrangler.wait()).await;
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &group])
-                .status()
-                .await;
-        }
-        let _ = self.wrangler.kill().await;
+        stop_group(&mut self.wrangler).await;
     }
+}
+
+/// What wrangler logs when a port it was given is in use.
+const PORT_TAKEN: &str = "Address already in use";
+
+fn read_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("wrangler.log")).unwrap_or_default()
+}
+
+/// `wrangler dev` in `dir` (its wrangler.toml and .dev.vars) on `port`, logging to
+/// `dir/wrangler.log`, in a process group of its own.
+fn spawn_wrangler(bin: &Path, path: &std::ffi::OsStr, dir: &Path, port: u16) -> Result<Child> {
+    let log = std::fs::File::create(dir.join("wrangler.log")).map_err(|e| e.to_string())?;
+    Command::new(bin.join("wrangler"))
+        .args([
+            "dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--inspector-port",
+            &free_port()?.to_string(),
+        ])
+        .arg("--persist-to")
+        .arg(dir.join("state"))
+        .args(["--show-interactive-dev-session=false", "--log-level", "log"])
+        // `GET /__scheduled?cron=…` runs the cron handler.
+        .arg("--test-scheduled")
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .kill_on_drop(true)
+        // Its own process group, so stopping it also stops the workerd it starts.
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start wrangler (run `cargo xtask setup`): {e}"))
+}
+
+/// Waits until the worker itself answers, or wrangler gives up.
+async fn wait_ready(portal: &str, wrangler: &mut Child, dir: &Path) -> Result<()> {
+    let client = reqwest::Client::new();
+    let url = format!("{portal}/api/session");
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(120) {
+        // Any answer of the worker itself (it frames-denies everything) means it is up,
+        // even when that answer is a configuration error a journey wants to see.
+        if let Ok(r) = client.get(&url).send().await
+            && r.headers().contains_key("x-frame-options")
+        {
+            return Ok(());
+        }
+        // wrangler reports a port taken in the meantime but may keep running.
+        if read_log(dir).contains(PORT_TAKEN) {
+            return Err(format!(
+                "a port was taken; wrangler's log:\n{}",
+                read_log(dir)
+            ));
+        }
+        if let Ok(Some(status)) = wrangler.try_wait() {
+            return Err(format!(
+                "wrangler dev stopped ({status}); its log:\n{}",
+                read_log(dir)
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(format!(
+        "wrangler dev did not come up within 120 s; its log:\n{}",
+        read_log(dir)
+    ))
+}
+
+/// Stops wrangler and the workerd it started: the whole process group.
+async fn stop_group(wrangler: &mut Child) {
+    if let Some(pid) = wrangler.id() {
+        let group = format!("-{pid}");
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .status()
+            .await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), wrangler.wait()).await;
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .status()
+            .await;
+    }
+    let _ = wrangler.kill().await;
 }
