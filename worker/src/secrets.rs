@@ -52,14 +52,7 @@ pub struct Secrets(worker::Stub);
 impl Secrets {
     /// The singleton.
     pub fn get(env: &Env) -> Result<Secrets, PortalError> {
-        env.durable_object(BINDING)
-            .and_then(|ns| ns.get_by_name(NAME))
-            .map(Secrets)
-            .map_err(|e| {
-                PortalError::Misconfigured(format!(
-                    "the {BINDING} Durable Object binding is unusable ({e})."
-                ))
-            })
+        crate::session::object(env, BINDING, NAME).map(Secrets)
     }
 
     async fn call<Q: Serialize, R: DeserializeOwned>(

@@ -143,14 +143,7 @@ impl Handle {
     }
 
     fn named(env: &Env, name: &str) -> Result<Handle, PortalError> {
-        env.durable_object(BINDING)
-            .and_then(|ns| ns.get_by_name(name))
-            .map(Handle)
-            .map_err(|e| {
-                PortalError::Misconfigured(format!(
-                    "the {BINDING} Durable Object binding is unusable ({e})."
-                ))
-            })
+        object(env, BINDING, name).map(Handle)
     }
 
     async fn call<Q: Serialize, R: DeserializeOwned>(
@@ -218,6 +211,17 @@ impl Handle {
     pub async fn end(&self) -> Result<Option<String>, PortalError> {
         self.call("end", &()).await
     }
+}
+
+/// The Durable Object called `name` of `binding`.
+pub(crate) fn object(env: &Env, binding: &str, name: &str) -> Result<Stub, PortalError> {
+    env.durable_object(binding)
+        .and_then(|ns| ns.get_by_name(name))
+        .map_err(|e| {
+            PortalError::Misconfigured(format!(
+                "the {binding} Durable Object binding is unusable ({e})."
+            ))
+        })
 }
 
 /// One operation of a Durable Object over an internal fetch: the body is `body` as JSON, the

@@ -398,3 +398,25 @@ impl Page<'_> {
 pub fn js_str(s: &str) -> String {
     Value::String(s.to_owned()).to_string()
 }
+
+/// The URL of the next requested navigation (from [`Page::subscribe`] to
+/// `Page.frameRequestedNavigation`) that starts with `prefix`, e.g. the `receiver://` hand-off
+/// to Citrix Workspace app; `None` when none comes within `limit`.
+pub async fn next_navigation(
+    navigations: &mut mpsc::UnboundedReceiver<Value>,
+    prefix: &str,
+    limit: Duration,
+) -> Option<String> {
+    tokio::time::timeout(limit, async {
+        while let Some(event) = navigations.recv().await {
+            let url = event["params"]["url"].as_str().unwrap_or_default();
+            if url.starts_with(prefix) {
+                return Some(url.to_owned());
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}

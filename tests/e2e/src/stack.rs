@@ -10,6 +10,15 @@ use workspace_emulator::{Emulator, EmulatorConfig, Settings, demo};
 
 use crate::Result;
 
+/// The worker's Citrix Cloud API settings: all set turns secret rotation on.
+pub const ROTATION_SETTINGS: [&str; 5] = [
+    "CUSTOMER_ID",
+    "CWS_API_URL",
+    "CC_TRUST_URL",
+    "CC_CLIENT_ID",
+    "CC_CLIENT_SECRET",
+];
+
 /// A running emulator and portal.
 pub struct Stack {
     /// The Citrix emulator.
@@ -44,6 +53,30 @@ impl Stack {
     /// Like [`Stack::start`], with some worker settings replaced (`Some`) or removed (`None`).
     pub async fn start_with(overrides: &[(&str, Option<&str>)]) -> Result<Stack> {
         Self::start_custom(overrides, |_| {}).await
+    }
+
+    /// The stack the secret-rotation suites use: the demo client's secret has `days_left` days
+    /// to live, and the Citrix Cloud API settings are set (`rotation`) or removed, with any
+    /// `extra` settings on top.
+    pub async fn start_with_secret(
+        days_left: u32,
+        rotation: bool,
+        extra: &[(&str, Option<&str>)],
+    ) -> Result<Stack> {
+        let mut overrides: Vec<(&str, Option<&str>)> = if rotation {
+            vec![]
+        } else {
+            ROTATION_SETTINGS.iter().map(|v| (*v, None)).collect()
+        };
+        overrides.extend_from_slice(extra);
+        Self::start_custom(&overrides, |config| {
+            for c in &mut config.seed.clients {
+                if c.client_id == demo::CLIENT_ID {
+                    c.secret_age_days = 90 - days_left;
+                }
+            }
+        })
+        .await
     }
 
     /// Like [`Stack::start_with`], with the emulator's configuration (its seed) changed first.

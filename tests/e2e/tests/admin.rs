@@ -66,28 +66,8 @@ fn unconfigured_tests() -> Vec<Case> {
     })]
 }
 
-const ROTATION_VARS: [&str; 5] = [
-    "CUSTOMER_ID",
-    "CWS_API_URL",
-    "CC_TRUST_URL",
-    "CC_CLIENT_ID",
-    "CC_CLIENT_SECRET",
-];
-
 async fn start(configured: bool) -> Result<Ctx> {
-    let overrides: Vec<(&str, Option<&str>)> = if configured {
-        vec![]
-    } else {
-        ROTATION_VARS.iter().map(|v| (*v, None)).collect()
-    };
-    let stack = Stack::start_custom(&overrides, |config| {
-        for c in &mut config.seed.clients {
-            if c.client_id == demo::CLIENT_ID {
-                c.secret_age_days = (90 - DAYS_LEFT) as u32;
-            }
-        }
-    })
-    .await?;
+    let stack = Stack::start_with_secret(DAYS_LEFT as u32, configured, &[]).await?;
     let browser = match Browser::launch().await {
         Ok(b) => b,
         Err(e) => {

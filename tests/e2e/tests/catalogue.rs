@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use portal_e2e::Result;
 use portal_e2e::axe::axe;
-use portal_e2e::cdp::{Page, js_str};
+use portal_e2e::cdp::{Page, js_str, next_navigation};
 use portal_e2e::stack::root;
 use portal_e2e::suite::{self, Browsing, Test, check};
 use serde_json::Value;
@@ -185,18 +185,7 @@ async fn search_for(page: &Page<'_>, text: &str) -> Result<()> {
 }
 
 async fn next_receiver_uri(navigations: &mut UnboundedReceiver<Value>) -> Option<String> {
-    tokio::time::timeout(WAIT, async {
-        while let Some(event) = navigations.recv().await {
-            let url = event["params"]["url"].as_str().unwrap_or_default();
-            if url.starts_with("receiver://") {
-                return Some(url.to_owned());
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten()
+    next_navigation(navigations, "receiver://", WAIT).await
 }
 
 async fn icons_that_fail_fall_back_to_initials(c: &Ctx) -> Result<()> {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use portal_e2e::Result;
-use portal_e2e::cdp::{Browser, Page, js_str};
+use portal_e2e::cdp::{Browser, Page, js_str, next_navigation};
 use portal_e2e::stack::{Stack, root};
 use portal_e2e::suite::{self, Browsing, Test};
 use serde_json::Value;
@@ -116,19 +116,9 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     .await?;
 
     // Then the hand-off to Citrix Workspace app: a navigation to receiver://.
-    let receiver_uri = tokio::time::timeout(WAIT, async {
-        while let Some(event) = navigations.recv().await {
-            let url = event["params"]["url"].as_str().unwrap_or_default();
-            if url.starts_with("receiver://") {
-                return Some(url.to_owned());
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten()
-    .ok_or("no navigation to receiver:// happened")?;
+    let receiver_uri = next_navigation(&mut navigations, "receiver://", WAIT)
+        .await
+        .ok_or("no navigation to receiver:// happened")?;
 
     // Redeem the one-time ticket as Citrix Workspace app would: the ICA file names the desktop.
     let uri = url::Url::parse(&receiver_uri.replacen("receiver://", "http://", 1))

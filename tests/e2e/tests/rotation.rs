@@ -84,34 +84,12 @@ fn unconfigured_tests() -> Vec<Case> {
     })]
 }
 
-const ROTATION_VARS: [&str; 5] = [
-    "CUSTOMER_ID",
-    "CWS_API_URL",
-    "CC_TRUST_URL",
-    "CC_CLIENT_ID",
-    "CC_CLIENT_SECRET",
-];
-
 async fn start(configured: bool) -> Result<Ctx> {
     // Without rotation the admin states the secret's expiry, here five days away.
     let expires = portal_shared::time::utc_date(unix_now() + 5 * portal_shared::time::DAY_SECS);
-    let overrides: Vec<(&str, Option<&str>)> = if configured {
-        vec![]
-    } else {
-        ROTATION_VARS
-            .iter()
-            .map(|v| (*v, None))
-            .chain([("CLIENT_SECRET_EXPIRES", Some(expires.as_str()))])
-            .collect()
-    };
-    let stack = Stack::start_custom(&overrides, |config| {
-        for c in &mut config.seed.clients {
-            if c.client_id == demo::CLIENT_ID {
-                c.secret_age_days = (90 - DAYS_LEFT) as u32;
-            }
-        }
-    })
-    .await?;
+    let extra = [("CLIENT_SECRET_EXPIRES", Some(expires.as_str()))];
+    let extra: &[(&str, Option<&str>)] = if configured { &[] } else { &extra };
+    let stack = Stack::start_with_secret(DAYS_LEFT as u32, configured, extra).await?;
     Ok(Ctx {
         portal: stack.portal.clone(),
         emulator: stack.emulator.url(),
