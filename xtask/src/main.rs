@@ -1,4 +1,4 @@
-//! `cargo xtask setup | build | build-worker | dev | test`: the only entry points a person needs.
+//! `cargo xtask setup | build | build-worker | dev | test | bench`: the only entry points a person needs.
 //!
 //! Almost only the standard library (plus `ctrlc` and hashing for the CSP), so it compiles in
 //! seconds on a fresh machine before anything else is installed.
@@ -19,7 +19,9 @@ commands:
   build-worker  build the worker only (wrangler's build command)
   dev           run the portal against the local Citrix emulator; prints the URL and demo users
   spa-headers   write the SPA's _headers (trunk runs it after each build)
-  test          everything CI checks: fmt, clippy (native and wasm32), unit tests, builds, browser journeys";
+  test          everything CI checks: fmt, clippy (native and wasm32), unit tests, builds, browser journeys
+  bench         the catalogue at 5,000 resources against 40: the model natively, then keystrokes
+                and first render in headless Chromium; prints medians and ratios";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|| sh::root().join("dist")),
         ),
         Some("test") => test(&args[1..]),
+        Some("bench") => bench(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -75,6 +78,24 @@ pub fn build_worker() -> Result<(), String> {
         .env("WASM_OPT_BIN", bin.join("wasm-opt"))
         .env("ESBUILD_BIN", bin.join("esbuild"));
     sh::run(&mut cmd)
+}
+
+/// The benchmarks: ratios against a baseline measured in the same run, never asserted.
+fn bench() -> Result<(), String> {
+    setup::run()?;
+    build_frontend()?;
+    build_worker()?;
+    sh::step("the catalogue model natively: 5,000 resources against 40");
+    sh::run(sh::cargo().args([
+        "run",
+        "--release",
+        "-p",
+        "portal-frontend",
+        "--example",
+        "bench_search",
+    ]))?;
+    sh::step("the catalogue in headless Chromium: 5,000 resources against 40");
+    sh::run(sh::cargo().args(["test", "-p", "portal-e2e", "--test", "bench"]))
 }
 
 /// Every check CI runs. Extra arguments are passed to the end-to-end suites (e.g. a name filter).

@@ -9,6 +9,7 @@ use std::time::Duration;
 use portal_e2e::Result;
 use portal_e2e::axe::axe;
 use portal_e2e::cdp::{Page, js_str, next_navigation};
+use portal_e2e::signin::{sign_in_here, signed_in};
 use portal_e2e::stack::root;
 use portal_e2e::suite::{self, Browsing, Test, check};
 use serde_json::Value;
@@ -127,36 +128,6 @@ fn fault(path: &str, method: Option<&str>, kind: FaultKind, times: Option<u32>) 
         kind,
         times,
     }
-}
-
-/// A fresh browser context at `path`, signed in as alice through the emulator's login page.
-async fn signed_in<'b>(c: &'b Ctx, path: &str) -> Result<Page<'b>> {
-    let page = c.browser.new_isolated_page().await?;
-    page.goto(&format!("{}{path}", c.stack.portal)).await?;
-    sign_in_here(&page, c).await?;
-    Ok(page)
-}
-
-/// From the portal's sign-in screen to the catalogue.
-async fn sign_in_here(page: &Page<'_>, c: &Ctx) -> Result<()> {
-    let user = &demo::USERS[0];
-    const LANDED: &str = "[data-testid=catalogue], [data-testid=empty]";
-    page.click("[data-testid=signin-button]").await?;
-    // The identity provider remembers a user who signed in before in this browser context.
-    page.wait_for_selector(&format!("[data-testid=login-username], {LANDED}"), WAIT)
-        .await?;
-    if page.count("[data-testid=login-username]").await? > 0 {
-        page.type_into("[data-testid=login-username]", user.username)
-            .await?;
-        page.type_into("[data-testid=login-password]", user.password)
-            .await?;
-        page.click("[data-testid=login-submit]").await?;
-    }
-    page.wait_for_selector(LANDED, WAIT).await?;
-    let origin = page.eval("location.origin").await?;
-    check(origin.as_str() == Some(c.stack.portal.as_str()), || {
-        format!("expected to be back on the portal, got {origin}")
-    })
 }
 
 /// Runs `body` on a signed-in page, then closes the page whatever happened.
@@ -875,7 +846,7 @@ async fn session_expiry_leads_to_sign_in_and_back_to_the_same_place(c: &Ctx) -> 
             check(message.contains("session has ended"), || {
                 format!("sign-in says {message:?}")
             })?;
-            sign_in_here(&page, c).await?;
+            sign_in_here(&page, &c.stack).await?;
             let back = page.eval("location.pathname + location.search").await?;
             let value = page
                 .eval("document.querySelector('[data-testid=search]').value")
@@ -1038,7 +1009,7 @@ async fn axe_finds_nothing_serious_in_light_or_dark(c: &Ctx) -> Result<()> {
                 problems.push(format!("{scheme} sign-in: {v}"));
             }
         }
-        sign_in_here(&page, c).await?;
+        sign_in_here(&page, &c.stack).await?;
         for scheme in ["light", "dark"] {
             scheme_is(scheme).await?;
             page.goto(&format!("{}/", c.stack.portal)).await?;

@@ -1,0 +1,244 @@
+//! The catalogue at scale in headless Chromium (issue 5): a stack seeded with 5,000 resources
+//! against one with 40 (the baseline) in the same run. Measured inside the page with
+//! `performance.now()`: navigation to the first visible cards, and each kind of keystroke in the
+//! search box to the first frame drawn after the list changed. Prints medians and ratios and
+//! always exits 0 when it could measure: a benchmark reports, it does not judge.
+//!
+//! Run by `cargo xtask bench`, never by `cargo xtask test`.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use portal_e2e::Result;
+use portal_e2e::cdp::Page;
+use portal_e2e::signin::signed_in;
+use portal_e2e::stack::Stack;
+use portal_e2e::suite::Browsing;
+use serde_json::json;
+use workspace_emulator::generated_resources;
+
+const BASELINE: usize = 40;
+const LARGE: usize = 5000;
+const LOADS: usize = 5;
+const ROUNDS: usize = 15;
+const FRAME_MS: f64 = 1000.0 / 60.0;
+
+/// Each keystroke changes the list at both sizes, so each has something to draw.
+#[derive(Clone, Copy)]
+enum Key {
+    /// Inserted as one input event (as a fast typist's or a paste's).
+    Type(&'static str),
+    Backspace,
+    /// The search box's Escape clears the query.
+    Escape,
+}
+
+const STEPS: [(&str, Key); 4] = [
+    ("type \"lum\"", Key::Type("lum")),
+    ("type \"a\" (no match)", Key::Type("a")),
+    ("Backspace", Key::Backspace),
+    ("Escape (clear)", Key::Escape),
+];
+
+/// Installed before the SPA loads: resolves with the `performance.now()` (milliseconds since
+/// navigation started) of the first frame drawn after a resource card has a size. The message
+/// posted from `requestAnimationFrame` runs after that frame's style, layout and paint.
+const READY_JS: &str = r#"
+window.__benchReady = new Promise(resolve => {
+  const shown = () => {
+    const c = document.querySelector('[data-testid=resource-card]');
+    return c && c.getBoundingClientRect().height > 0;
+  };
+  const obs = new MutationObserver(() => {
+    if (!shown()) return;
+    obs.disconnect();
+    requestAnimationFrame(() => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => resolve(performance.now());
+      ch.port2.postMessage(0);
+    });
+  });
+  obs.observe(document, {childList: true, subtree: true});
+});
+"#;
+
+/// Arms one keystroke measurement: from the keystroke's first event (`timeStamp`, same clock as
+/// `performance.now()`) to the first frame drawn after the catalogue's DOM changed; `null` when
+/// nothing changed within 5 s.
+const ARM_JS: &str = r#"(() => {
+  const target = document.querySelector('main') || document.body;
+  const kinds = ['keydown', 'beforeinput', 'input'];
+  window.__benchKey = new Promise(resolve => {
+    let t0 = null;
+    const start = e => { if (t0 === null) t0 = e.timeStamp; };
+    for (const k of kinds) window.addEventListener(k, start, true);
+    const finish = v => {
+      for (const k of kinds) window.removeEventListener(k, start, true);
+      obs.disconnect();
+      clearTimeout(timer);
+      resolve(v);
+    };
+    const obs = new MutationObserver(() => {
+      if (t0 === null) return;
+      obs.disconnect();
+      requestAnimationFrame(() => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => finish(performance.now() - t0);
+        ch.port2.postMessage(0);
+      });
+    });
+    obs.observe(target, {childList: true, subtree: true, characterData: true});
+    const timer = setTimeout(() => finish(null), 5000);
+  });
+  return true;
+})()"#;
+
+/// What one stack measured, in milliseconds.
+struct Run {
+    ready: Vec<f64>,
+    keys: Vec<Vec<f64>>,
+    missed: usize,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut runs = Vec::new();
+    for n in [BASELINE, LARGE] {
+        let started = Instant::now();
+        match run(n).await {
+            Ok(r) => {
+                eprintln!("bench: n={n} measured in {:.1?}", started.elapsed());
+                runs.push(r);
+            }
+            Err(e) => {
+                eprintln!("bench: n={n}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    report(&runs[0], &runs[1]);
+    ExitCode::SUCCESS
+}
+
+async fn run(n: usize) -> Result<Run> {
+    let stack = Stack::start_custom(&[], |c| c.seed.resources = generated_resources(n)).await?;
+    let browsing = Browsing::with(stack).await?;
+    let outcome = measure(&browsing).await;
+    if outcome.is_err() {
+        eprintln!(
+            "\n--- wrangler dev log ---\n{}",
+            browsing.stack.wrangler_log()
+        );
+    }
+    drop(browsing.browser);
+    browsing.stack.stop().await;
+    outcome
+}
+
+async fn measure(c: &Browsing) -> Result<Run> {
+    let page = signed_in(c, "/").await?;
+    let outcome = async {
+        page.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": READY_JS}),
+        )
+        .await?;
+        let mut ready = Vec::new();
+        for _ in 0..LOADS {
+            page.goto(&format!("{}/", c.stack.portal)).await?;
+            let t = page.eval("window.__benchReady").await?;
+            ready.push(t.as_f64().ok_or("no ready time")?);
+        }
+        // One unmeasured round: the first search pays for warming up the code paths.
+        for (_, key) in STEPS {
+            keystroke(&page, key).await?;
+        }
+        let mut keys = vec![Vec::new(); STEPS.len()];
+        let mut missed = 0;
+        for _ in 0..ROUNDS {
+            for (i, (_, key)) in STEPS.into_iter().enumerate() {
+                match keystroke(&page, key).await? {
+                    Some(ms) => keys[i].push(ms),
+                    None => missed += 1,
+                }
+            }
+        }
+        Ok(Run {
+            ready,
+            keys,
+            missed,
+        })
+    }
+    .await;
+    let _ = page.close().await;
+    outcome
+}
+
+/// Sends one keystroke to the search box and returns its time to the next frame, if the list
+/// changed.
+async fn keystroke(page: &Page<'_>, key: Key) -> Result<Option<f64>> {
+    const SEARCH: &str = "[data-testid=search]";
+    page.eval(ARM_JS).await?;
+    match key {
+        Key::Type(text) => page.type_into(SEARCH, text).await?,
+        Key::Backspace => {
+            for kind in ["rawKeyDown", "keyUp"] {
+                page.call(
+                    "Input.dispatchKeyEvent",
+                    json!({"type": kind, "key": "Backspace", "code": "Backspace", "windowsVirtualKeyCode": 8}),
+                )
+                .await?;
+            }
+        }
+        Key::Escape => page.press("Escape").await?,
+    }
+    Ok(page.eval("window.__benchKey").await?.as_f64())
+}
+
+fn median(samples: &[f64]) -> f64 {
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    match s.len() {
+        0 => f64::NAN,
+        n => s[n / 2],
+    }
+}
+
+fn report(base: &Run, large: &Run) {
+    println!(
+        "\ncatalogue in headless Chromium, medians in ms (ready: {LOADS} loads; keystrokes: {ROUNDS} each)"
+    );
+    println!(
+        "{:<38} {:>9} {:>9} {:>8}  frame budget (16.7 ms) at n={LARGE}",
+        "",
+        format!("n={BASELINE}"),
+        format!("n={LARGE}"),
+        "ratio"
+    );
+    let row = |what: &str, b: f64, l: f64, budget: String| {
+        let line = format!("{what:<38} {b:>9.1} {l:>9.1} {:>7.1}x  {budget}", l / b);
+        println!("{}", line.trim_end());
+    };
+    row(
+        "ready: navigation to first cards",
+        median(&base.ready),
+        median(&large.ready),
+        String::new(),
+    );
+    for (i, (name, _)) in STEPS.iter().enumerate() {
+        let (b, l) = (median(&base.keys[i]), median(&large.keys[i]));
+        let verdict = if l <= FRAME_MS { "within" } else { "over" };
+        row(
+            &format!("keystroke: {name}"),
+            b,
+            l,
+            format!("{verdict} ({:.0}% of a frame)", l / FRAME_MS * 100.0),
+        );
+    }
+    if base.missed + large.missed > 0 {
+        println!(
+            "({} keystrokes at n={BASELINE} and {} at n={LARGE} changed nothing on screen and were left out)",
+            base.missed, large.missed
+        );
+    }
+}
