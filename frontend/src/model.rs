@@ -12,6 +12,7 @@ pub mod place;
 pub mod recents;
 pub mod route;
 pub mod search;
+pub mod viewport;
 
 pub use catalogue::{CatalogueModel, Empty, FavoriteOutcome, Folder, Sort, View};
 pub use launch::{Launch, LaunchPhase, Launches, Next};
@@ -19,3 +20,4 @@ pub use notices::{Notice, Notices, Retry};
 pub use place::{Layout, Place};
 pub use recents::Recents;
 pub use route::Route;
+pub use viewport::{Frame, Geometry, Window};

@@ -19,7 +19,8 @@ use crate::api;
 use crate::error::ClientError;
 use crate::model::admin::BannerView;
 use crate::model::{
-    CatalogueModel, FavoriteOutcome, Launches, Next, Notices, Place, Recents, Retry, Route, View,
+    CatalogueModel, FavoriteOutcome, Launches, Next, Notices, Place, Recents, Retry, Route, Sort,
+    View,
 };
 use crate::nav::{AppLink, Nav};
 
@@ -158,6 +159,9 @@ fn current_place() -> Place {
         .unwrap_or_default()
 }
 
+/// How long the address bar waits for typing to pause.
+const URL_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Writes the place into the address bar without a new history entry per keystroke.
 fn show_place_in_url(place: &Place) {
     let Some(window) = web_sys::window() else {
@@ -204,7 +208,34 @@ pub fn CataloguePage(
         session_ended,
     };
     ctx.load();
-    Effect::new(move |_| place.with(show_place_in_url));
+    // Another view, folder or order is read from its top: if the list was scrolled past, bring
+    // its heading back on screen. (Typing needs nothing: focusing search scrolled up already.)
+    Effect::new(move |before: Option<(View, Vec<String>, Sort)>| {
+        let now = place.with(|p| (p.view, p.category.clone(), p.sort));
+        if before.is_some_and(|b| b != now)
+            && let Some(title) = document().get_element_by_id("view-title")
+            && title.get_bounding_client_rect().top() < 0.0
+        {
+            title.scroll_into_view();
+        }
+        now
+    });
+    // The address bar follows once typing pauses: a history update per keystroke costs more
+    // than drawing the new list.
+    let url_update = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        let place = place.get();
+        if let Some(pending) = url_update.get_value() {
+            pending.clear();
+        }
+        let handle = set_timeout_with_handle(move || show_place_in_url(&place), URL_DELAY).ok();
+        url_update.set_value(handle);
+    });
+    on_cleanup(move || {
+        if let Some(pending) = url_update.get_value() {
+            pending.clear();
+        }
+    });
 
     let search = NodeRef::<leptos::html::Input>::new();
     // `/` focuses search from anywhere but a text field, as in Citrix Workspace and GitHub.

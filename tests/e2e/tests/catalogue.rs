@@ -86,6 +86,9 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
         ("axe_finds_nothing_serious_in_light_or_dark", |c| {
             Box::pin(axe_finds_nothing_serious_in_light_or_dark(c))
         }),
+        ("a_phone_gets_one_column_and_nothing_sideways", |c| {
+            Box::pin(a_phone_gets_one_column_and_nothing_sideways(c))
+        }),
     ]
 }
 
@@ -149,6 +152,43 @@ async fn names(page: &Page<'_>) -> Result<Vec<String>> {
     serde_json::from_value(v).map_err(|e| e.to_string())
 }
 
+/// Whether the list holds `n` resources: only the cards near the screen are rendered, each says
+/// how many there are in all.
+fn listed_is(n: usize) -> String {
+    format!(
+        "Number(document.querySelector('[data-testid=resource-card]')?.getAttribute('aria-setsize')) === {n}"
+    )
+}
+
+/// Scrolls down from the top, as a person would, until card `id` is rendered, and centres it.
+async fn reveal(page: &Page<'_>, id: &str) -> Result<()> {
+    let found = page
+        .eval(&format!(
+            r#"(async () => {{
+                const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+                window.scrollTo(0, 0);
+                for (let i = 0; i < 200; i++) {{
+                    await frame();
+                    const card = document.querySelector({});
+                    if (card) {{
+                        card.scrollIntoView({{block: 'center'}});
+                        await frame();
+                        return true;
+                    }}
+                    const bottom = scrollY;
+                    window.scrollBy(0, innerHeight / 2);
+                    if (scrollY === bottom) return false;
+                }}
+                return false;
+            }})()"#,
+            js_str(&card(id))
+        ))
+        .await?;
+    check(found == true, || {
+        format!("scrolled to the end without finding {id}")
+    })
+}
+
 async fn search_for(page: &Page<'_>, text: &str) -> Result<()> {
     page.eval("(() => { const s = document.querySelector('[data-testid=search]'); s.value = ''; s.dispatchEvent(new Event('input', {bubbles: true})); })()")
         .await?;
@@ -175,11 +215,7 @@ async fn icons_that_fail_fall_back_to_initials(c: &Ctx) -> Result<()> {
             .await?;
             // Lazy images load (and fail) once they are near the viewport.
             let fallback = format!("{} [data-testid=icon-fallback]", card("word"));
-            page.eval(&format!(
-                "document.querySelector({}).scrollIntoView()",
-                js_str(&card("word"))
-            ))
-            .await?;
+            reveal(&page, "word").await?;
             page.wait_for_selector(&fallback, WAIT).await?;
             let word = page.text(&fallback).await?;
             check(word == "MW", || {
@@ -249,8 +285,7 @@ async fn loading_shows_skeletons_and_a_failure_offers_retry(c: &Ctx) -> Result<(
 async fn views_folders_sort_and_layout_live_in_the_url(c: &Ctx) -> Result<()> {
     on_page(c, "/", |page| async move {
         let outcome = async {
-            let all = names(&page).await?;
-            check(all.len() == 40, || format!("{} cards in All", all.len()))?;
+            page.wait_for(&listed_is(40), WAIT).await?;
 
             page.click("[data-testid=view-desktops]").await?;
             page.wait_for("location.search === '?view=desktops'", WAIT)
@@ -321,6 +356,7 @@ async fn views_folders_sort_and_layout_live_in_the_url(c: &Ctx) -> Result<()> {
             page.click("[data-testid=view-all]").await?;
             page.click("[data-testid=folder][data-folder='']").await?;
             search_for(&page, "").await?;
+            reveal(&page, "paint").await?;
             page.click(&format!("{} [data-testid=launch-button]", card("paint")))
                 .await?;
             page.wait_for_selector(
@@ -332,9 +368,14 @@ async fn views_folders_sort_and_layout_live_in_the_url(c: &Ctx) -> Result<()> {
                 .await?;
             page.wait_for("location.search.includes('sort=recent')", WAIT)
                 .await?;
-            let first = names(&page).await?;
-            check(first.first().map(String::as_str) == Some("Paint"), || {
-                format!("recently launched order starts {:?}", first.first())
+            // Paint was launched far down the list: the new order is shown from its top.
+            let top = "document.querySelector('[data-testid=resource-card]')";
+            let first = page
+                .wait_for(&format!("{top}?.getAttribute('aria-posinset') === '1' && {top}.getBoundingClientRect().top >= 0"), WAIT)
+                .await;
+            let names = names(&page).await?;
+            check(first.is_ok() && names.first().map(String::as_str) == Some("Paint"), || {
+                format!("recently launched order starts {:?} ({first:?})", names.first())
             })
         }
         .await;
@@ -413,7 +454,7 @@ async fn search_keys_slash_escape_and_enter(c: &Ctx) -> Result<()> {
             page.call("Input.insertText", serde_json::json!({"text": "word"}))
                 .await?;
             page.wait_for(
-                "document.querySelectorAll('[data-testid=resource-card]').length < 40",
+                "document.querySelectorAll('[data-testid=resource-card]').length === 1",
                 WAIT,
             )
             .await?;
@@ -422,11 +463,7 @@ async fn search_keys_slash_escape_and_enter(c: &Ctx) -> Result<()> {
                 format!("hint says {hint:?}")
             })?;
             page.press("Escape").await?;
-            page.wait_for(
-                "document.querySelectorAll('[data-testid=resource-card]').length === 40",
-                WAIT,
-            )
-            .await?;
+            page.wait_for(&listed_is(40), WAIT).await?;
             let value = page
                 .eval("document.querySelector('[data-testid=search]').value")
                 .await?;
@@ -465,10 +502,12 @@ async fn empty_results_say_why_and_offer_a_way_out(c: &Ctx) -> Result<()> {
             page.wait_for_selector("[data-testid=empty][data-reason=no-matches]", WAIT)
                 .await?;
             let text = page.text("[data-testid=empty]").await?;
-            check(text.contains("zzzz"), || format!("empty state says {text:?}"))?;
+            check(text.contains("zzzz"), || {
+                format!("empty state says {text:?}")
+            })?;
             page.click("[data-testid=empty-action]").await?;
             page.wait_for(
-                "document.querySelectorAll('[data-testid=resource-card]').length === 40 && location.search === ''",
+                &format!("{} && location.search === ''", listed_is(40)),
                 WAIT,
             )
             .await
@@ -483,6 +522,7 @@ async fn web_apps_are_shown_but_not_launchable(c: &Ctx) -> Result<()> {
     on_page(c, "/", |page| async move {
         let outcome = async {
             for id in ["workday", "salesforce", "intranet"] {
+                reveal(&page, id).await?;
                 let web = card(id);
                 let launch = page
                     .count(&format!("{web} [data-testid=launch-button]"))
@@ -528,6 +568,7 @@ async fn a_favourite_shows_at_once_and_is_saved(c: &Ctx) -> Result<()> {
     ));
     on_page(c, "/", |page| async move {
         let outcome = async {
+            reveal(&page, "excel").await?;
             check(
                 page.attr(&toggle, "aria-pressed").await?.as_deref() == Some("false"),
                 || "Excel starts as a non-favourite".into(),
@@ -553,10 +594,15 @@ async fn a_favourite_shows_at_once_and_is_saved(c: &Ctx) -> Result<()> {
             check(favs.contains(&"Microsoft Excel".to_owned()), || {
                 format!("favourites after reload: {favs:?}")
             })?;
-            let label = page.attr(&toggle, "aria-label").await?;
-            check(label.as_deref() == Some("Remove Microsoft Excel from favourites"), || {
-                format!("toggle label {label:?}")
-            })?;
+            let (label, pressed) = (
+                page.attr(&toggle, "aria-label").await?,
+                page.attr(&toggle, "aria-pressed").await?,
+            );
+            check(
+                label.as_deref() == Some("Favourite Microsoft Excel")
+                    && pressed.as_deref() == Some("true"),
+                || format!("toggle label {label:?}, pressed {pressed:?}"),
+            )?;
             // And off again, which takes it out of the Favourites view.
             page.click(&toggle).await?;
             page.wait_for(&format!("!document.querySelector({})", js_str(&excel)), WAIT)
@@ -591,6 +637,7 @@ async fn a_failed_favourite_rolls_back_with_a_message_and_retry(c: &Ctx) -> Resu
                 FaultKind::Status { status: 500 },
                 Some(1),
             ));
+            reveal(&page, "excel").await?;
             page.click(&toggle).await?;
             let optimistic = page.attr(&toggle, "aria-pressed").await?;
             check(optimistic.as_deref() == Some("true"), || {
@@ -787,28 +834,58 @@ async fn several_launches_at_once_do_not_interfere(c: &Ctx) -> Result<()> {
     on_page(c, "/", |page| async move {
         let outcome = async {
             let mut navigations = page.subscribe("Page.frameRequestedNavigation");
+            // Far apart in the list: each is launched where it is, and each launch's state
+            // follows its own resource however the list scrolls.
             for id in ["eng-workstation", "lab-desktop", "word"] {
-                page.click(&format!("{} [data-testid=launch-button]", card(id))).await?;
+                reveal(&page, id).await?;
+                page.click(&format!("{} [data-testid=launch-button]", card(id)))
+                    .await?;
             }
-            page.wait_for_selector(&format!("{} [data-testid=launch-status][data-state=failed]", card("lab-desktop")), WAIT)
+            let status = |id: &str, state: &str| {
+                format!(
+                    "{} [data-testid=launch-status][data-state={state}]",
+                    card(id)
+                )
+            };
+            reveal(&page, "lab-desktop").await?;
+            page.wait_for_selector(&status("lab-desktop", "failed"), WAIT)
                 .await?;
-            page.wait_for_selector(&format!("{} [data-testid=launch-status][data-state=ready]", card("word")), WAIT)
+            reveal(&page, "word").await?;
+            page.wait_for_selector(&status("word", "ready"), WAIT)
                 .await?;
             // The slow desktop is still on its own schedule.
-            let eng = page.attr(&format!("{} [data-testid=launch-status]", card("eng-workstation")), "data-state").await?;
-            check(eng.as_deref() == Some("pending"), || format!("eng-workstation is {eng:?} while the others finished"))?;
-            page.wait_for_selector(&format!("{} [data-testid=launch-status][data-state=ready]", card("eng-workstation")), WAIT)
+            reveal(&page, "eng-workstation").await?;
+            let eng = page
+                .attr(
+                    &format!("{} [data-testid=launch-status]", card("eng-workstation")),
+                    "data-state",
+                )
                 .await?;
-            let states = page
-                .eval("[...document.querySelectorAll('[data-testid=launch-status]')].map(s => s.closest('[data-testid=resource-card]').dataset.resourceId + ':' + s.dataset.state).sort()")
+            check(eng.as_deref() == Some("pending"), || {
+                format!("eng-workstation is {eng:?} while the others finished")
+            })?;
+            page.wait_for_selector(&status("eng-workstation", "ready"), WAIT)
                 .await?;
+            let mut states = Vec::new();
+            for id in ["eng-workstation", "lab-desktop", "word"] {
+                reveal(&page, id).await?;
+                let state = page
+                    .attr(
+                        &format!("{} [data-testid=launch-status]", card(id)),
+                        "data-state",
+                    )
+                    .await?;
+                states.push(format!("{id}:{}", state.unwrap_or_default()));
+            }
             check(
-                states == serde_json::json!(["eng-workstation:ready", "lab-desktop:failed", "word:ready"]),
-                || format!("launch states {states}"),
+                states == ["eng-workstation:ready", "lab-desktop:failed", "word:ready"],
+                || format!("launch states {states:?}"),
             )?;
             let mut opened = 0;
             while opened < 2 {
-                next_receiver_uri(&mut navigations).await.ok_or_else(|| format!("{opened} of 2 hand-offs"))?;
+                next_receiver_uri(&mut navigations)
+                    .await
+                    .ok_or_else(|| format!("{opened} of 2 hand-offs"))?;
                 opened += 1;
             }
             Ok(())
@@ -926,9 +1003,15 @@ async fn arrow_keys_move_between_cards_and_enter_launches(c: &Ctx) -> Result<()>
             page.press("ArrowLeft").await?;
             page.press("ArrowUp").await?;
             check(focused(&page).await? == order[0], || "ArrowLeft, ArrowUp".into())?;
+            // End reaches the last of all 40, which was not rendered until then.
             page.press("End").await?;
-            check(focused(&page).await? == *order.last().unwrap_or(&String::new()), || "End".into())?;
+            page.wait_for("document.activeElement?.getAttribute('aria-posinset') === '40'", WAIT)
+                .await?;
+            let last = page.eval("document.activeElement.getAttribute('aria-setsize')").await?;
+            check(last == "40" && !order.contains(&focused(&page).await?), || format!("End: set size {last}"))?;
             page.press("Home").await?;
+            page.wait_for("document.activeElement?.getAttribute('aria-posinset') === '1'", WAIT)
+                .await?;
             check(focused(&page).await? == order[0], || "Home".into())?;
             // The focused card stays the tab stop.
             page.press("ArrowRight").await?;
@@ -936,6 +1019,7 @@ async fn arrow_keys_move_between_cards_and_enter_launches(c: &Ctx) -> Result<()>
             check(stop.as_deref() == Some(order[1].as_str()), || format!("tab stop is {stop:?}"))?;
 
             // Enter on a launchable card launches it.
+            reveal(&page, "word").await?;
             page.eval(&format!("document.querySelector({}).focus()", js_str(&card("word")))).await?;
             page.press("Enter").await?;
             page.wait_for_selector(&format!("{} [data-testid=launch-status]", card("word")), WAIT)
@@ -974,6 +1058,7 @@ async fn landmarks_labels_and_live_region(c: &Ctx) -> Result<()> {
                 .await?;
             check(report == serde_json::json!([]), || format!("accessibility problems: {report}"))?;
             // Focus is visible: a focused card has an outline.
+            reveal(&page, "word").await?;
             page.eval(&format!("document.querySelector({}).focus()", js_str(&card("word")))).await?;
             page.press("ArrowRight").await?;
             let outline = page
@@ -1062,4 +1147,46 @@ async fn axe_finds_nothing_serious_in_light_or_dark(c: &Ctx) -> Result<()> {
     .await;
     let _ = page.close().await;
     outcome
+}
+
+/// A phone held upright (360 x 740 CSS pixels): one column of cards, every control on screen,
+/// nothing wider than the screen, and launching still works.
+async fn a_phone_gets_one_column_and_nothing_sideways(c: &Ctx) -> Result<()> {
+    on_page(c, "/", |page| async move {
+        let outcome = async {
+            page.call(
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true}),
+            )
+            .await?;
+            page.goto(&format!("{}/", c.stack.portal)).await?;
+            page.wait_for_selector("[data-testid=resource-card]", WAIT).await?;
+            let report = page
+                .eval(r#"(() => {
+                    const problems = [];
+                    const width = document.documentElement.clientWidth;
+                    if (document.documentElement.scrollWidth > width) problems.push('page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + width);
+                    for (const el of document.querySelectorAll('header *, .toolbar *, .folders *, [data-testid=resource-card] *')) {
+                        const r = el.getBoundingClientRect();
+                        if (r.width > 0 && (r.left < -1 || r.right > width + 1) && getComputedStyle(el).position !== 'absolute') problems.push('off screen: ' + el.outerHTML.slice(0, 60));
+                    }
+                    const cards = [...document.querySelectorAll('[data-testid=resource-card]')];
+                    if (cards.length < 2 || cards[0].offsetLeft !== cards[1].offsetLeft) problems.push('cards are not in one column');
+                    const search = document.querySelector('[data-testid=search]').getBoundingClientRect();
+                    if (search.width < 200) problems.push('search box is ' + search.width + ' px wide');
+                    return problems.slice(0, 8);
+                })()"#)
+                .await?;
+            check(report == serde_json::json!([]), || format!("at 360 px: {report}"))?;
+            page.screenshot(&root().join("tests/e2e/artifacts/catalogue-phone.png")).await?;
+            search_for(&page, "microsoft word").await?;
+            page.wait_for(&listed_is(1), WAIT).await?;
+            page.click(&format!("{} [data-testid=launch-button]", card("word"))).await?;
+            page.wait_for_selector(&format!("{} [data-testid=launch-status]", card("word")), WAIT)
+                .await
+        }
+        .await;
+        (page, outcome)
+    })
+    .await
 }

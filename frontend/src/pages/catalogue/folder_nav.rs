@@ -12,8 +12,11 @@ pub fn FolderNav(
     ctx: Ctx,
 ) -> impl IntoView {
     let place = ctx.place;
+    // Keyed on the view alone: counting folders walks the whole catalogue, a keystroke in the
+    // search box must not.
+    let view = Memo::new(move |_| place.with(|p| p.view));
     let folders = Memo::new(move |_| {
-        let view = place.with(|p| p.view);
+        let view = view.get();
         ctx.model.with(|m| match m {
             Some(Ok(m)) => m.folders(view),
             _ => Vec::new(),

@@ -1,7 +1,10 @@
-//! One app or desktop: icon, name, kind, folder, favourite toggle and its launch.
+//! One place of the catalogue's list and the app or desktop now in it: icon, name, kind, folder,
+//! favourite toggle and its launch. A keystroke that changes the list changes what the rendered
+//! cards show, in place; cards are only made and dropped as places scroll in and out of view.
 
 use std::sync::Arc;
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use portal_shared::api::{CatalogueResource, ResourceKind};
 
@@ -9,117 +12,136 @@ use super::Ctx;
 use super::launch_panel::LaunchPanel;
 use crate::model::LaunchPhase;
 
-/// A card of the catalogue.
+/// The card at one place of the list.
 #[component]
 pub fn ResourceCard(
     /// The page.
     ctx: Ctx,
-    /// The resource.
-    resource: Arc<CatalogueResource>,
+    /// What is at this place now.
+    resource: Memo<Arc<CatalogueResource>>,
+    /// The place, from 1: only part of the list is rendered, so screen readers are told where in
+    /// the whole this card is.
+    position: usize,
+    /// How many cards the list has.
+    set_size: Signal<usize>,
     /// Whether this card is the grid's tab stop.
     tab_stop: Signal<bool>,
-    /// Called when the card gets focus.
-    on_focus: impl Fn() + Send + Sync + 'static,
+    /// Called with the resource's id when the card gets focus.
+    on_focus: impl Fn(String) + Send + Sync + 'static,
 ) -> impl IntoView {
-    let id = resource.id.clone();
-    let name = resource.name.clone();
-    let phase = {
-        let id = id.clone();
-        Memo::new(move |_| ctx.launches.with(|l| l.get(&id).map(|l| l.phase.clone())))
-    };
+    let id = Memo::new(move |_| resource.with(|r| r.id.clone()));
+    let name = Memo::new(move |_| resource.with(|r| r.name.clone()));
+    let launchable = Memo::new(move |_| resource.with(|r| r.launchable));
+    let phase =
+        Memo::new(move |_| id.with(|id| ctx.launches.with(|l| l.get(id).map(|l| l.phase.clone()))));
+    let busy = move || phase.with(|p| p.as_ref().is_some_and(LaunchPhase::in_progress));
     // Favourite state comes from the model, not the card's copy: it changes optimistically.
-    let favorite = {
-        let id = id.clone();
-        let initial = resource.favorite;
-        Memo::new(move |_| {
+    let favorite = Memo::new(move |_| {
+        let mine = resource.with(|r| r.favorite);
+        id.with(|id| {
             ctx.model.with(|m| match m {
                 Some(Ok(m)) => m
-                    .get(&id)
-                    .map(|r| (r.favorite, m.is_saving_favorite(&id)))
-                    .unwrap_or((initial, false)),
-                _ => (initial, false),
+                    .get(id)
+                    .map(|r| (r.favorite, m.is_saving_favorite(id)))
+                    .unwrap_or((mine, false)),
+                _ => (mine, false),
             })
         })
-    };
-    let (kind, badge) = match resource.kind {
+    });
+    let kind = move || match resource.with(|r| r.kind) {
         ResourceKind::App => ("app", "App"),
         ResourceKind::Desktop => ("desktop", "Desktop"),
     };
-    let icon_failed = RwSignal::new(resource.icon_url.is_none());
-    let initials: String = name
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .take(2)
-        .collect();
-    let icon = resource.icon_url.clone().unwrap_or_default();
-    let name_id = format!("name-{id}");
-    let folder = resource.category.join(" › ");
-    let launchable = resource.launchable;
-
-    let fav_id = id.clone();
-    let fav_name = name.clone();
-    let launch_id = id.clone();
-    let launch_name = name.clone();
-    let status_id = id.clone();
-    let status_name = name.clone();
+    // The icon that failed to load, so a later resource at this place tries its own.
+    let failed_icon = RwSignal::new(None::<String>);
+    let icon = move || {
+        resource
+            .with(|r| r.icon_url.clone())
+            .filter(|url| failed_icon.with(|f| f.as_ref() != Some(url)))
+    };
+    let initials = move || {
+        name.with(|n| {
+            n.split_whitespace()
+                .filter_map(|w| w.chars().next())
+                .take(2)
+                .collect::<String>()
+        })
+    };
+    let folder = move || resource.with(|r| r.category.join(" › "));
+    let description =
+        move || resource.with(|r| r.description.clone().filter(|d| !d.trim().is_empty()));
+    let name_id = format!("name-{position}");
 
     view! {
         <li
             class="card"
-            class:busy=move || phase.with(|p| p.as_ref().is_some_and(LaunchPhase::in_progress))
+            class:busy=busy
             data-testid="resource-card"
-            data-resource-id=id.clone()
-            data-kind=kind
-            data-launchable=launchable.to_string()
+            data-resource-id=move || id.get()
+            data-kind=move || kind().0
+            data-launchable=move || launchable.get().to_string()
             tabindex=move || if tab_stop.get() { "0" } else { "-1" }
             aria-labelledby=name_id.clone()
-            on:focus=move |_| on_focus()
+            aria-posinset=position
+            aria-setsize=move || set_size.get()
+            on:focus=move |_| on_focus(id.get_untracked())
         >
             <div class="icon" aria-hidden="true">
-                <Show when=move || !icon_failed.get() fallback=move || view! { <span class="initials" data-testid="icon-fallback">{initials.clone()}</span> }>
-                    <img src=icon.clone() alt="" width="48" height="48" loading="lazy" decoding="async" on:error=move |_| icon_failed.set(true) />
-                </Show>
+                {move || match icon() {
+                    Some(url) => Either::Left(view! {
+                        <img
+                            src=url.clone()
+                            alt=""
+                            width="48"
+                            height="48"
+                            loading="lazy"
+                            decoding="async"
+                            on:error=move |_| failed_icon.set(Some(url.clone()))
+                        />
+                    }),
+                    None => Either::Right(view! { <span class="initials" data-testid="icon-fallback">{initials}</span> }),
+                }}
             </div>
             <div class="body">
-                <h2 class="name" id=name_id.clone() data-testid="resource-name">{name.clone()}</h2>
+                <h2 class="name" id=name_id.clone() data-testid="resource-name">{move || name.get()}</h2>
                 <p class="meta">
-                    <span class=format!("badge {kind}")>{badge}</span>
-                    {(!launchable).then(|| view! { <span class="badge web" data-testid="web-badge">"Web app"</span> })}
-                    {(!folder.is_empty()).then(|| view! { <span class="muted" data-testid="resource-folder">{folder.clone()}</span> })}
+                    <span class=move || format!("badge {}", kind().0)>{move || kind().1}</span>
+                    <Show when=move || !launchable.get()>
+                        <span class="badge web" data-testid="web-badge">"Web app"</span>
+                    </Show>
+                    {move || {
+                        let folder = folder();
+                        (!folder.is_empty()).then(|| view! { <span class="muted" data-testid="resource-folder">{folder}</span> })
+                    }}
                 </p>
-                {resource.description.clone().filter(|d| !d.trim().is_empty()).map(|d| view! { <p class="desc muted">{d}</p> })}
+                {move || description().map(|d| view! { <p class="desc muted">{d}</p> })}
             </div>
             <div class="actions">
                 <button
                     class="star"
                     data-testid="favorite-toggle"
                     aria-pressed=move || favorite.get().0.to_string()
-                    aria-label=move || if favorite.get().0 {
-                        format!("Remove {fav_name} from favourites")
-                    } else {
-                        format!("Add {fav_name} to favourites")
-                    }
+                    // A toggle's name stays put; aria-pressed says whether it is on (WAI-ARIA
+                    // button pattern). The star itself is drawn by CSS from aria-pressed.
+                    aria-label=move || format!("Favourite {}", name.get())
                     data-saving=move || favorite.get().1.to_string()
-                    on:click=move |_| ctx.toggle_favorite(fav_id.clone())
+                    on:click=move |_| ctx.toggle_favorite(id.get_untracked())
+                ></button>
+                <Show
+                    when=move || launchable.get()
+                    fallback=|| view! { <span class="muted small" data-testid="not-launchable">"Opens in the browser, not here"</span> }
                 >
-                    <span aria-hidden="true">{move || if favorite.get().0 { "★" } else { "☆" }}</span>
-                </button>
-                {if launchable {
-                    view! {
-                        <button
-                            class="primary"
-                            data-testid="launch-button"
-                            aria-label=format!("Launch {launch_name}")
-                            disabled=move || phase.with(|p| p.as_ref().is_some_and(LaunchPhase::in_progress))
-                            on:click=move |_| ctx.launch(launch_id.clone())
-                        >"Launch"</button>
-                    }.into_any()
-                } else {
-                    view! { <span class="muted small" data-testid="not-launchable">"Opens in the browser, not here"</span> }.into_any()
-                }}
+                    <button
+                        class="primary"
+                        data-testid="launch-button"
+                        aria-label=move || format!("Launch {}", name.get())
+                        disabled=busy
+                        on:click=move |_| ctx.launch(id.get_untracked())
+                    >"Launch"</button>
+                </Show>
             </div>
             <div class="status">
-                {move || phase.get().map(|p| view! { <LaunchPanel ctx=ctx id=status_id.clone() name=status_name.clone() phase=p /> })}
+                {move || phase.get().map(|p| view! { <LaunchPanel ctx=ctx id=id.get() name=name.get() phase=p /> })}
             </div>
         </li>
     }

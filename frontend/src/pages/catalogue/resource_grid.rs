@@ -1,17 +1,19 @@
-//! The cards at the current place: keyboard navigation, progressive rendering, empty states.
+//! The cards at the current place. Only the rows near the screen are in the DOM; empty space of
+//! the right height stands in for the rest, so a keystroke costs the same at 40 resources as at
+//! 5,000. Keyboard navigation covers every card, rendered or not. Empty states.
+
+use std::sync::Arc;
 
 use leptos::html::Ul;
 use leptos::prelude::*;
+use portal_shared::api::{CatalogueResource, ResourceKind};
 use wasm_bindgen::JsCast;
 
 use super::Ctx;
 use super::resource_card::ResourceCard;
 use crate::model::grid_nav::{self, Move};
-use crate::model::{Empty, View};
-
-/// Cards rendered at first and per "Show more": enough to fill any screen, few enough that a
-/// keystroke re-renders within a frame however large the catalogue is.
-const PAGE: usize = 120;
+use crate::model::viewport::{self, Frame, Geometry, Window};
+use crate::model::{Empty, Layout, View};
 
 /// The grid (or list) of cards.
 #[component]
@@ -20,18 +22,64 @@ pub fn ResourceGrid(
     ctx: Ctx,
 ) -> impl IntoView {
     let place = ctx.place;
-    let limit = RwSignal::new(PAGE);
-    // A new place starts from the top again.
-    Effect::new(move |_| {
-        place.track();
-        limit.set(PAGE);
+    let grid = NodeRef::<Ul>::new();
+    let layout = Memo::new(move |_| place.with(|p| p.layout));
+    // Guesses until the first measurement, which comes before the first paint.
+    let geometry = RwSignal::new(guess(layout.get_untracked()));
+    let frame = RwSignal::new(Frame {
+        list_top: 0.0,
+        viewport_height: viewport_height(),
     });
+    let window =
+        Memo::new(move |_| Window::of(ctx.visible.with(Vec::len), geometry.get(), frame.get()));
     let shown = Memo::new(move |_| {
-        let limit = limit.get();
+        let w = window.get();
         ctx.visible
-            .with(|v| v.iter().take(limit).cloned().collect::<Vec<_>>())
+            .with(|v| v.get(w.start..w.end).map(<[_]>::to_vec))
+            .unwrap_or_default()
     });
-    let more = move || ctx.visible.with(Vec::len).saturating_sub(limit.get());
+    let set_size = Signal::derive(move || ctx.visible.with(Vec::len));
+    // Never shown: what a place holds if it is read after the list shrank under it.
+    let placeholder = StoredValue::new(Arc::new(CatalogueResource {
+        id: String::new(),
+        name: String::new(),
+        description: None,
+        kind: ResourceKind::App,
+        category: Vec::new(),
+        icon_url: None,
+        favorite: false,
+        launchable: false,
+    }));
+
+    // Where the list is on screen: on scroll only that; after a render or a resize, also the
+    // grid's columns and row height.
+    let measure_frame = move || {
+        if let Some(ul) = grid.get_untracked() {
+            set_if_changed(frame, frame_of(&ul));
+        }
+    };
+    let measure = move || {
+        if let Some(ul) = grid.get_untracked() {
+            if let Some(g) = geometry_of(&ul) {
+                set_if_changed(geometry, g);
+            }
+            set_if_changed(frame, frame_of(&ul));
+        }
+    };
+    Effect::new(move |_| {
+        // A new list, window or layout: measure once the browser has laid it out.
+        shown.track();
+        layout.track();
+        grid.track();
+        request_animation_frame(measure);
+    });
+    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| measure_frame());
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || {
+        on_scroll.remove();
+        on_resize.remove();
+    });
+
     // Roving tab stop: one card is in the tab order, arrows move between cards.
     let active = RwSignal::new(None::<String>);
     let tabbable = Memo::new(move |_| {
@@ -42,7 +90,12 @@ pub fn ResourceGrid(
                 .map(|r| r.id.clone())
         })
     });
-    let grid = NodeRef::<Ul>::new();
+    let focus_card = move |id: &str| {
+        let card = grid.get_untracked().and_then(|ul| card_element(&ul, id));
+        if let Some(card) = card {
+            let _ = card.focus();
+        }
+    };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         let Some(card) = ev
             .target()
@@ -63,29 +116,34 @@ pub fn ResourceGrid(
         let Some(m) = Move::from_key(&ev.key()) else {
             return;
         };
-        let Some(list) = grid.get_untracked() else {
+        let Some((current, len)) = ctx
+            .visible
+            .with_untracked(|v| v.iter().position(|r| r.id == id).map(|i| (i, v.len())))
+        else {
             return;
         };
-        let cards: Vec<web_sys::HtmlElement> =
-            match list.query_selector_all(":scope > [data-testid=resource-card]") {
-                Ok(nodes) => (0..nodes.length())
-                    .filter_map(|i| nodes.item(i))
-                    .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
-                    .collect(),
-                Err(_) => return,
-            };
-        let Some(current) = cards.iter().position(|c| c == &card) else {
+        let g = geometry.get_untracked();
+        let to = grid_nav::target(current, len, g.columns, m);
+        let Some(next) = ctx
+            .visible
+            .with_untracked(|v| v.get(to).map(|r| r.id.clone()))
+        else {
             return;
         };
-        // Cards in the first row share its top edge; that is how many columns the CSS made.
-        let top = cards.first().map(|c| c.offset_top()).unwrap_or_default();
-        let columns = cards.iter().take_while(|c| c.offset_top() == top).count();
-        let to = grid_nav::target(current, cards.len(), columns, m);
         ev.prevent_default();
-        if let Some(next) = cards.get(to) {
-            active.set(next.get_attribute("data-resource-id"));
-            let _ = next.focus();
+        active.set(Some(next.clone()));
+        if window.get_untracked().contains(to) {
+            // Rendered already: focusing scrolls it on screen if it is not.
+            focus_card(&next);
+            return;
         }
+        // Far away (End, or a row beyond the overscan): scroll there, render, then focus.
+        let dy = viewport::scroll_to_show(to, g, frame.get_untracked());
+        if let Some(w) = web_sys::window() {
+            w.scroll_by_with_x_and_y(0.0, dy);
+        }
+        measure_frame();
+        request_animation_frame(move || focus_card(&next));
     };
 
     view! {
@@ -94,31 +152,110 @@ pub fn ResourceGrid(
             fallback=move || view! { <EmptyState ctx=ctx /> }
         >
             <ul
-                class=move || format!("grid layout-{}", place.with(|p| p.layout.slug()))
+                class=move || format!("grid layout-{}", layout.get().slug())
                 data-testid="catalogue"
-                data-layout=move || place.with(|p| p.layout.slug())
+                data-layout=move || layout.get().slug()
                 aria-labelledby="view-title"
+                style:padding-top=move || format!("{}px", window.get().padding(geometry.get()).0)
+                style:padding-bottom=move || format!("{}px", window.get().padding(geometry.get()).1)
                 node_ref=grid
                 on:keydown=on_keydown
             >
-                <For each=move || shown.get() key=|r| r.id.clone() let:resource>
+                // Keyed by place in the list, not by resource: when a keystroke changes the list,
+                // the rendered cards change what they show instead of being made anew.
+                <For each=move || window.with(|w| w.start..w.end) key=|index| *index let:index>
                     {
-                        let id = resource.id.clone();
-                        let tab_stop = Signal::derive(move || tabbable.with(|t| t.as_deref() == Some(id.as_str())));
-                        let id = resource.id.clone();
-                        view! { <ResourceCard ctx=ctx resource=resource tab_stop=tab_stop on_focus=move || active.set(Some(id.clone())) /> }
+                        let resource = Memo::new(move |previous: Option<&Arc<CatalogueResource>>| {
+                            // A place past the end shows what it had until the window drops it.
+                            ctx.visible
+                                .with(|v| v.get(index).cloned())
+                                .or_else(|| previous.cloned())
+                                .unwrap_or_else(|| placeholder.get_value())
+                        });
+                        let tab_stop = Signal::derive(move || {
+                            tabbable.with(|t| resource.with(|r| t.as_deref() == Some(r.id.as_str())))
+                        });
+                        view! {
+                            <ResourceCard
+                                ctx=ctx
+                                resource=resource
+                                position=index + 1
+                                set_size=set_size
+                                tab_stop=tab_stop
+                                on_focus=move |id| active.set(Some(id))
+                            />
+                        }
                     }
                 </For>
             </ul>
-            <Show when=move || { more() > 0 }>
-                <p class="more">
-                    <button data-testid="show-more" on:click=move |_| limit.update(|l| *l += PAGE)>
-                        {move || format!("Show {} more", more().min(PAGE))}
-                    </button>
-                </p>
-            </Show>
         </Show>
     }
+}
+
+/// Until measured: one column of cards of the usual height.
+fn guess(layout: Layout) -> Geometry {
+    Geometry {
+        columns: 1,
+        row_height: match layout {
+            Layout::Grid => 176.0,
+            Layout::List => 68.0,
+        },
+    }
+}
+
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|v| *v != value) {
+        signal.set(value);
+    }
+}
+
+fn viewport_height() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|h| h.as_f64())
+        .unwrap_or(800.0)
+}
+
+fn frame_of(ul: &web_sys::HtmlElement) -> Frame {
+    Frame {
+        list_top: ul.get_bounding_client_rect().top(),
+        viewport_height: viewport_height(),
+    }
+}
+
+/// Columns as the CSS grid resolved them, and the row height as the shortest rendered card
+/// plus the row gap: a card showing a launch's progress is taller, the others are all alike.
+fn geometry_of(ul: &web_sys::HtmlElement) -> Option<Geometry> {
+    let style = web_sys::window()?.get_computed_style(ul).ok()??;
+    let columns = style
+        .get_property_value("grid-template-columns")
+        .ok()?
+        .split_whitespace()
+        .count();
+    let gap = style
+        .get_property_value("row-gap")
+        .ok()
+        .and_then(|g| g.trim().trim_end_matches("px").parse::<f64>().ok())
+        .unwrap_or(0.0);
+    let cards = ul.children();
+    let card = (0..cards.length())
+        .filter_map(|i| cards.item(i))
+        .map(|c| c.get_bounding_client_rect().height())
+        .filter(|h| *h > 0.0)
+        .min_by(f64::total_cmp)?;
+    Some(Geometry {
+        columns,
+        row_height: card + gap,
+    })
+}
+
+/// The rendered card of resource `id`, if it is rendered.
+fn card_element(ul: &web_sys::HtmlElement, id: &str) -> Option<web_sys::HtmlElement> {
+    let cards = ul.children();
+    (0..cards.length())
+        .filter_map(|i| cards.item(i))
+        .find(|c| c.get_attribute("data-resource-id").as_deref() == Some(id))
+        .and_then(|c| c.dyn_into().ok())
 }
 
 /// What to say when nothing is shown, and the way out.
