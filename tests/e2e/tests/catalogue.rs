@@ -689,8 +689,8 @@ async fn a_starting_desktop_counts_down_then_offers_the_ica_file(c: &Ctx) -> Res
             check(progress.contains("Starting Engineering Workstation") && progress.contains("checking again in"), || {
                 format!("progress says {progress:?}")
             })?;
-            let disabled = page.eval(&format!("document.querySelector({}).disabled", js_str(&format!("{eng} [data-testid=launch-button]")))).await?;
-            check(disabled == true, || "launch button enabled while pending".into())?;
+            let disabled = page.eval(&format!("document.querySelector({}).getAttribute('aria-disabled')", js_str(&format!("{eng} [data-testid=launch-button]")))).await?;
+            check(disabled == "true", || "launch button enabled while pending".into())?;
             let live = page.text("[data-testid=live-region]").await?;
             check(live.contains("Engineering Workstation is starting"), || format!("live region: {live:?}"))?;
 
@@ -761,11 +761,11 @@ async fn failed_launches_say_why_and_advise_restart_when_suggested(c: &Ctx) -> R
                     .await?;
                 let disabled = page
                     .eval(&format!(
-                        "document.querySelector({}).disabled",
+                        "document.querySelector({}).getAttribute('aria-disabled')",
                         js_str(&format!("{sel} [data-testid=launch-button]"))
                     ))
                     .await?;
-                check(disabled == false, || {
+                check(disabled == "false", || {
                     format!("{id}: launch button disabled after failure")
                 })?;
             }

@@ -135,8 +135,13 @@ pub fn ResourceCard(
                         class="primary"
                         data-testid="launch-button"
                         aria-label=move || format!("Launch {}", name.get())
-                        disabled=busy
-                        on:click=move |_| ctx.launch(id.get_untracked())
+                        // Not `disabled`: that would drop keyboard focus to the page mid-launch.
+                        aria-disabled=move || busy().to_string()
+                        on:click=move |_| {
+                            if !busy() {
+                                ctx.launch(id.get_untracked());
+                            }
+                        }
                     >"Launch"</button>
                 </Show>
             </div>

@@ -53,13 +53,15 @@ pub fn ResourceGrid(
 
     // Where the list is on screen: on scroll only that; after a render or a resize, also the
     // grid's columns and row height.
+    // These also run from animation frames, which can come after the grid is gone: nothing
+    // here may assume it is still there.
     let measure_frame = move || {
-        if let Some(ul) = grid.get_untracked() {
+        if let Some(ul) = grid.try_get_untracked().flatten() {
             set_if_changed(frame, frame_of(&ul));
         }
     };
     let measure = move || {
-        if let Some(ul) = grid.get_untracked() {
+        if let Some(ul) = grid.try_get_untracked().flatten() {
             if let Some(g) = geometry_of(&ul) {
                 set_if_changed(geometry, g);
             }
@@ -91,7 +93,10 @@ pub fn ResourceGrid(
         })
     });
     let focus_card = move |id: &str| {
-        let card = grid.get_untracked().and_then(|ul| card_element(&ul, id));
+        let card = grid
+            .try_get_untracked()
+            .flatten()
+            .and_then(|ul| card_element(&ul, id));
         if let Some(card) = card {
             let _ = card.focus();
         }
@@ -204,8 +209,8 @@ fn guess(layout: Layout) -> Geometry {
 }
 
 fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
-    if signal.with_untracked(|v| *v != value) {
-        signal.set(value);
+    if signal.try_with_untracked(|v| *v != value) == Some(true) {
+        signal.try_set(value);
     }
 }
 
