@@ -6,6 +6,9 @@ pub mod model;
 pub mod nav;
 mod pages;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod component_tests;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal_shared::api::SessionInfo;

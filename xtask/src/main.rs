@@ -19,7 +19,8 @@ commands:
   build-worker  build the worker only (wrangler's build command)
   dev           run the portal against the local Citrix emulator; prints the URL and demo users
   spa-headers   write the SPA's _headers (trunk runs it after each build)
-  test          everything CI checks: fmt, clippy (native and wasm32), unit tests, builds, browser journeys
+  test          everything CI checks: fmt, clippy (native and wasm32), unit tests, component tests
+                in headless Chromium, builds, browser journeys
   bench         the catalogue at 5,000 resources against 40: the model natively, then keystrokes
                 and first render in headless Chromium; prints medians and ratios";
 
@@ -130,6 +131,7 @@ fn test(journey_args: &[String]) -> Result<(), String> {
     sh::step("unit tests (native)");
     sh::run(sh::cargo().args(["test", "--workspace", "--exclude", "portal-e2e"]))?;
     sh::run(sh::cargo().args(["test", "-p", "portal-e2e", "--lib"]))?;
+    component_tests()?;
     build_frontend()?;
     build_worker()?;
     sh::step("wrangler deploy --dry-run (the deployment an admin makes, without uploading)");
@@ -165,4 +167,31 @@ fn test(journey_args: &[String]) -> Result<(), String> {
         sh::run(&mut cmd)?;
     }
     Ok(())
+}
+
+/// The frontend's component tests: its components in headless Chromium with the worker faked at
+/// `fetch`. `.cargo/config.toml` makes `wasm-bindgen-test-runner` the wasm32 runner; it drives
+/// Chromium through ChromeDriver with the flags in `frontend/webdriver.json`.
+fn component_tests() -> Result<(), String> {
+    sh::step("frontend component tests (wasm-bindgen-test, headless Chromium)");
+    let mut cmd = sh::cargo();
+    cmd.args([
+        "test",
+        "-p",
+        "portal-frontend",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
+    // The runner would take the first WebDriver on PATH (geckodriver before chromedriver), and
+    // gives the whole suite 20 s by default: plenty here, not on a busy CI machine.
+    for (var, value) in [
+        ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        ("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+    ] {
+        if std::env::var_os(var).is_none() {
+            cmd.env(var, value);
+        }
+    }
+    sh::run(&mut cmd)
 }

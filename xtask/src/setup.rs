@@ -20,6 +20,13 @@ pub fn run() -> Result<(), String> {
         &format!("={bindgen}"),
         |v| v == bindgen,
     )?;
+    // The component tests' runner comes with the same crate and must be the same release.
+    cargo_tool(
+        "wasm-bindgen-cli",
+        "wasm-bindgen-test-runner",
+        &format!("={bindgen}"),
+        |v| v == bindgen,
+    )?;
     cargo_tool("worker-build", "worker-build", WORKER_BUILD, |v| {
         v == WORKER_BUILD
     })?;
