@@ -5,6 +5,7 @@ use portal_shared::api::{
 };
 
 use super::fake_worker::{FakeWorker, Reply};
+use crate::model::catalogue::test_resource as resource;
 
 /// What `receiver://` hand-offs in these tests open. Chromium has no handler for the scheme, so
 /// the page stays where it is (as the e2e suites rely on too) and the test goes on.
@@ -22,19 +23,6 @@ pub fn session() -> SessionInfo {
         expires_at: 4_102_444_800,
         logout_url: "/auth/logout".into(),
         is_admin: false,
-    }
-}
-
-fn resource(id: &str, name: &str, kind: ResourceKind) -> CatalogueResource {
-    CatalogueResource {
-        id: id.into(),
-        name: name.into(),
-        description: None,
-        kind,
-        category: Vec::new(),
-        icon_url: None,
-        favorite: false,
-        launchable: true,
     }
 }
 

@@ -359,23 +359,28 @@ impl CatalogueModel {
     }
 }
 
+/// A launchable resource with only an id, a name and a kind: where the tests' catalogues start
+/// (the model's and the component tests').
+#[cfg(test)]
+pub(crate) fn test_resource(id: &str, name: &str, kind: ResourceKind) -> CatalogueResource {
+    CatalogueResource {
+        id: id.into(),
+        name: name.into(),
+        description: None,
+        kind,
+        category: Vec::new(),
+        icon_url: None,
+        favorite: false,
+        launchable: true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use portal_shared::api::{ApiError, ErrorCode};
 
-    fn resource(id: &str, name: &str, kind: ResourceKind) -> CatalogueResource {
-        CatalogueResource {
-            id: id.into(),
-            name: name.into(),
-            description: None,
-            kind,
-            category: vec![],
-            icon_url: None,
-            favorite: false,
-            launchable: true,
-        }
-    }
+    use super::test_resource as resource;
 
     fn sample() -> CatalogueModel {
         let mut word = resource("w", "Word", ResourceKind::App);
