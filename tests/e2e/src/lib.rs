@@ -3,6 +3,7 @@
 
 pub mod axe;
 pub mod cdp;
+pub mod grid;
 pub mod signin;
 pub mod stack;
 pub mod suite;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use portal_e2e::Result;
 use portal_e2e::axe::axe;
 use portal_e2e::cdp::{Page, js_str, next_navigation};
+use portal_e2e::grid::{card, reveal};
 use portal_e2e::signin::{sign_in_here, signed_in};
 use portal_e2e::stack::root;
 use portal_e2e::suite::{self, Browsing, Test, check};
@@ -117,13 +118,6 @@ fn reset(c: &Ctx) {
     }
 }
 
-fn card(id: &str) -> String {
-    format!(
-        "[data-testid=resource-card][data-resource-id={}]",
-        js_str(id)
-    )
-}
-
 fn fault(path: &str, method: Option<&str>, kind: FaultKind, times: Option<u32>) -> Fault {
     Fault {
         path: path.into(),
@@ -158,35 +152,6 @@ fn listed_is(n: usize) -> String {
     format!(
         "Number(document.querySelector('[data-testid=resource-card]')?.getAttribute('aria-setsize')) === {n}"
     )
-}
-
-/// Scrolls down from the top, as a person would, until card `id` is rendered, and centres it.
-async fn reveal(page: &Page<'_>, id: &str) -> Result<()> {
-    let found = page
-        .eval(&format!(
-            r#"(async () => {{
-                const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
-                window.scrollTo(0, 0);
-                for (let i = 0; i < 200; i++) {{
-                    await frame();
-                    const card = document.querySelector({});
-                    if (card) {{
-                        card.scrollIntoView({{block: 'center'}});
-                        await frame();
-                        return true;
-                    }}
-                    const bottom = scrollY;
-                    window.scrollBy(0, innerHeight / 2);
-                    if (scrollY === bottom) return false;
-                }}
-                return false;
-            }})()"#,
-            js_str(&card(id))
-        ))
-        .await?;
-    check(found == true, || {
-        format!("scrolled to the end without finding {id}")
-    })
 }
 
 async fn search_for(page: &Page<'_>, text: &str) -> Result<()> {

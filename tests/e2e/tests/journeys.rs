@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use portal_e2e::Result;
-use portal_e2e::cdp::{Browser, Page, js_str, next_navigation};
+use portal_e2e::cdp::{Browser, Page, next_navigation};
+use portal_e2e::grid::{card, every_name};
 use portal_e2e::stack::{Stack, root};
 use portal_e2e::suite::{self, Browsing, Test};
 use serde_json::Value;
@@ -71,13 +72,12 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     let user = &demo::USERS[0];
     sign_in(&page, stack, user.username, user.password).await?;
 
-    // The seeded catalogue is listed: every resource of the demo seed, by name.
-    let names = page
-        .eval("[...document.querySelectorAll('[data-testid=resource-card] [data-testid=resource-name]')].map(e => e.textContent.trim())")
-        .await?;
-    let names: Vec<String> = serde_json::from_value(names).map_err(|e| e.to_string())?;
-    let seeded = demo::resource_names();
-    if names.len() < 12 || seeded.iter().any(|n| !names.contains(n)) {
+    // The seeded catalogue is listed: every resource of the demo seed, by name, and nothing else.
+    let mut names = every_name(&page).await?;
+    let mut seeded = demo::resource_names();
+    names.sort();
+    seeded.sort();
+    if names != seeded {
         return Err(format!(
             "catalogue shows {names:?}, the seed has {seeded:?}"
         ));
@@ -103,10 +103,7 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
         Some([Value::String(id), Value::String(name)]) => (id.clone(), name.clone()),
         _ => return Err(format!("no desktop card in the catalogue: {desktop}")),
     };
-    let card = format!(
-        "[data-testid=resource-card][data-resource-id={}]",
-        js_str(&id)
-    );
+    let card = card(&id);
     page.click(&format!("{card} [data-testid=launch-button]"))
         .await?;
     page.wait_for_selector(
