@@ -262,20 +262,37 @@ impl Page<'_> {
     }
 
     /// Clicks the first element matching `selector` the way a user would (mouse events at its
-    /// centre), after scrolling it into view.
+    /// centre), after scrolling it into view and waiting for it to stay put for a frame: a card
+    /// above that grows (a launch's progress) moves it.
     pub async fn click(&self, selector: &str) -> Result<()> {
         self.wait_for_selector(selector, Duration::from_secs(15))
             .await?;
         let rect = self
             .eval(&format!(
-                "(() => {{ const e = document.querySelector({}); e.scrollIntoView({{block:'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2]; }})()",
+                r#"(async () => {{
+                    const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+                    const centre = () => {{
+                        const e = document.querySelector({});
+                        if (!e) return null;
+                        const r = e.getBoundingClientRect();
+                        return [r.x + r.width / 2, r.y + r.height / 2];
+                    }};
+                    document.querySelector({0}).scrollIntoView({{block: 'center'}});
+                    let at = centre();
+                    for (let i = 0; i < 50; i++) {{
+                        await frame();
+                        const now = centre();
+                        if (now && at && now[0] === at[0] && now[1] === at[1]) break;
+                        at = now;
+                    }}
+                    return at;
+                }})()"#,
                 js_str(selector)
             ))
             .await?;
-        let (x, y) = (
-            rect[0].as_f64().unwrap_or(0.0),
-            rect[1].as_f64().unwrap_or(0.0),
-        );
+        let (Some(x), Some(y)) = (rect[0].as_f64(), rect[1].as_f64()) else {
+            return Err(format!("{selector} went away before it could be clicked"));
+        };
         for kind in ["mousePressed", "mouseReleased"] {
             self.call(
                 "Input.dispatchMouseEvent",
