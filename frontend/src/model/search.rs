@@ -64,21 +64,14 @@ impl Query {
     pub fn score(&self, fields: &Fields) -> Option<u32> {
         let mut total = 0;
         for term in &self.terms {
-            let name = name_score(&fields.name, term);
-            let category = if fields.category.iter().any(|c| c.contains(term.as_str())) {
-                30
-            } else {
-                0
+            // Best first, each check only when the better ones missed: most resources miss
+            // most queries, and this runs for every resource on every keystroke.
+            let best = match name_score(&fields.name, term) {
+                0 if fields.category.iter().any(|c| c.contains(term.as_str())) => 30,
+                0 if fields.description.contains(term.as_str()) => 10,
+                0 => return None,
+                name => name,
             };
-            let description = if fields.description.contains(term.as_str()) {
-                10
-            } else {
-                0
-            };
-            let best = name.max(category).max(description);
-            if best == 0 {
-                return None;
-            }
             total += best;
         }
         Some(total)
@@ -86,20 +79,20 @@ impl Query {
 }
 
 fn name_score(name: &str, term: &str) -> u32 {
-    if name == term {
-        100
-    } else if name.starts_with(term) {
-        80
-    } else if name
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|word| word.starts_with(term))
-    {
-        60
-    } else if name.contains(term) {
-        40
-    } else {
-        0
+    let Some(first) = name.find(term) else {
+        return 0;
+    };
+    if first == 0 {
+        return if name.len() == term.len() { 100 } else { 80 };
     }
+    // Some occurrence at the start of a word: right after a character that is not part of one.
+    let word_start = name.match_indices(term).any(|(at, _)| {
+        name[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| !c.is_alphanumeric())
+    });
+    if word_start { 60 } else { 40 }
 }
 
 /// A resource's searchable text, folded once when the catalogue arrives rather than per keystroke.
@@ -159,6 +152,14 @@ mod tests {
         let description = q.score(&fields("Gimp", "Paint and edit", &[])).unwrap();
         assert!(exact > prefix && prefix > word && word > inner);
         assert!(inner > category && category > description);
+    }
+
+    #[test]
+    fn a_word_start_anywhere_in_the_name_counts_as_one() {
+        // "ban" is first inside "urban", then starts "banner".
+        let later = Query::parse("ban").score(&fields("Urban Banner", "", &[]));
+        let inside = Query::parse("ban").score(&fields("Urban Sprawl", "", &[]));
+        assert_eq!((later, inside), (Some(60), Some(40)));
     }
 
     #[test]
