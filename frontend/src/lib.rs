@@ -5,6 +5,7 @@ pub mod error;
 pub mod model;
 pub mod nav;
 mod pages;
+mod pause;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod component_tests;

@@ -23,6 +23,7 @@ use crate::model::{
     View,
 };
 use crate::nav::{AppLink, Nav};
+use crate::pause::AfterPause;
 
 use folder_nav::FolderNav;
 use notice_list::NoticeList;
@@ -222,19 +223,10 @@ pub fn CataloguePage(
     });
     // The address bar follows once typing pauses: a history update per keystroke costs more
     // than drawing the new list.
-    let url_update = StoredValue::new(None::<TimeoutHandle>);
+    let url_update = AfterPause::new(URL_DELAY);
     Effect::new(move |_| {
         let place = place.get();
-        if let Some(pending) = url_update.get_value() {
-            pending.clear();
-        }
-        let handle = set_timeout_with_handle(move || show_place_in_url(&place), URL_DELAY).ok();
-        url_update.set_value(handle);
-    });
-    on_cleanup(move || {
-        if let Some(pending) = url_update.get_value() {
-            pending.clear();
-        }
+        url_update.request(move || show_place_in_url(&place));
     });
 
     let search = NodeRef::<leptos::html::Input>::new();
@@ -269,6 +261,9 @@ pub fn CataloguePage(
             }
         });
     }
+    // Loading, failed (why) or loaded: what the page shows depends on this alone, so a change to
+    // the loaded catalogue (a favourite) leaves the grid in place.
+    let loaded = Memo::new(move |_| model.with(|m| m.as_ref().map(|r| r.as_ref().err().cloned())));
     let title = move || match place.with(|p| p.view) {
         View::All => "All apps and desktops",
         View::Apps => "Apps",
@@ -297,7 +292,7 @@ pub fn CataloguePage(
                         {move || result_count(ctx)}
                     </p>
                 </div>
-                {move || match model.with(|m| m.as_ref().map(|r| r.as_ref().err().cloned())) {
+                {move || match loaded.get() {
                     None => view! { <Skeletons /> }.into_any(),
                     Some(Some(e)) => view! {
                         <div class="panel" data-testid="error" role="alert">
