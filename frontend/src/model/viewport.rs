@@ -1,7 +1,9 @@
 //! Which cards to render: the rows on screen and a couple either side, so what a keystroke or a
 //! scroll costs does not grow with the catalogue. Plain arithmetic on sizes the view measures.
 
-/// Rows rendered beyond each edge of the screen, so a short scroll finds its cards already there.
+/// Rows rendered beyond each edge of the screen once the list is settled, so a short scroll
+/// finds its cards already there. While the list changes under typing, the screen alone is
+/// rendered (`Window::of` with 0): half the cards to update per keystroke.
 pub const OVERSCAN_ROWS: usize = 2;
 
 /// The card grid's measured layout.
@@ -67,16 +69,16 @@ pub struct Window {
 }
 
 impl Window {
-    /// The cards of a `len`-card list near the screen.
-    pub fn of(len: usize, geometry: Geometry, frame: Frame) -> Window {
+    /// The cards of a `len`-card list on screen, and `overscan` rows beyond each edge of it.
+    pub fn of(len: usize, geometry: Geometry, frame: Frame, overscan: usize) -> Window {
         let g = geometry.sane();
         let f = frame.sane();
         let rows = g.rows(len);
         // Rows overlapping the screen: from the one at its top edge to the one at its bottom.
         let first_seen = ((-f.list_top).max(0.0) / g.row_height).floor() as usize;
         let past_seen = ((f.viewport_height - f.list_top).max(0.0) / g.row_height).ceil() as usize;
-        let first = first_seen.saturating_sub(OVERSCAN_ROWS).min(rows);
-        let past = past_seen.saturating_add(OVERSCAN_ROWS).clamp(first, rows);
+        let first = first_seen.saturating_sub(overscan).min(rows);
+        let past = past_seen.saturating_add(overscan).clamp(first, rows);
         Window {
             start: (first * g.columns).min(len),
             end: (past * g.columns).min(len),
@@ -133,7 +135,7 @@ mod tests {
     #[test]
     fn at_the_top_renders_the_screen_and_the_overscan_below() {
         // The list starts 300 px down an 800 px screen: rows 0..3 are on screen (row 2 in part).
-        let w = Window::of(5000, GRID, at(300.0));
+        let w = Window::of(5000, GRID, at(300.0), OVERSCAN_ROWS);
         assert_eq!((w.start, w.end), (0, 5 * 4));
         assert_eq!((w.rows_above, w.rows_below), (0, 1250 - 5));
     }
@@ -141,7 +143,7 @@ mod tests {
     #[test]
     fn scrolled_down_renders_the_rows_on_screen_plus_overscan_either_side() {
         // Scrolled 10,050 px past the list's top: rows 50..55 are on screen.
-        let w = Window::of(5000, GRID, at(-10_050.0));
+        let w = Window::of(5000, GRID, at(-10_050.0), OVERSCAN_ROWS);
         assert_eq!(w.rows_above, 50 - OVERSCAN_ROWS);
         assert_eq!(w.start, (50 - OVERSCAN_ROWS) * 4);
         assert_eq!(w.end, (55 + OVERSCAN_ROWS) * 4);
@@ -151,27 +153,42 @@ mod tests {
     }
 
     #[test]
+    fn without_overscan_only_the_rows_on_screen() {
+        // Rows 50..55 are on screen, as above.
+        let w = Window::of(5000, GRID, at(-10_050.0), 0);
+        assert_eq!((w.start, w.end), (50 * 4, 55 * 4));
+        assert_eq!((w.rows_above, w.rows_below), (50, 1250 - 55));
+        assert_eq!(
+            Window::of(5000, GRID, at(-10_050.0), OVERSCAN_ROWS).end - w.end,
+            2 * 4
+        );
+    }
+
+    #[test]
     fn what_it_renders_does_not_grow_with_the_list() {
-        let small = Window::of(200, GRID, at(-2_000.0));
-        let large = Window::of(50_000, GRID, at(-2_000.0));
+        let small = Window::of(200, GRID, at(-2_000.0), OVERSCAN_ROWS);
+        let large = Window::of(50_000, GRID, at(-2_000.0), OVERSCAN_ROWS);
         assert_eq!(small.end - small.start, large.end - large.start);
     }
 
     #[test]
     fn a_short_last_row_and_the_end_of_the_list() {
         // 10 cards, 4 per row: rows of 4, 4, 2; scrolled to the very end.
-        let w = Window::of(10, GRID, at(-400.0));
+        let w = Window::of(10, GRID, at(-400.0), OVERSCAN_ROWS);
         assert_eq!((w.start, w.end, w.rows_below), (0, 10, 0));
         // Scrolled far beyond the end (the list shrank under the scroll position): nothing is
         // rendered and the spacers keep the list its full height until the scroll follows.
-        let gone = Window::of(10, GRID, at(-100_000.0));
+        let gone = Window::of(10, GRID, at(-100_000.0), OVERSCAN_ROWS);
         assert_eq!((gone.start, gone.end), (10, 10));
         assert_eq!(gone.rows_above + gone.rows_below, 3);
     }
 
     #[test]
     fn an_empty_list_renders_nothing() {
-        assert_eq!(Window::of(0, GRID, at(0.0)), Window::default());
+        assert_eq!(
+            Window::of(0, GRID, at(0.0), OVERSCAN_ROWS),
+            Window::default()
+        );
     }
 
     #[test]
@@ -187,6 +204,7 @@ mod tests {
                 list_top: f64::NAN,
                 viewport_height: -5.0,
             },
+            OVERSCAN_ROWS,
         );
         // One column of 1 px rows on a screen of no height: the overscan rows only.
         assert_eq!((w.start, w.end), (0, OVERSCAN_ROWS));

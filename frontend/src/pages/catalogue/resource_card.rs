@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use leptos::either::Either;
 use leptos::prelude::*;
 use portal_shared::api::{CatalogueResource, ResourceKind};
 
@@ -54,11 +53,11 @@ pub fn ResourceCard(
     };
     // The icon that failed to load, so a later resource at this place tries its own.
     let failed_icon = RwSignal::new(None::<String>);
-    let icon = move || {
+    let icon = Memo::new(move |_| {
         resource
             .with(|r| r.icon_url.clone())
             .filter(|url| failed_icon.with(|f| f.as_ref() != Some(url)))
-    };
+    });
     let initials = move || {
         name.with(|n| {
             n.split_whitespace()
@@ -87,20 +86,21 @@ pub fn ResourceCard(
             on:focus=move |_| on_focus(id.get_untracked())
         >
             <div class="icon" aria-hidden="true">
-                {move || match icon() {
-                    Some(url) => Either::Left(view! {
-                        <img
-                            src=url.clone()
-                            alt=""
-                            width="48"
-                            height="48"
-                            loading="lazy"
-                            decoding="async"
-                            on:error=move |_| failed_icon.set(Some(url.clone()))
-                        />
-                    }),
-                    None => Either::Right(view! { <span class="initials" data-testid="icon-fallback">{initials}</span> }),
-                }}
+                // One <img> per card whatever it shows: a keystroke changes its src, no more.
+                <Show
+                    when=move || icon.with(Option::is_some)
+                    fallback=move || view! { <span class="initials" data-testid="icon-fallback">{initials}</span> }
+                >
+                    <img
+                        src=move || icon.get().unwrap_or_default()
+                        alt=""
+                        width="48"
+                        height="48"
+                        loading="lazy"
+                        decoding="async"
+                        on:error=move |_| failed_icon.set(icon.get_untracked())
+                    />
+                </Show>
             </div>
             <div class="body">
                 <h2 class="name" id=name_id.clone() data-testid="resource-name">{move || name.get()}</h2>

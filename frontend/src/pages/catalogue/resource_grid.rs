@@ -14,6 +14,11 @@ use super::resource_card::ResourceCard;
 use crate::model::grid_nav::{self, Move};
 use crate::model::viewport::{self, Frame, Geometry, Window};
 use crate::model::{Empty, Layout, View};
+use crate::pause::AfterPause;
+
+/// How long the list must stay put before the rows beyond the screen are rendered: longer than
+/// the gap between keystrokes of someone typing.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// The grid (or list) of cards.
 #[component]
@@ -30,8 +35,36 @@ pub fn ResourceGrid(
         list_top: 0.0,
         viewport_height: viewport_height(),
     });
-    let window =
-        Memo::new(move |_| Window::of(ctx.visible.with(Vec::len), geometry.get(), frame.get()));
+    // Each change of the list (a keystroke) renders the screen alone; the overscan rows follow
+    // once the list stays put for SETTLE, or at once when the user scrolls.
+    let generation = Memo::new(move |before: Option<&u64>| {
+        ctx.visible.with(|_| ());
+        before.map_or(0, |b| b + 1)
+    });
+    let settled = RwSignal::new(0_u64);
+    let settle = AfterPause::new(SETTLE);
+    Effect::new(move |_| {
+        let now = generation.get();
+        if settled.get_untracked() != now {
+            settle.request(move || {
+                settled.try_set(now);
+            });
+        }
+    });
+    let window = Memo::new(move |before: Option<&Window>| {
+        let len = ctx.visible.with(Vec::len);
+        // Nothing matches: the cards stay, hidden, so the next keystroke updates them in place
+        // instead of making them anew.
+        if let (0, Some(before)) = (len, before) {
+            return *before;
+        }
+        let overscan = if settled.get() == generation.get() {
+            viewport::OVERSCAN_ROWS
+        } else {
+            0
+        };
+        Window::of(len, geometry.get(), frame.get(), overscan)
+    });
     let shown = Memo::new(move |_| {
         let w = window.get();
         ctx.visible
@@ -55,13 +88,19 @@ pub fn ResourceGrid(
     // grid's columns and row height.
     // These also run from animation frames, which can come after the grid is gone: nothing
     // here may assume it is still there.
+    // A hidden list (nothing matches) measures as nothing at all: it keeps what it had.
+    let shown_grid = move || {
+        grid.try_get_untracked()
+            .flatten()
+            .filter(|_| ctx.visible.try_with_untracked(Vec::is_empty) == Some(false))
+    };
     let measure_frame = move || {
-        if let Some(ul) = grid.try_get_untracked().flatten() {
+        if let Some(ul) = shown_grid() {
             set_if_changed(frame, frame_of(&ul));
         }
     };
     let measure = move || {
-        if let Some(ul) = grid.try_get_untracked().flatten() {
+        if let Some(ul) = shown_grid() {
             if let Some(g) = geometry_of(&ul) {
                 set_if_changed(geometry, g);
             }
@@ -75,7 +114,13 @@ pub fn ResourceGrid(
         grid.track();
         request_animation_frame(measure);
     });
-    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| measure_frame());
+    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| {
+        settle.cancel();
+        if let Some(now) = generation.try_get_untracked() {
+            set_if_changed(settled, now);
+        }
+        measure_frame();
+    });
     let on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
     on_cleanup(move || {
         on_scroll.remove();
@@ -151,49 +196,50 @@ pub fn ResourceGrid(
         request_animation_frame(move || focus_card(&next));
     };
 
+    let empty = move || ctx.visible.with(Vec::is_empty);
+
     view! {
-        <Show
-            when=move || !ctx.visible.with(Vec::is_empty)
-            fallback=move || view! { <EmptyState ctx=ctx /> }
-        >
-            <ul
-                class=move || format!("grid layout-{}", layout.get().slug())
-                data-testid="catalogue"
-                data-layout=move || layout.get().slug()
-                aria-labelledby="view-title"
-                style:padding-top=move || format!("{}px", window.get().padding(geometry.get()).0)
-                style:padding-bottom=move || format!("{}px", window.get().padding(geometry.get()).1)
-                node_ref=grid
-                on:keydown=on_keydown
-            >
-                // Keyed by place in the list, not by resource: when a keystroke changes the list,
-                // the rendered cards change what they show instead of being made anew.
-                <For each=move || window.with(|w| w.start..w.end) key=|index| *index let:index>
-                    {
-                        let resource = Memo::new(move |previous: Option<&Arc<CatalogueResource>>| {
-                            // A place past the end shows what it had until the window drops it.
-                            ctx.visible
-                                .with(|v| v.get(index).cloned())
-                                .or_else(|| previous.cloned())
-                                .unwrap_or_else(|| placeholder.get_value())
-                        });
-                        let tab_stop = Signal::derive(move || {
-                            tabbable.with(|t| resource.with(|r| t.as_deref() == Some(r.id.as_str())))
-                        });
-                        view! {
-                            <ResourceCard
-                                ctx=ctx
-                                resource=resource
-                                position=index + 1
-                                set_size=set_size
-                                tab_stop=tab_stop
-                                on_focus=move |id| active.set(Some(id))
-                            />
-                        }
-                    }
-                </For>
-            </ul>
+        <Show when=empty>
+            <EmptyState ctx=ctx />
         </Show>
+        <ul
+            hidden=empty
+            class=move || format!("grid layout-{}", layout.get().slug())
+            data-testid="catalogue"
+            data-layout=move || layout.get().slug()
+            aria-labelledby="view-title"
+            style:padding-top=move || format!("{}px", window.get().padding(geometry.get()).0)
+            style:padding-bottom=move || format!("{}px", window.get().padding(geometry.get()).1)
+            node_ref=grid
+            on:keydown=on_keydown
+        >
+            // Keyed by place in the list, not by resource: when a keystroke changes the list,
+            // the rendered cards change what they show instead of being made anew.
+            <For each=move || window.with(|w| w.start..w.end) key=|index| *index let:index>
+                {
+                    let resource = Memo::new(move |previous: Option<&Arc<CatalogueResource>>| {
+                        // A place past the end shows what it had until the window drops it.
+                        ctx.visible
+                            .with(|v| v.get(index).cloned())
+                            .or_else(|| previous.cloned())
+                            .unwrap_or_else(|| placeholder.get_value())
+                    });
+                    let tab_stop = Signal::derive(move || {
+                        tabbable.with(|t| resource.with(|r| t.as_deref() == Some(r.id.as_str())))
+                    });
+                    view! {
+                        <ResourceCard
+                            ctx=ctx
+                            resource=resource
+                            position=index + 1
+                            set_size=set_size
+                            tab_stop=tab_stop
+                            on_focus=move |id| active.set(Some(id))
+                        />
+                    }
+                }
+            </For>
+        </ul>
     }
 }
 
