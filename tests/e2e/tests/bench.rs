@@ -120,6 +120,9 @@ struct Timing {
 /// What one stack measured, in milliseconds.
 struct Run {
     ready: Vec<f64>,
+    /// When the catalogue's answer had arrived, on the same clock: the rest of `ready` is the
+    /// page's own (decoding, the model, the first render).
+    answered: Vec<f64>,
     keys: Vec<Vec<Timing>>,
     missed: usize,
 }
@@ -168,10 +171,15 @@ async fn measure(c: &Browsing) -> Result<Run> {
         )
         .await?;
         let mut ready = Vec::new();
+        let mut answered = Vec::new();
         for _ in 0..LOADS {
             page.goto(&format!("{}/", c.stack.portal)).await?;
             let t = page.eval("window.__benchReady").await?;
             ready.push(t.as_f64().ok_or("no ready time")?);
+            let a = page
+                .eval("performance.getEntriesByType('resource').find(e => new URL(e.name).pathname === '/api/resources')?.responseEnd ?? null")
+                .await?;
+            answered.push(a.as_f64().ok_or("no /api/resources request was seen")?);
         }
         // One unmeasured round: the first search pays for warming up the code paths.
         for (_, key) in STEPS {
@@ -189,6 +197,7 @@ async fn measure(c: &Browsing) -> Result<Run> {
         }
         Ok(Run {
             ready,
+            answered,
             keys,
             missed,
         })
@@ -246,6 +255,12 @@ fn report(base: &Run, large: &Run) {
         "ready: navigation to first cards",
         median(&base.ready),
         median(&large.ready),
+        String::new(),
+    );
+    row(
+        "  of which /api/resources answered at",
+        median(&base.answered),
+        median(&large.answered),
         String::new(),
     );
     for (i, (name, _)) in STEPS.iter().enumerate() {
