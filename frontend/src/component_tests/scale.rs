@@ -88,6 +88,8 @@ async fn typing_renders_the_screen_then_the_rows_beyond_it() {
 async fn nothing_found_keeps_the_cards_for_the_next_keystroke() {
     let page = Page::open("/", large());
     page.until("cards", || !page.all(CARDS).is_empty()).await;
+    // Measured and settled: the first render guesses one column.
+    pause(AFTER_PAUSE_MS).await;
     let before: Vec<HtmlElement> = page.all(CARDS);
 
     page.type_text(SEARCH, "zzz");
@@ -109,8 +111,21 @@ async fn nothing_found_keeps_the_cards_for_the_next_keystroke() {
     assert!(page.find("[data-testid=empty]").is_none());
     assert_eq!(page.attr("[data-testid=catalogue]", "hidden"), None);
     let after = page.all(CARDS);
+    let places = |cards: &[HtmlElement]| {
+        cards
+            .iter()
+            .map(|c| c.get_attribute("aria-posinset").unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
     assert!(
         before.iter().zip(&after).all(|(b, a)| b == a),
-        "the same card elements show the new matches"
+        "the same card elements show the new matches: before at {:?}, after at {:?}, same {:?}",
+        places(&before),
+        places(&after),
+        before
+            .iter()
+            .zip(&after)
+            .map(|(b, a)| b == a)
+            .collect::<Vec<_>>()
     );
 }
