@@ -188,6 +188,11 @@ pub struct Page<'b> {
     target: String,
 }
 
+/// A JavaScript function whose promise resolves once the next frame has been drawn (a task
+/// posted from its animation-frame callback runs after that frame's rendering).
+pub const NEXT_FRAME: &str =
+    "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))";
+
 impl Page<'_> {
     /// Sends a command to this tab.
     pub async fn call(&self, method: &str, params: Value) -> Result<Value> {
@@ -270,7 +275,7 @@ impl Page<'_> {
         let rect = self
             .eval(&format!(
                 r#"(async () => {{
-                    const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+                    const frame = {NEXT_FRAME};
                     const centre = () => {{
                         const e = document.querySelector({});
                         if (!e) return null;

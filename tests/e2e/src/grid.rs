@@ -2,7 +2,7 @@
 //! down, or every card, scroll to it as a person would.
 
 use crate::Result;
-use crate::cdp::{Page, js_str};
+use crate::cdp::{NEXT_FRAME, Page, js_str};
 use crate::suite::check;
 
 /// The selector of resource `id`'s card.
@@ -13,11 +13,10 @@ pub fn card(id: &str) -> String {
     )
 }
 
-/// A JavaScript async function of `step`: scrolls from the top, half a screen at a time, and
-/// after each frame awaits `step(frame)`; the first answer other than `undefined` is its answer,
-/// `null` if the page scrolls no further first.
-const SCROLL_DOWN: &str = r#"(async step => {
-    const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+/// A JavaScript async function of `step` and `frame` (`NEXT_FRAME`): scrolls from the top, half
+/// a screen at a time, and after each frame awaits `step(frame)`; the first answer other than
+/// `undefined` is its answer, `null` if the page scrolls no further first.
+const SCROLL_DOWN: &str = r#"(async (step, frame) => {
     window.scrollTo(0, 0);
     for (;;) {
         await frame();
@@ -39,7 +38,7 @@ pub async fn reveal(page: &Page<'_>, id: &str) -> Result<()> {
                 card.scrollIntoView({{block: 'center'}});
                 await frame();
                 return true;
-            }})"#,
+            }}, {NEXT_FRAME})"#,
             js_str(&card(id))
         ))
         .await?;
@@ -61,7 +60,7 @@ pub async fn every_name(page: &Page<'_>) -> Result<Vec<String>> {
                             c.querySelector('[data-testid=resource-name]').textContent.trim());
                     }}
                     return undefined;
-                }});
+                }}, {NEXT_FRAME});
                 window.scrollTo(0, 0);
                 return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(e => e[1]);
             }})()"#
