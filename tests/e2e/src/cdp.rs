@@ -340,6 +340,7 @@ impl Page<'_> {
         let (code, key_code, text) = match key {
             "Enter" => ("Enter", 13, "\r"),
             "Escape" => ("Escape", 27, ""),
+            "Backspace" => ("Backspace", 8, ""),
             "Tab" => ("Tab", 9, ""),
             "ArrowLeft" => ("ArrowLeft", 37, ""),
             "ArrowUp" => ("ArrowUp", 38, ""),

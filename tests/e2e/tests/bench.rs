@@ -213,15 +213,7 @@ async fn keystroke(page: &Page<'_>, key: Key) -> Result<Option<Timing>> {
     page.eval(ARM_JS).await?;
     match key {
         Key::Type(text) => page.type_into(SEARCH, text).await?,
-        Key::Backspace => {
-            for kind in ["rawKeyDown", "keyUp"] {
-                page.call(
-                    "Input.dispatchKeyEvent",
-                    json!({"type": kind, "key": "Backspace", "code": "Backspace", "windowsVirtualKeyCode": 8}),
-                )
-                .await?;
-            }
-        }
+        Key::Backspace => page.press("Backspace").await?,
         Key::Escape => page.press("Escape").await?,
     }
     serde_json::from_value(page.eval("window.__benchKey").await?).map_err(|e| e.to_string())
