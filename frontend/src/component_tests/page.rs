@@ -143,6 +143,21 @@ impl Page {
         self.find(selector).and_then(|e| e.get_attribute(name))
     }
 
+    /// The name `aria-labelledby` gives the element matching `selector`: the text of the
+    /// elements it refers to, in order (what a screen reader announces for it).
+    pub fn labelled_by(&self, selector: &str) -> Option<String> {
+        let ids = self.attr(selector, "aria-labelledby")?;
+        let document = self.root.owner_document()?;
+        let parts = ids
+            .split_whitespace()
+            .map(|id| {
+                let text = document.get_element_by_id(id)?.text_content()?;
+                Some(text.trim().to_owned())
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(parts.join(" "))
+    }
+
     /// The names on the cards, in the order shown.
     pub fn names(&self) -> Vec<String> {
         self.all(&format!("{CARDS} [data-testid=resource-name]"))

@@ -400,6 +400,30 @@ impl Page<'_> {
         Ok(v.as_str().map(str::to_owned))
     }
 
+    /// The accessible name Chromium computes for the first match of `selector`: what a screen
+    /// reader announces, whether it comes from `aria-label`, `aria-labelledby` or the content.
+    pub async fn accessible_name(&self, selector: &str) -> Result<String> {
+        let found = self
+            .call(
+                "Runtime.evaluate",
+                json!({"expression": format!("document.querySelector({})", js_str(selector))}),
+            )
+            .await?;
+        let object = found["result"]["objectId"]
+            .as_str()
+            .ok_or_else(|| format!("nothing matches {selector}"))?;
+        let tree = self
+            .call(
+                "Accessibility.getPartialAXTree",
+                json!({"objectId": object, "fetchRelatives": false}),
+            )
+            .await?;
+        tree["nodes"][0]["name"]["value"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{selector} has no accessible name: {tree}"))
+    }
+
     /// Saves a PNG screenshot.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
         use base64::Engine;

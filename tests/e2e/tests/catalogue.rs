@@ -560,11 +560,11 @@ async fn a_favourite_shows_at_once_and_is_saved(c: &Ctx) -> Result<()> {
                 format!("favourites after reload: {favs:?}")
             })?;
             let (label, pressed) = (
-                page.attr(&toggle, "aria-label").await?,
+                page.accessible_name(&toggle).await?,
                 page.attr(&toggle, "aria-pressed").await?,
             );
             check(
-                label.as_deref() == Some("Favourite Microsoft Excel")
+                label == "Favourite Microsoft Excel"
                     && pressed.as_deref() == Some("true"),
                 || format!("toggle label {label:?}, pressed {pressed:?}"),
             )?;
@@ -1022,8 +1022,18 @@ async fn landmarks_labels_and_live_region(c: &Ctx) -> Result<()> {
                 })()"#)
                 .await?;
             check(report == serde_json::json!([]), || format!("accessibility problems: {report}"))?;
-            // Focus is visible: a focused card has an outline.
+            // Buttons are named after their card, as a screen reader announces them.
             reveal(&page, "word").await?;
+            for (button, name) in [
+                ("launch-button", "Launch Microsoft Word"),
+                ("favorite-toggle", "Favourite Microsoft Word"),
+            ] {
+                let heard = page
+                    .accessible_name(&format!("{} [data-testid={button}]", card("word")))
+                    .await?;
+                check(heard == name, || format!("{button} is named {heard:?}, not {name:?}"))?;
+            }
+            // Focus is visible: a focused card has an outline.
             page.eval(&format!("document.querySelector({}).focus()", js_str(&card("word")))).await?;
             page.press("ArrowRight").await?;
             let outline = page

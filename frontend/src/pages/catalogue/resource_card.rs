@@ -67,9 +67,21 @@ pub fn ResourceCard(
         })
     };
     let folder = move || resource.with(|r| r.category.join(" › "));
-    let description =
-        move || resource.with(|r| r.description.clone().filter(|d| !d.trim().is_empty()));
+    let description = move || {
+        resource.with(|r| {
+            r.description
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned()
+        })
+    };
+    // The buttons are named by reference to the card's name, so a new name is one text change.
     let name_id = format!("name-{position}");
+    let favourite_id = format!("favourite-{position}");
+    let favourite_names = format!("{favourite_id} {name_id}");
+    let launch_id = format!("launch-{position}");
+    let launch_names = format!("{launch_id} {name_id}");
 
     view! {
         <li
@@ -105,36 +117,35 @@ pub fn ResourceCard(
             <div class="body">
                 <h2 class="name" id=name_id.clone() data-testid="resource-name">{move || name.get()}</h2>
                 <p class="meta">
-                    <span class=move || format!("badge {}", kind().0)>{move || kind().1}</span>
+                    <span class="badge kind">{move || kind().1}</span>
                     <Show when=move || !launchable.get()>
                         <span class="badge web" data-testid="web-badge">"Web app"</span>
                     </Show>
-                    {move || {
-                        let folder = folder();
-                        (!folder.is_empty()).then(|| view! { <span class="muted" data-testid="resource-folder">{folder}</span> })
-                    }}
+                    // Always there, hidden by CSS while empty: a keystroke changes text, no more.
+                    <span class="muted folder" data-testid="resource-folder">{folder}</span>
                 </p>
-                {move || description().map(|d| view! { <p class="desc muted">{d}</p> })}
+                <p class="desc muted">{description}</p>
             </div>
             <div class="actions">
                 <button
                     class="star"
                     data-testid="favorite-toggle"
                     aria-pressed=move || favorite.get().0.to_string()
-                    // A toggle's name stays put; aria-pressed says whether it is on (WAI-ARIA
-                    // button pattern). The star itself is drawn by CSS from aria-pressed.
-                    aria-label=move || format!("Favourite {}", name.get())
+                    // A toggle's name stays put ("Favourite" and the card's name); aria-pressed
+                    // says whether it is on (WAI-ARIA button pattern). CSS draws the star.
+                    aria-labelledby=favourite_names
                     data-saving=move || favorite.get().1.to_string()
                     on:click=move |_| ctx.toggle_favorite(id.get_untracked())
-                ></button>
+                ><span class="sr-only" id=favourite_id>"Favourite"</span></button>
                 <Show
                     when=move || launchable.get()
                     fallback=|| view! { <span class="muted small" data-testid="not-launchable">"Opens in the browser, not here"</span> }
                 >
                     <button
                         class="primary"
+                        id=launch_id.clone()
                         data-testid="launch-button"
-                        aria-label=move || format!("Launch {}", name.get())
+                        aria-labelledby=launch_names.clone()
                         // Not `disabled`: that would drop keyboard focus to the page mid-launch.
                         aria-disabled=move || busy().to_string()
                         on:click=move |_| {
