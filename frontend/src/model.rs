@@ -14,7 +14,7 @@ pub mod route;
 pub mod search;
 pub mod viewport;
 
-pub use catalogue::{CatalogueModel, Empty, FavoriteOutcome, Folder, Sort, View};
+pub use catalogue::{CatalogueModel, Empty, FavoriteOutcome, Folder, SearchEnter, Sort, View};
 pub use launch::{Launch, LaunchPhase, Launches, Next};
 pub use notices::{Notice, Notices, Retry};
 pub use place::{Layout, Place};

@@ -74,7 +74,7 @@ async fn search_filters_ranks_and_ignores_case_and_accents() {
 }
 
 #[wasm_bindgen_test]
-async fn enter_launches_the_top_hit_and_escape_clears() {
+async fn enter_launches_the_top_hit_or_says_why_not_and_escape_clears() {
     let worker = fixtures::signed_in();
     // Held for good: the launch stays "preparing", which is all this test needs.
     let (held, _gate) = Reply::ok(&fixtures::ready()).held();
@@ -82,12 +82,38 @@ async fn enter_launches_the_top_hit_and_escape_clears() {
     let page = Page::catalogue(worker).await;
     assert_eq!(page.text(HINT).as_deref(), Some("Press / to search."));
 
-    // The only match is a web app: there is no top hit and Enter launches nothing.
+    // The only match is a web app: Enter launches nothing, and both the hint and the screen
+    // reader say why.
     page.type_text(SEARCH, "mail");
     page.until_eq("the web app alone", ["Web Mail"], || page.names())
         .await;
-    assert_eq!(page.text(HINT).as_deref(), Some("Press / to search."));
+    assert_eq!(
+        page.text(HINT).as_deref(),
+        Some("Only web apps match; they open in the browser, not here. Esc clears.")
+    );
+    assert!(!page.press(SEARCH, "Enter"), "Enter in search is handled");
+    page.until_eq(
+        "the announcement that there is nothing to launch",
+        Some(
+            "Nothing to launch here: only web apps match, and they open in the browser.".to_owned(),
+        ),
+        || page.announced(),
+    )
+    .await;
+    page.type_text(SEARCH, "zzz");
+    page.until_eq(
+        "the hint for no matches",
+        Some("Nothing matches. Esc clears.".to_owned()),
+        || page.text(HINT),
+    )
+    .await;
     page.press(SEARCH, "Enter");
+    page.until_eq(
+        "the announcement for no matches",
+        Some("Nothing to launch: nothing matches the search.".to_owned()),
+        || page.announced(),
+    )
+    .await;
     pause(200).await;
     assert!(
         page.worker

@@ -133,6 +133,46 @@ pub enum Empty {
     NoMatches,
 }
 
+/// What Enter in the search box does for the current matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchEnter {
+    /// Launches the best launchable match.
+    Launch {
+        /// Resource id.
+        id: String,
+        /// Its name, for the hint.
+        name: String,
+    },
+    /// Nothing matches: Enter has nothing to launch.
+    NothingMatches,
+    /// Only web apps match, and they open in the browser, not here.
+    OnlyWebApps,
+}
+
+impl SearchEnter {
+    /// The hint under the search box while there is a query.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Launch { name, .. } => format!("Enter launches {name}. Esc clears."),
+            Self::NothingMatches => "Nothing matches. Esc clears.".to_owned(),
+            Self::OnlyWebApps => {
+                "Only web apps match; they open in the browser, not here. Esc clears.".to_owned()
+            }
+        }
+    }
+
+    /// What to tell a screen reader when Enter has nothing to launch.
+    pub fn refusal(&self) -> Option<&'static str> {
+        match self {
+            Self::Launch { .. } => None,
+            Self::NothingMatches => Some("Nothing to launch: nothing matches the search."),
+            Self::OnlyWebApps => {
+                Some("Nothing to launch here: only web apps match, and they open in the browser.")
+            }
+        }
+    }
+}
+
 /// A favourite change the page has shown and must now save.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FavoriteChange {
@@ -286,9 +326,17 @@ impl CatalogueModel {
         }
     }
 
-    /// What Enter in the search box launches: the best launchable match.
-    pub fn top_hit(results: &[Arc<CatalogueResource>]) -> Option<&CatalogueResource> {
-        results.iter().map(|r| r.as_ref()).find(|r| r.launchable)
+    /// What Enter in the search box does with these results: launch the best launchable
+    /// match, or say why there is none.
+    pub fn search_enter(results: &[Arc<CatalogueResource>]) -> SearchEnter {
+        match results.iter().find(|r| r.launchable) {
+            Some(r) => SearchEnter::Launch {
+                id: r.id.clone(),
+                name: r.name.clone(),
+            },
+            None if results.is_empty() => SearchEnter::NothingMatches,
+            None => SearchEnter::OnlyWebApps,
+        }
     }
 
     /// Looks a resource up by id.
@@ -510,15 +558,33 @@ mod tests {
     }
 
     #[test]
-    fn enter_launches_the_best_launchable_match() {
+    fn enter_launches_the_best_launchable_match_or_says_why_not() {
         let m = sample();
         let hits = filter(&m, View::All, "office");
-        assert_eq!(hits[0].id, "o");
+        assert_eq!(hits[0].id, "o", "a web app can be the best match");
+        let enter = CatalogueModel::search_enter(&hits);
         assert_eq!(
-            CatalogueModel::top_hit(&hits).map(|r| r.id.as_str()),
-            Some("x")
+            enter,
+            SearchEnter::Launch {
+                id: "x".into(),
+                name: "Excel".into()
+            }
         );
-        assert!(CatalogueModel::top_hit(&filter(&m, View::All, "zzz")).is_none());
+        assert_eq!(enter.hint(), "Enter launches Excel. Esc clears.");
+        assert_eq!(enter.refusal(), None);
+
+        let none = CatalogueModel::search_enter(&filter(&m, View::All, "zzz"));
+        assert_eq!(none, SearchEnter::NothingMatches);
+        assert_eq!(none.hint(), "Nothing matches. Esc clears.");
+        assert!(
+            none.refusal()
+                .is_some_and(|r| r.contains("nothing matches"))
+        );
+
+        let web = CatalogueModel::search_enter(&filter(&m, View::All, "365"));
+        assert_eq!(web, SearchEnter::OnlyWebApps);
+        assert!(web.hint().starts_with("Only web apps match"));
+        assert!(web.refusal().is_some_and(|r| r.contains("only web apps")));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 
 use super::Ctx;
-use crate::model::{CatalogueModel, Layout, Sort, View};
+use crate::model::{CatalogueModel, Layout, SearchEnter, Sort, View};
 
 /// The bar above the catalogue.
 #[component]
@@ -15,12 +15,12 @@ pub fn Toolbar(
     search: NodeRef<Input>,
 ) -> impl IntoView {
     let place = ctx.place;
-    let top_hit = Memo::new(move |_| {
+    // What Enter does; `None` while the search box is empty.
+    let enter = Memo::new(move |_| {
         if place.with(|p| p.query.trim().is_empty()) {
             return None;
         }
-        ctx.visible
-            .with(|v| CatalogueModel::top_hit(v).map(|r| (r.id.clone(), r.name.clone())))
+        Some(ctx.visible.with(|v| CatalogueModel::search_enter(v)))
     });
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
         "Escape" => {
@@ -29,8 +29,10 @@ pub fn Toolbar(
         }
         "Enter" => {
             ev.prevent_default();
-            if let Some((id, _)) = top_hit.get_untracked() {
-                ctx.launch(id);
+            match enter.get_untracked() {
+                Some(SearchEnter::Launch { id, .. }) => ctx.launch(id),
+                Some(other) => ctx.live.set(other.refusal().unwrap_or_default().to_owned()),
+                None => {}
             }
         }
         _ => {}
@@ -60,9 +62,9 @@ pub fn Toolbar(
                     on:keydown=on_keydown
                 />
                 <p id="search-hint" class="hint muted small" data-testid="search-hint">
-                    {move || match top_hit.get() {
-                        Some((_, name)) => format!("Enter launches {name}. Esc clears."),
-                        None => "Press / to search.".to_owned(),
+                    {move || {
+                        enter.with(|e| e.as_ref().map(SearchEnter::hint))
+                            .unwrap_or_else(|| "Press / to search.".to_owned())
                     }}
                 </p>
             </div>
