@@ -47,7 +47,7 @@ async fn a_favourite_shows_at_once_and_is_saved() {
     })
     .await;
     assert!(
-        page.labelled_by(&in_card("excel", "favorite-toggle"))
+        page.referenced_text(&in_card("excel", "favorite-toggle"), "aria-labelledby")
             .as_deref()
             == Some("Favourite Microsoft Excel"),
         "the star says whose it is"

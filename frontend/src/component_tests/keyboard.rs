@@ -46,6 +46,9 @@ async fn slash_focuses_search_unless_typing() {
     assert!(page.has_focus(&card("calc")), "Ctrl+/ moved focus");
 }
 
+/// How a card describes the grid's keys.
+const KEYS_HINT: &str = "Arrow keys move between apps and desktops; Home and End go to the first and last. Enter launches.";
+
 /// Where a card is on screen: (left, top).
 fn position(e: &HtmlElement) -> (i32, i32) {
     (e.offset_left(), e.offset_top())
@@ -76,8 +79,14 @@ async fn arrow_keys_move_between_cards_and_enter_launches() {
         cards.len() > 1 && position(&cards[0]).1 == position(&cards[1]).1
     })
     .await;
-    // One tab stop for the whole grid: the first card.
+    // One tab stop for the whole grid: the first card, which tells screen-reader users how to
+    // move on from it.
     assert_eq!(tab_stops(), ["calc"]);
+    assert_eq!(
+        page.referenced_text(&card("calc"), "aria-describedby")
+            .as_deref(),
+        Some(KEYS_HINT)
+    );
 
     page.get(&card("calc")).focus().expect("a card takes focus");
     assert!(!key("ArrowRight"), "arrows are handled");

@@ -143,10 +143,10 @@ impl Page {
         self.find(selector).and_then(|e| e.get_attribute(name))
     }
 
-    /// The name `aria-labelledby` gives the element matching `selector`: the text of the
-    /// elements it refers to, in order (what a screen reader announces for it).
-    pub fn labelled_by(&self, selector: &str) -> Option<String> {
-        let ids = self.attr(selector, "aria-labelledby")?;
+    /// The text the element matching `selector` refers to by `attribute` (`aria-labelledby`,
+    /// `aria-describedby`): the referenced elements' text, in order, as a screen reader reads it.
+    pub fn referenced_text(&self, selector: &str, attribute: &str) -> Option<String> {
+        let ids = self.attr(selector, attribute)?;
         let document = self.root.owner_document()?;
         let parts = ids
             .split_whitespace()

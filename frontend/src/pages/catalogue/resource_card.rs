@@ -93,6 +93,7 @@ pub fn ResourceCard(
             data-launchable=move || launchable.get().to_string()
             tabindex=move || if tab_stop.get() { "0" } else { "-1" }
             aria-labelledby=name_id.clone()
+            aria-describedby=super::resource_grid::KEYS_HINT_ID
             aria-posinset=position
             aria-setsize=move || set_size.get()
             on:focus=move |_| on_focus(id.get_untracked())

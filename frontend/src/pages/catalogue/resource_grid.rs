@@ -20,6 +20,9 @@ use crate::pause::AfterPause;
 /// the gap between keystrokes of someone typing.
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
 
+/// The id of the text that tells screen-reader users how to move between the cards.
+pub const KEYS_HINT_ID: &str = "grid-keys";
+
 /// The grid (or list) of cards.
 #[component]
 pub fn ResourceGrid(
@@ -202,6 +205,9 @@ pub fn ResourceGrid(
         <Show when=empty>
             <EmptyState ctx=ctx />
         </Show>
+        <p id=KEYS_HINT_ID class="sr-only">
+            "Arrow keys move between apps and desktops; Home and End go to the first and last. Enter launches."
+        </p>
         <ul
             hidden=empty
             class=move || format!("grid layout-{}", layout.get().slug())
