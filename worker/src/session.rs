@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use worker::{
-    DurableObject, Env, Method, Request, RequestInit, Response, State, Stub, durable_object,
+    DurableObject, Env, Method, Request, RequestInit, Response, SqlStorage, State, Stub,
+    durable_object,
 };
 
 use crate::config::Config;
@@ -276,13 +277,11 @@ impl DurableObject for SessionObject {
             "create" => reply(self.create(parse(&body)?).await),
             "profile" => reply(self.profile().await),
             "token" => reply(self.token(parse(&body)?).await),
-            "resources/put" => reply(
-                self.put(
-                    "resources",
-                    &parse::<HashMap<String, ResourceLinks>>(&body)?,
-                )
-                .await,
-            ),
+            "resources/put" => {
+                // Checked, then stored as sent: one row per resource.
+                parse::<HashMap<String, ResourceLinks>>(&body)?;
+                reply(self.put_resources(&body))
+            }
             "resources/get" => reply(self.resource(parse(&body)?).await),
             "launch/put" => {
                 let (handle, launch): (String, PendingLaunch) = parse(&body)?;
@@ -457,11 +456,52 @@ impl SessionObject {
         }
     }
 
+    /// The enumerated resources' links, one row each: an icon or a launch reads its own row,
+    /// not the whole catalogue, so its cost and no stored value grow with the catalogue.
+    /// Created on use: ending a session deletes everything, tables included.
+    fn links_table(&self) -> Result<SqlStorage, PortalError> {
+        let sql = self.state.storage().sql();
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS resource_links (id TEXT PRIMARY KEY, links TEXT NOT NULL)",
+            None,
+        )
+        .map_err(storage_error)?;
+        Ok(sql)
+    }
+
+    /// Replaces the links with a new enumeration's: `links` is its JSON object, id to links.
+    fn put_resources(&self, links: &[u8]) -> Result<(), PortalError> {
+        let links = std::str::from_utf8(links)
+            .map_err(|e| PortalError::Internal(format!("resource links: {e}")))?;
+        let sql = self.links_table()?;
+        sql.exec("DELETE FROM resource_links", None)
+            .map_err(storage_error)?;
+        sql.exec(
+            "INSERT INTO resource_links (id, links) SELECT key, value FROM json_each(?)",
+            vec![links.into()],
+        )
+        .map_err(storage_error)?;
+        Ok(())
+    }
+
     async fn resource(&self, id: String) -> Result<Option<ResourceLinks>, PortalError> {
         self.touched().await?;
-        let mut all: HashMap<String, ResourceLinks> =
-            self.get("resources").await?.unwrap_or_default();
-        Ok(all.remove(&id))
+        #[derive(Deserialize)]
+        struct Row {
+            links: String,
+        }
+        let rows: Vec<Row> = self
+            .links_table()?
+            .exec(
+                "SELECT links FROM resource_links WHERE id = ?",
+                vec![id.into()],
+            )
+            .and_then(|cursor| cursor.to_array())
+            .map_err(storage_error)?;
+        rows.first()
+            .map(|row| serde_json::from_str(&row.links))
+            .transpose()
+            .map_err(|e| PortalError::Internal(format!("stored resource links: {e}")))
     }
 
     async fn launch(&self, handle: String) -> Result<Option<PendingLaunch>, PortalError> {
