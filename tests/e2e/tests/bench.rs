@@ -110,6 +110,23 @@ const ARM_JS: &str = r#"(() => {
   return true;
 })()"#;
 
+/// Fetches the icons of the cards on screen one after another, past the browser's cache, and
+/// resolves with how long each took to answer: the worker looks up the resource's links for
+/// every icon, so this shows whether that lookup grows with the catalogue.
+const ICONS_JS: &str = r#"(async () => {
+  const urls = [...document.querySelectorAll('[data-testid=resource-card] img')].map(i => i.src).slice(0, 12);
+  const took = [];
+  for (const url of urls) {
+    const t0 = performance.now();
+    const r = await fetch(url, {cache: 'no-store'});
+    await r.arrayBuffer();
+    if (!r.ok) throw new Error(`${url} answered ${r.status}`);
+    took.push(performance.now() - t0);
+  }
+  if (took.length === 0) throw new Error('no icons on screen');
+  return took;
+})()"#;
+
 /// One keystroke, in milliseconds (see `ARM_JS`).
 #[derive(Clone, Copy, serde::Deserialize)]
 struct Timing {
@@ -123,6 +140,8 @@ struct Run {
     /// When the catalogue's answer had arrived, on the same clock: the rest of `ready` is the
     /// page's own (decoding, the model, the first render).
     answered: Vec<f64>,
+    /// How long `/api/icons/...` took to answer, one icon at a time.
+    icons: Vec<f64>,
     keys: Vec<Vec<Timing>>,
     missed: usize,
 }
@@ -181,6 +200,8 @@ async fn measure(c: &Browsing) -> Result<Run> {
                 .await?;
             answered.push(a.as_f64().ok_or("no /api/resources request was seen")?);
         }
+        let icons = serde_json::from_value(page.eval(ICONS_JS).await?)
+            .map_err(|e| format!("icon timings: {e}"))?;
         // One unmeasured round: the first search pays for warming up the code paths.
         for (_, key) in STEPS {
             keystroke(&page, key).await?;
@@ -198,6 +219,7 @@ async fn measure(c: &Browsing) -> Result<Run> {
         Ok(Run {
             ready,
             answered,
+            icons,
             keys,
             missed,
         })
@@ -253,6 +275,12 @@ fn report(base: &Run, large: &Run) {
         "  of which /api/resources answered at",
         median(&base.answered),
         median(&large.answered),
+        String::new(),
+    );
+    row(
+        "icon: /api/icons answered in",
+        median(&base.icons),
+        median(&large.icons),
         String::new(),
     );
     for (i, (name, _)) in STEPS.iter().enumerate() {
