@@ -458,7 +458,7 @@ impl SessionObject {
 
     /// The enumerated resources' links, one row each: an icon or a launch reads its own row,
     /// not the whole catalogue, so its cost and no stored value grow with the catalogue.
-    /// Created on use: ending a session deletes everything, tables included.
+    /// Created on use, so it is there whatever storage was deleted before (sign-out, expiry).
     fn links_table(&self) -> Result<SqlStorage, PortalError> {
         let sql = self.state.storage().sql();
         sql.exec(
