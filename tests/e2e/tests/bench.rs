@@ -1,8 +1,9 @@
 //! The catalogue at scale in headless Chromium (issue 5): a stack seeded with 5,000 resources
 //! against one with 40 (the baseline) in the same run. Measured inside the page with
-//! `performance.now()`: navigation to the first visible cards, and for each kind of keystroke in
-//! the search box its main-thread work and when the changed list was on screen. Prints medians and ratios and
-//! always exits 0 when it could measure: a benchmark reports, it does not judge.
+//! `performance.now()`: navigation to the first visible cards, how long an icon takes to answer,
+//! and for each kind of keystroke in the search box its main-thread work and when the changed
+//! list was on screen. Prints medians and ratios and always exits 0 when it could measure: a
+//! benchmark reports, it does not judge.
 //!
 //! Run by `cargo xtask bench`, never by `cargo xtask test`.
 
