@@ -33,6 +33,9 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
         ("views_folders_sort_and_layout_live_in_the_url", |c| {
             Box::pin(views_folders_sort_and_layout_live_in_the_url(c))
         }),
+        ("every_card_of_a_layout_is_one_height_and_shows_all_it_holds", |c| {
+            Box::pin(every_card_of_a_layout_is_one_height_and_shows_all_it_holds(c))
+        }),
         (
             "search_matches_name_description_and_folder_best_first",
             |c| Box::pin(search_matches_name_description_and_folder_best_first(c)),
@@ -342,6 +345,59 @@ async fn views_folders_sort_and_layout_live_in_the_url(c: &Ctx) -> Result<()> {
             check(first.is_ok() && names.first().map(String::as_str) == Some("Paint"), || {
                 format!("recently launched order starts {:?} ({first:?})", names.first())
             })
+        }
+        .await;
+        (page, outcome)
+    })
+    .await
+}
+
+/// Cards of one height keep the virtualised grid's rows in step with what is on screen (a row
+/// that grew with its text would make a keystroke re-measure and re-render); clamped text must
+/// still fit. The demo catalogue has two-line names, long descriptions, web apps and folders.
+async fn every_card_of_a_layout_is_one_height_and_shows_all_it_holds(c: &Ctx) -> Result<()> {
+    const CHECK: &str = r#"(() => {
+        const cards = [...document.querySelectorAll('[data-testid=resource-card]')];
+        const problems = [];
+        if (cards.length < 3) problems.push(`only ${cards.length} cards`);
+        const heights = new Set(cards.map(c => Math.round(c.getBoundingClientRect().height)));
+        if (heights.size !== 1) problems.push(`card heights ${[...heights].join(', ')}`);
+        for (const c of cards) {
+            for (const box of [c, c.querySelector('.body'), c.querySelector('.meta')]) {
+                if (box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1) {
+                    problems.push(`${c.dataset.resourceId}: ${box.className} is cut off`);
+                }
+            }
+            const badge = c.querySelector('.badge').getBoundingClientRect();
+            const folder = c.querySelector('[data-testid=resource-folder]').getBoundingClientRect();
+            if (folder.width > 0 && Math.abs(folder.top + folder.height / 2 - (badge.top + badge.height / 2)) > 2) {
+                problems.push(`${c.dataset.resourceId}: the folder is not beside the kind`);
+            }
+        }
+        return problems.slice(0, 8);
+    })()"#;
+    on_page(c, "/", |page| async move {
+        let outcome = async {
+            for (width, height) in [(1280, 900), (360, 740)] {
+                page.call(
+                    "Emulation.setDeviceMetricsOverride",
+                    serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 400}),
+                )
+                .await?;
+                for layout in ["grid", "list"] {
+                    page.click(&format!("[data-testid=layout-{layout}]")).await?;
+                    page.wait_for(
+                        &format!("document.querySelector('[data-testid=catalogue]').dataset.layout === '{layout}'"),
+                        WAIT,
+                    )
+                    .await?;
+                    let report = page.eval(CHECK).await?;
+                    check(report == serde_json::json!([]), || {
+                        format!("{layout} at {width} px: {report}")
+                    })?;
+                }
+            }
+            Ok(())
         }
         .await;
         (page, outcome)

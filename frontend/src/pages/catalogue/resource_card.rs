@@ -87,6 +87,8 @@ pub fn ResourceCard(
         <li
             class="card"
             class:busy=busy
+            // Taller than the others while it shows a launch; see style.css.
+            class:launching=move || phase.with(Option::is_some)
             data-testid="resource-card"
             data-resource-id=move || id.get()
             data-kind=move || kind().0
@@ -123,7 +125,7 @@ pub fn ResourceCard(
                         <span class="badge web" data-testid="web-badge">"Web app"</span>
                     </Show>
                     // Always there, hidden by CSS while empty: a keystroke changes text, no more.
-                    <span class="muted folder" data-testid="resource-folder">{folder}</span>
+                    <span class="muted path" data-testid="resource-folder">{folder}</span>
                 </p>
                 <p class="desc muted">{description}</p>
             </div>
@@ -140,7 +142,7 @@ pub fn ResourceCard(
                 ><span class="sr-only" id=favourite_id>"Favourite"</span></button>
                 <Show
                     when=move || launchable.get()
-                    fallback=|| view! { <span class="muted small" data-testid="not-launchable">"Opens in the browser, not here"</span> }
+                    fallback=|| view! { <span class="muted small not-here" data-testid="not-launchable">"Opens in the browser, not here"</span> }
                 >
                     <button
                         class="primary"

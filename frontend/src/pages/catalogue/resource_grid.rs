@@ -249,13 +249,14 @@ pub fn ResourceGrid(
     }
 }
 
-/// Until measured: one column of cards of the usual height.
+/// Until measured: one column of cards as tall as style.css makes them (12rem and 4.25rem at
+/// 16px), plus the gap.
 fn guess(layout: Layout) -> Geometry {
     Geometry {
         columns: 1,
         row_height: match layout {
-            Layout::Grid => 176.0,
-            Layout::List => 68.0,
+            Layout::Grid => 208.0,
+            Layout::List => 76.0,
         },
     }
 }
