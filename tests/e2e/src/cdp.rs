@@ -403,6 +403,22 @@ impl Page<'_> {
     /// The accessible name Chromium computes for the first match of `selector`: what a screen
     /// reader announces, whether it comes from `aria-label`, `aria-labelledby` or the content.
     pub async fn accessible_name(&self, selector: &str) -> Result<String> {
+        let node = self.accessibility_node(selector).await?;
+        node["name"]["value"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{selector} has no accessible name: {node}"))
+    }
+
+    /// Whether screen readers skip the first match of `selector` (Chromium leaves it out of
+    /// the accessibility tree).
+    pub async fn hidden_from_screen_readers(&self, selector: &str) -> Result<bool> {
+        let node = self.accessibility_node(selector).await?;
+        Ok(node["ignored"].as_bool() == Some(true))
+    }
+
+    /// Chromium's accessibility node for the first match of `selector`.
+    async fn accessibility_node(&self, selector: &str) -> Result<Value> {
         let found = self
             .call(
                 "Runtime.evaluate",
@@ -412,16 +428,13 @@ impl Page<'_> {
         let object = found["result"]["objectId"]
             .as_str()
             .ok_or_else(|| format!("nothing matches {selector}"))?;
-        let tree = self
+        let mut tree = self
             .call(
                 "Accessibility.getPartialAXTree",
                 json!({"objectId": object, "fetchRelatives": false}),
             )
             .await?;
-        tree["nodes"][0]["name"]["value"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("{selector} has no accessible name: {tree}"))
+        Ok(tree["nodes"][0].take())
     }
 
     /// Saves a PNG screenshot.

@@ -33,9 +33,14 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
         ("views_folders_sort_and_layout_live_in_the_url", |c| {
             Box::pin(views_folders_sort_and_layout_live_in_the_url(c))
         }),
-        ("every_card_of_a_layout_is_one_height_and_shows_all_it_holds", |c| {
-            Box::pin(every_card_of_a_layout_is_one_height_and_shows_all_it_holds(c))
-        }),
+        (
+            "every_card_of_a_layout_is_one_height_and_shows_all_it_holds",
+            |c| {
+                Box::pin(every_card_of_a_layout_is_one_height_and_shows_all_it_holds(
+                    c,
+                ))
+            },
+        ),
         (
             "search_matches_name_description_and_folder_best_first",
             |c| Box::pin(search_matches_name_description_and_folder_best_first(c)),
@@ -45,6 +50,9 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
         }),
         ("empty_results_say_why_and_offer_a_way_out", |c| {
             Box::pin(empty_results_say_why_and_offer_a_way_out(c))
+        }),
+        ("a_search_that_finds_nothing_hides_every_card", |c| {
+            Box::pin(a_search_that_finds_nothing_hides_every_card(c))
         }),
         ("web_apps_are_shown_but_not_launchable", |c| {
             Box::pin(web_apps_are_shown_but_not_launchable(c))
@@ -532,6 +540,49 @@ async fn empty_results_say_why_and_offer_a_way_out(c: &Ctx) -> Result<()> {
                 WAIT,
             )
             .await
+        }
+        .await;
+        (page, outcome)
+    })
+    .await
+}
+
+/// The cards stay in the page while nothing matches, so the next keystroke reuses them; no one
+/// may see, reach or hear them meanwhile.
+async fn a_search_that_finds_nothing_hides_every_card(c: &Ctx) -> Result<()> {
+    on_page(c, "/", |page| async move {
+        let outcome = async {
+            page.wait_for(&listed_is(40), WAIT).await?;
+            search_for(&page, "zzzz").await?;
+            page.wait_for_selector("[data-testid=empty][data-reason=no-matches]", WAIT)
+                .await?;
+            let seen = page
+                .eval(r#"(() => {
+                    const list = document.querySelector('[data-testid=catalogue]');
+                    const cards = [...list.querySelectorAll('[data-testid=resource-card]')];
+                    const focusable = cards.filter(c => { c.focus(); return document.activeElement === c; });
+                    return {kept: cards.length, height: list.getBoundingClientRect().height,
+                            visible: cards.filter(c => c.checkVisibility()).length, focusable: focusable.length};
+                })()"#)
+                .await?;
+            let hidden = (
+                page.hidden_from_screen_readers("[data-testid=catalogue]").await?,
+                page.hidden_from_screen_readers("[data-testid=resource-card]").await?,
+            );
+            check(
+                seen["kept"].as_u64() > Some(0)
+                    && seen["height"].as_f64() == Some(0.0)
+                    && seen["visible"] == 0
+                    && seen["focusable"] == 0
+                    && hidden == (true, true),
+                || format!("while nothing matches: {seen}, hidden from screen readers (list, card): {hidden:?}"),
+            )?;
+            search_for(&page, "word").await?;
+            page.wait_for(&listed_is(1), WAIT).await?;
+            check(
+                !page.hidden_from_screen_readers("[data-testid=resource-card]").await?,
+                || "the card that matches again is hidden from screen readers".to_owned(),
+            )
         }
         .await;
         (page, outcome)
