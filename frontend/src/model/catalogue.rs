@@ -219,23 +219,19 @@ impl CatalogueModel {
             // An entry without an id cannot be launched or toggled: it is bad data, not a card.
             .filter(|r| !r.id.is_empty())
             .map(|resource| Entry {
-                fields: Fields {
-                    name: fold(&resource.name),
-                    description: resource
-                        .description
-                        .as_deref()
-                        .map(fold)
-                        .unwrap_or_default(),
-                    category: resource.category.iter().map(|c| fold(c)).collect(),
-                },
+                fields: Fields::new(
+                    &resource.name,
+                    resource.description.as_deref().unwrap_or_default(),
+                    &resource.category,
+                ),
                 resource: Arc::new(resource),
             })
             .collect();
         // Alphabetical is the order people scan a catalogue in; the store's order is arbitrary.
         entries.sort_by(|a, b| {
             a.fields
-                .name
-                .cmp(&b.fields.name)
+                .name()
+                .cmp(b.fields.name())
                 .then_with(|| a.resource.id.cmp(&b.resource.id))
         });
         // A duplicated id would make two cards one; keep the first.

@@ -1,5 +1,7 @@
 //! Case- and accent-insensitive matching and ranking.
 
+use memchr::memmem::Finder;
+
 /// Lower-cases `s` and strips the accents of Latin letters, so "Écran" and "ecran" compare equal.
 ///
 /// A table rather than Unicode normalisation: it covers the Latin scripts resource names use and
@@ -40,16 +42,38 @@ pub fn fold(s: &str) -> String {
 }
 
 /// A query split into folded terms; every term must match for a resource to be shown.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Query {
-    terms: Vec<String>,
+    terms: Vec<Term>,
+}
+
+/// One folded term and its searcher, built once per keystroke rather than once per resource.
+#[derive(Debug, Clone)]
+struct Term {
+    finder: Finder<'static>,
+}
+
+impl Term {
+    fn new(text: &str) -> Self {
+        Term {
+            finder: Finder::new(text).into_owned(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.finder.needle().len()
+    }
+
+    fn is_in(&self, text: &str) -> bool {
+        self.finder.find(text.as_bytes()).is_some()
+    }
 }
 
 impl Query {
     /// Parses what the user typed.
     pub fn parse(raw: &str) -> Self {
         Query {
-            terms: fold(raw).split_whitespace().map(str::to_owned).collect(),
+            terms: fold(raw).split_whitespace().map(Term::new).collect(),
         }
     }
 
@@ -64,11 +88,15 @@ impl Query {
     pub fn score(&self, fields: &Fields) -> Option<u32> {
         let mut total = 0;
         for term in &self.terms {
-            // Best first, each check only when the better ones missed: most resources miss
-            // most queries, and this runs for every resource on every keystroke.
-            let best = match name_score(&fields.name, term) {
-                0 if fields.category.iter().any(|c| c.contains(term.as_str())) => 30,
-                0 if fields.description.contains(term.as_str()) => 10,
+            // This runs for every resource on every keystroke, and most resources miss most
+            // queries: one search of all the text rules them out, and the fields are looked at
+            // one by one, best first, only for a hit.
+            if !term.is_in(&fields.text) {
+                return None;
+            }
+            let best = match name_score(fields.name(), term) {
+                0 if fields.category().any(|c| term.is_in(c)) => 30,
+                0 if term.is_in(fields.description()) => 10,
                 0 => return None,
                 name => name,
             };
@@ -78,15 +106,17 @@ impl Query {
     }
 }
 
-fn name_score(name: &str, term: &str) -> u32 {
-    let Some(first) = name.find(term) else {
+fn name_score(name: &str, term: &Term) -> u32 {
+    let mut hits = term.finder.find_iter(name.as_bytes()).peekable();
+    let Some(&first) = hits.peek() else {
         return 0;
     };
     if first == 0 {
         return if name.len() == term.len() { 100 } else { 80 };
     }
     // Some occurrence at the start of a word: right after a character that is not part of one.
-    let word_start = name.match_indices(term).any(|(at, _)| {
+    // A folded term is whole characters, so every hit starts on a character boundary.
+    let word_start = hits.any(|at| {
         name[..at]
             .chars()
             .next_back()
@@ -95,15 +125,52 @@ fn name_score(name: &str, term: &str) -> u32 {
     if word_start { 60 } else { 40 }
 }
 
-/// A resource's searchable text, folded once when the catalogue arrives rather than per keystroke.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A resource's searchable text, folded once when the catalogue arrives rather than per keystroke:
+/// its name, its category folders and its description, one after another in a single string,
+/// each followed by a line break (a search term holds none, so it does not run across two).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fields {
-    /// Folded name.
-    pub name: String,
-    /// Folded description, empty when there is none.
-    pub description: String,
-    /// Folded category folders.
-    pub category: Vec<String>,
+    text: String,
+    /// Where each field ends in `text`: the name, then each folder, then the description.
+    ends: Vec<usize>,
+}
+
+impl Fields {
+    /// Folds a resource's name, description (empty when it has none) and category folders.
+    pub fn new(name: &str, description: &str, category: &[String]) -> Self {
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(category.len() + 2);
+        for field in std::iter::once(name)
+            .chain(category.iter().map(String::as_str))
+            .chain(std::iter::once(description))
+        {
+            text.push_str(&fold(field));
+            ends.push(text.len());
+            text.push('\n');
+        }
+        Fields { text, ends }
+    }
+
+    /// The folded name.
+    pub fn name(&self) -> &str {
+        self.field(0)
+    }
+
+    fn category(&self) -> impl Iterator<Item = &str> {
+        (1..self.ends.len() - 1).map(|i| self.field(i))
+    }
+
+    fn description(&self) -> &str {
+        self.field(self.ends.len() - 1)
+    }
+
+    fn field(&self, i: usize) -> &str {
+        let start = match i {
+            0 => 0,
+            i => self.ends[i - 1] + 1,
+        };
+        &self.text[start..self.ends[i]]
+    }
 }
 
 #[cfg(test)]
@@ -111,11 +178,8 @@ mod tests {
     use super::*;
 
     fn fields(name: &str, description: &str, category: &[&str]) -> Fields {
-        Fields {
-            name: fold(name),
-            description: fold(description),
-            category: category.iter().map(|c| fold(c)).collect(),
-        }
+        let category: Vec<String> = category.iter().map(|c| (*c).to_owned()).collect();
+        Fields::new(name, description, &category)
     }
 
     #[test]
@@ -160,6 +224,23 @@ mod tests {
         let later = Query::parse("ban").score(&fields("Urban Banner", "", &[]));
         let inside = Query::parse("ban").score(&fields("Urban Sprawl", "", &[]));
         assert_eq!((later, inside), (Some(60), Some(40)));
+    }
+
+    #[test]
+    fn a_term_matches_within_one_field_only() {
+        // "Ex" and "cel" run together would read "excel".
+        assert_eq!(
+            Query::parse("excel").score(&fields("Ex", "cel", &["Tools"])),
+            None
+        );
+        assert_eq!(
+            Query::parse("extools").score(&fields("Ex", "", &["Tools"])),
+            None
+        );
+        // Each field is found where it is, whatever it holds.
+        let f = fields("Line\nBreak", "", &["Tools"]);
+        assert_eq!(Query::parse("break").score(&f), Some(60));
+        assert_eq!(Query::parse("tools").score(&f), Some(30));
     }
 
     #[test]
