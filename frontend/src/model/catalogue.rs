@@ -8,7 +8,7 @@ use portal_shared::api::{Catalogue, CatalogueResource, FavoriteState, ResourceKi
 
 use super::place::Place;
 use super::recents::Recents;
-use super::search::{Fields, Query, fold};
+use super::search::{Index, Query, fold};
 use crate::error::ClientError;
 
 /// Which slice of the catalogue is shown.
@@ -195,17 +195,13 @@ pub enum FavoriteOutcome {
     SignIn,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Entry {
-    resource: Arc<CatalogueResource>,
-    fields: Fields,
-}
-
 /// The user's catalogue, ready to filter on every keystroke.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CatalogueModel {
     /// Alphabetical by folded name.
-    entries: Vec<Entry>,
+    entries: Vec<Arc<CatalogueResource>>,
+    /// The entries' search text, in the same order.
+    index: Index,
     by_id: HashMap<String, usize>,
     saving: HashSet<String>,
 }
@@ -213,37 +209,35 @@ pub struct CatalogueModel {
 impl CatalogueModel {
     /// Builds the model from the worker's answer, folding every searchable field once.
     pub fn new(catalogue: Catalogue) -> Self {
-        let mut entries: Vec<Entry> = catalogue
+        let mut resources: Vec<(String, CatalogueResource)> = catalogue
             .resources
             .into_iter()
             // An entry without an id cannot be launched or toggled: it is bad data, not a card.
             .filter(|r| !r.id.is_empty())
-            .map(|resource| Entry {
-                fields: Fields::new(
-                    &resource.name,
-                    resource.description.as_deref().unwrap_or_default(),
-                    &resource.category,
-                ),
-                resource: Arc::new(resource),
-            })
+            .map(|r| (fold(&r.name), r))
             .collect();
         // Alphabetical is the order people scan a catalogue in; the store's order is arbitrary.
-        entries.sort_by(|a, b| {
-            a.fields
-                .name()
-                .cmp(b.fields.name())
-                .then_with(|| a.resource.id.cmp(&b.resource.id))
-        });
+        resources.sort_by(|(a, ra), (b, rb)| a.cmp(b).then_with(|| ra.id.cmp(&rb.id)));
         // A duplicated id would make two cards one; keep the first.
         let mut seen = HashSet::new();
-        entries.retain(|e| seen.insert(e.resource.id.clone()));
+        resources.retain(|(_, r)| seen.insert(r.id.clone()));
+        let mut index = Index::default();
+        for (_, r) in &resources {
+            index.push(
+                &r.name,
+                r.description.as_deref().unwrap_or_default(),
+                &r.category,
+            );
+        }
+        let entries: Vec<_> = resources.into_iter().map(|(_, r)| Arc::new(r)).collect();
         let by_id = entries
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.resource.id.clone(), i))
+            .map(|(i, r)| (r.id.clone(), i))
             .collect();
         CatalogueModel {
             entries,
+            index,
             by_id,
             saving: HashSet::new(),
         }
@@ -261,18 +255,15 @@ impl CatalogueModel {
 
     /// How many resources a view holds, ignoring any search.
     pub fn count(&self, view: View) -> usize {
-        self.entries
-            .iter()
-            .filter(|e| view.admits(&e.resource))
-            .count()
+        self.entries.iter().filter(|r| view.admits(r)).count()
     }
 
     /// The category folders of a view's resources, parents before their children, each with
     /// how many resources it holds. Empty when no resource carries a category.
     pub fn folders(&self, view: View) -> Vec<Folder> {
         let mut counts: BTreeMap<Vec<String>, usize> = BTreeMap::new();
-        for e in self.entries.iter().filter(|e| view.admits(&e.resource)) {
-            let path = &e.resource.category;
+        for r in self.entries.iter().filter(|r| view.admits(r)) {
+            let path = &r.category;
             for depth in 1..=path.len() {
                 *counts.entry(path[..depth].to_vec()).or_default() += 1;
             }
@@ -290,25 +281,23 @@ impl CatalogueModel {
     /// place's order.
     pub fn filter(&self, place: &Place, recents: &Recents) -> Vec<Arc<CatalogueResource>> {
         let query = Query::parse(&place.query);
-        let mut hits: Vec<(u32, usize, &Entry)> = self
-            .entries
-            .iter()
-            .filter(|e| place.view.admits(&e.resource))
-            .filter(|e| e.resource.category.starts_with(&place.category))
-            .filter_map(|e| {
-                let score = query.score(&e.fields)?;
+        let mut hits: Vec<(u32, usize, &Arc<CatalogueResource>)> = self
+            .index
+            .search(&query)
+            .into_iter()
+            .map(|(i, score)| (score, &self.entries[i]))
+            .filter(|(_, r)| place.view.admits(r) && r.category.starts_with(&place.category))
+            .map(|(score, r)| {
                 let rank = match place.sort {
                     Sort::Name => 0,
-                    Sort::Recent => recents.rank(&e.resource.id).unwrap_or(usize::MAX),
+                    Sort::Recent => recents.rank(&r.id).unwrap_or(usize::MAX),
                 };
-                Some((score, rank, e))
+                (score, rank, r)
             })
             .collect();
         // Stable sort: equal keys keep the alphabetical order of `entries`.
         hits.sort_by_key(|&(score, rank, _)| (std::cmp::Reverse(score), rank));
-        hits.into_iter()
-            .map(|(_, _, e)| e.resource.clone())
-            .collect()
+        hits.into_iter().map(|(_, _, r)| r.clone()).collect()
     }
 
     /// Why `filter` found nothing at `place`.
@@ -337,15 +326,13 @@ impl CatalogueModel {
 
     /// Looks a resource up by id.
     pub fn get(&self, id: &str) -> Option<&CatalogueResource> {
-        self.by_id
-            .get(id)
-            .map(|&i| self.entries[i].resource.as_ref())
+        self.by_id.get(id).map(|&i| self.entries[i].as_ref())
     }
 
     /// Marks or unmarks a favourite; returns the previous value, or `None` for an unknown id.
     pub fn set_favorite(&mut self, id: &str, favorite: bool) -> Option<bool> {
         let &i = self.by_id.get(id)?;
-        let resource = Arc::make_mut(&mut self.entries[i].resource);
+        let resource = Arc::make_mut(&mut self.entries[i]);
         Some(std::mem::replace(&mut resource.favorite, favorite))
     }
 

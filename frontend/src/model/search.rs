@@ -76,34 +76,6 @@ impl Query {
             terms: fold(raw).split_whitespace().map(Term::new).collect(),
         }
     }
-
-    /// Whether the query matches everything.
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
-    }
-
-    /// How well the query matches a resource's folded fields; `None` when some term matches
-    /// nothing. Higher is better: a hit in the name beats one in a category, which beats one in
-    /// the description, and the start of a name or word beats the middle.
-    pub fn score(&self, fields: &Fields) -> Option<u32> {
-        let mut total = 0;
-        for term in &self.terms {
-            // This runs for every resource on every keystroke, and most resources miss most
-            // queries: one search of all the text rules them out, and the fields are looked at
-            // one by one, best first, only for a hit.
-            if !term.is_in(&fields.text) {
-                return None;
-            }
-            let best = match name_score(fields.name(), term) {
-                0 if fields.category().any(|c| term.is_in(c)) => 30,
-                0 if term.is_in(fields.description()) => 10,
-                0 => return None,
-                name => name,
-            };
-            total += best;
-        }
-        Some(total)
-    }
 }
 
 fn name_score(name: &str, term: &Term) -> u32 {
@@ -125,51 +97,89 @@ fn name_score(name: &str, term: &Term) -> u32 {
     if word_start { 60 } else { 40 }
 }
 
-/// A resource's searchable text, folded once when the catalogue arrives rather than per keystroke:
-/// its name, its category folders and its description, one after another in a single string,
+/// The searchable text of a catalogue, folded once when it arrives rather than per keystroke:
+/// each resource's name, category folders and description, one after another in one string,
 /// each followed by a line break (a search term holds none, so it does not run across two).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fields {
+///
+/// A search runs on every keystroke and most resources miss most queries, so each term is
+/// looked for in one pass over all the text; only the resources it finds are ranked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Index {
     text: String,
-    /// Where each field ends in `text`: the name, then each folder, then the description.
+    /// Where each field ends in `text`, resource after resource.
     ends: Vec<usize>,
+    /// Per resource, where its text starts and the number of its first field in `ends`.
+    starts: Vec<(usize, usize)>,
 }
 
-impl Fields {
-    /// Folds a resource's name, description (empty when it has none) and category folders.
-    pub fn new(name: &str, description: &str, category: &[String]) -> Self {
-        let mut text = String::new();
-        let mut ends = Vec::with_capacity(category.len() + 2);
+impl Index {
+    /// Adds a resource; resources are numbered from 0 in the order they are added.
+    pub fn push(&mut self, name: &str, description: &str, category: &[String]) {
+        self.starts.push((self.text.len(), self.ends.len()));
         for field in std::iter::once(name)
             .chain(category.iter().map(String::as_str))
             .chain(std::iter::once(description))
         {
-            text.push_str(&fold(field));
-            ends.push(text.len());
-            text.push('\n');
+            self.text.push_str(&fold(field));
+            self.ends.push(self.text.len());
+            self.text.push('\n');
         }
-        Fields { text, ends }
     }
 
-    /// The folded name.
-    pub fn name(&self) -> &str {
-        self.field(0)
-    }
-
-    fn category(&self) -> impl Iterator<Item = &str> {
-        (1..self.ends.len() - 1).map(|i| self.field(i))
-    }
-
-    fn description(&self) -> &str {
-        self.field(self.ends.len() - 1)
-    }
-
-    fn field(&self, i: usize) -> &str {
-        let start = match i {
-            0 => 0,
-            i => self.ends[i - 1] + 1,
+    /// The resources that match `query`, by number, each with how well: `query`'s every term
+    /// is somewhere in it. Higher is better: a hit in the name beats one in a category, which
+    /// beats one in the description, and the start of a name or word beats the middle.
+    pub fn search(&self, query: &Query) -> Vec<(usize, u32)> {
+        let Some((first, rest)) = query.terms.split_first() else {
+            return (0..self.starts.len()).map(|i| (i, 0)).collect();
         };
-        &self.text[start..self.ends[i]]
+        let mut found = self.holding(first);
+        for term in rest {
+            let also = self.holding(term);
+            found.retain(|i| also.binary_search(i).is_ok());
+        }
+        found
+            .into_iter()
+            .filter_map(|i| Some((i, self.score(i, &query.terms)?)))
+            .collect()
+    }
+
+    /// The resources whose text holds `term`, in order.
+    fn holding(&self, term: &Term) -> Vec<usize> {
+        let mut found: Vec<usize> = Vec::new();
+        for at in term.finder.find_iter(self.text.as_bytes()) {
+            let i = self.starts.partition_point(|&(start, _)| start <= at) - 1;
+            if found.last() != Some(&i) {
+                found.push(i);
+            }
+        }
+        found
+    }
+
+    /// How well `terms` match resource `i`; `None` when one is in none of its fields.
+    fn score(&self, i: usize, terms: &[Term]) -> Option<u32> {
+        let first = self.starts[i].1;
+        let last = self.starts.get(i + 1).map_or(self.ends.len(), |s| s.1) - 1;
+        let name = self.field(first);
+        let mut total = 0;
+        for term in terms {
+            // Best first, each field only when the better ones missed.
+            total += match name_score(name, term) {
+                0 if (first + 1..last).any(|f| term.is_in(self.field(f))) => 30,
+                0 if term.is_in(self.field(last)) => 10,
+                0 => return None,
+                name => name,
+            };
+        }
+        Some(total)
+    }
+
+    fn field(&self, f: usize) -> &str {
+        let start = match f {
+            0 => 0,
+            f => self.ends[f - 1] + 1,
+        };
+        &self.text[start..self.ends[f]]
     }
 }
 
@@ -177,9 +187,14 @@ impl Fields {
 mod tests {
     use super::*;
 
-    fn fields(name: &str, description: &str, category: &[&str]) -> Fields {
+    /// A catalogue of one resource, searched for `query`.
+    fn score(query: &str, name: &str, description: &str, category: &[&str]) -> Option<u32> {
         let category: Vec<String> = category.iter().map(|c| (*c).to_owned()).collect();
-        Fields::new(name, description, &category)
+        let mut index = Index::default();
+        index.push(name, description, &category);
+        let found = index.search(&Query::parse(query));
+        assert!(found.iter().all(|&(i, _)| i == 0), "{found:?}");
+        found.first().map(|&(_, score)| score)
     }
 
     #[test]
@@ -192,28 +207,27 @@ mod tests {
 
     #[test]
     fn empty_query_matches_everything() {
-        let q = Query::parse("   ");
-        assert!(q.is_empty());
-        assert_eq!(q.score(&fields("Notepad", "", &[])), Some(0));
+        assert_eq!(score("   ", "Notepad", "", &[]), Some(0));
     }
 
     #[test]
     fn every_term_must_match_somewhere() {
-        let f = fields("Excel", "Spreadsheets", &["Office"]);
-        assert!(Query::parse("excel office").score(&f).is_some());
-        assert!(Query::parse("sheets").score(&f).is_some());
-        assert!(Query::parse("excel word").score(&f).is_none());
+        assert!(score("excel office", "Excel", "Spreadsheets", &["Office"]).is_some());
+        assert!(score("sheets", "Excel", "Spreadsheets", &["Office"]).is_some());
+        assert!(score("excel word", "Excel", "Spreadsheets", &["Office"]).is_none());
     }
 
     #[test]
     fn name_hits_rank_above_category_and_description() {
-        let q = Query::parse("paint");
-        let exact = q.score(&fields("Paint", "", &[])).unwrap();
-        let prefix = q.score(&fields("Paint Shop", "", &[])).unwrap();
-        let word = q.score(&fields("MS Paint", "", &[])).unwrap();
-        let inner = q.score(&fields("Repaint", "", &[])).unwrap();
-        let category = q.score(&fields("Gimp", "", &["Paint tools"])).unwrap();
-        let description = q.score(&fields("Gimp", "Paint and edit", &[])).unwrap();
+        let paint = |name, description, category: &[&str]| {
+            score("paint", name, description, category).unwrap()
+        };
+        let exact = paint("Paint", "", &[]);
+        let prefix = paint("Paint Shop", "", &[]);
+        let word = paint("MS Paint", "", &[]);
+        let inner = paint("Repaint", "", &[]);
+        let category = paint("Gimp", "", &["Paint tools"]);
+        let description = paint("Gimp", "Paint and edit", &[]);
         assert!(exact > prefix && prefix > word && word > inner);
         assert!(inner > category && category > description);
     }
@@ -221,39 +235,42 @@ mod tests {
     #[test]
     fn a_word_start_anywhere_in_the_name_counts_as_one() {
         // "ban" is first inside "urban", then starts "banner".
-        let later = Query::parse("ban").score(&fields("Urban Banner", "", &[]));
-        let inside = Query::parse("ban").score(&fields("Urban Sprawl", "", &[]));
+        let later = score("ban", "Urban Banner", "", &[]);
+        let inside = score("ban", "Urban Sprawl", "", &[]);
         assert_eq!((later, inside), (Some(60), Some(40)));
     }
 
     #[test]
     fn a_term_matches_within_one_field_only() {
         // "Ex" and "cel" run together would read "excel".
-        assert_eq!(
-            Query::parse("excel").score(&fields("Ex", "cel", &["Tools"])),
-            None
-        );
-        assert_eq!(
-            Query::parse("extools").score(&fields("Ex", "", &["Tools"])),
-            None
-        );
+        assert_eq!(score("excel", "Ex", "cel", &["Tools"]), None);
+        assert_eq!(score("extools", "Ex", "", &["Tools"]), None);
         // Each field is found where it is, whatever it holds.
-        let f = fields("Line\nBreak", "", &["Tools"]);
-        assert_eq!(Query::parse("break").score(&f), Some(60));
-        assert_eq!(Query::parse("tools").score(&f), Some(30));
+        assert_eq!(score("break", "Line\nBreak", "", &["Tools"]), Some(60));
+        assert_eq!(score("tools", "Line\nBreak", "", &["Tools"]), Some(30));
+    }
+
+    #[test]
+    fn a_search_finds_each_resource_by_its_own_text() {
+        let mut index = Index::default();
+        let office = ["Office".to_owned()];
+        index.push("Word", "Documents", &office);
+        index.push("Notepad", "ex", &[]);
+        index.push("Excel", "Spreadsheets", &office);
+        index.push("Calculator", "", &[]);
+        let search = |q| index.search(&Query::parse(q));
+        assert_eq!(search("office"), vec![(0, 30), (2, 30)]);
+        assert_eq!(search("excel"), vec![(2, 100)]);
+        // Every term in the same resource, not one here and one there.
+        assert_eq!(search("word sheets"), vec![]);
+        assert_eq!(search("office sheets"), vec![(2, 40)]);
+        assert_eq!(search("calc").len(), 1);
+        assert_eq!(search("").len(), 4);
     }
 
     #[test]
     fn accented_query_matches_plain_text_and_back() {
-        assert!(
-            Query::parse("écran")
-                .score(&fields("Ecran", "", &[]))
-                .is_some()
-        );
-        assert!(
-            Query::parse("ecran")
-                .score(&fields("Écran", "", &[]))
-                .is_some()
-        );
+        assert!(score("écran", "Ecran", "", &[]).is_some());
+        assert!(score("ecran", "Écran", "", &[]).is_some());
     }
 }
