@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -16,21 +16,29 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use crate::admin::{self, ClientError, Summary};
-use crate::{AppState, Client, json_error, token};
+use crate::{AppState, Client, Profile, json_as, json_error, token};
 
 /// Lifetime of a Citrix Cloud API token (Citrix: one hour).
 const TOKEN_TTL_SECS: u64 = 3600;
 
-pub fn routes() -> Router<AppState> {
+/// The trust host: Citrix Cloud API tokens.
+pub fn trust_routes() -> Router<AppState> {
+    Router::new().route("/cctrustoauth2/{customer_id}/tokens/clients", post(issue))
+}
+
+/// The CWS API host: `rpclients`.
+pub fn cws_routes() -> Router<AppState> {
     Router::new()
-        .route("/cctrustoauth2/{customer_id}/tokens/clients", post(issue))
         .route("/{customer_id}/rpclients", get(list))
         // `$rotateSecret` and `$expireOldSecret`; a capture rather than literals so that a
         // percent-encoded `%24` works too and an unknown action gets a JSON 404.
         .route("/{customer_id}/rpclients/{name}/{action}", post(act))
 }
 
-/// A Workspace OAuth client as `rpclients` shows it: `api_key` is the OAuth client id.
+/// A Workspace OAuth client as `rpclients` shows it. The seed never says what `api_key` holds:
+/// the plain profile puts the OAuth client id there; the .NET profile the application id (a
+/// deliberate worst case: a client that finds itself by `api_key` fails, one that uses `name`
+/// works).
 #[derive(Serialize)]
 struct RpClient {
     #[serde(flatten)]
@@ -39,18 +47,59 @@ struct RpClient {
 }
 
 impl RpClient {
-    fn of(c: &Client) -> RpClient {
+    fn of(c: &Client, profile: Profile) -> RpClient {
         RpClient {
             summary: Summary::of(c),
-            api_key: c.seed.client_id.clone(),
+            api_key: match profile {
+                Profile::Plain => c.seed.client_id.clone(),
+                Profile::DotNet => c.seed.application_id.clone(),
+            },
         }
+    }
+
+    /// The client as JSON in `profile`; `i` is its place in the list. The .NET profile adds
+    /// unknown fields, and leaves empty or unset optional values `null` (even places) or out
+    /// (odd places).
+    fn json(c: &Client, profile: Profile, i: usize) -> serde_json::Value {
+        let mut v = serde_json::to_value(RpClient::of(c, profile)).unwrap_or_default();
+        if profile == Profile::Plain {
+            return v;
+        }
+        if let Some(o) = v.as_object_mut() {
+            if c.seed.owner.is_empty() {
+                o.insert("owner".into(), serde_json::Value::Null);
+            }
+            o.insert("description".into(), serde_json::Value::Null);
+            o.insert(
+                "scopes".into(),
+                serde_json::json!(["openid", "wsp", "spa", "leases", "offline_access"]),
+            );
+            o.insert("createdBy".into(), serde_json::Value::Null);
+            o.insert("tags".into(), serde_json::json!([]));
+            if i % 2 == 1 {
+                o.retain(|_, v| !v.is_null());
+            }
+        }
+        v
     }
 }
 
-#[derive(Serialize)]
-struct Rotated {
-    client: RpClient,
-    secret: String,
+/// Other clients of the customer that a real `rpclients` list may hold (the .NET profile): an
+/// integration with most fields missing or `null`, and a service principal. They are listed
+/// only: they are not Workspace OAuth clients of this emulator.
+fn others() -> [serde_json::Value; 2] {
+    [
+        serde_json::json!({
+            "name": "analytics-connector", "api_key": "3b0f6c1e-77aa-4d2e-9c55-1f00c0ffee01",
+            "display_name": null, "client_type": "private", "enabled": true,
+            "application_id": null, "redirect_uris": null, "secret_expiration": null,
+            "lastUsed": "2025-01-01T00:00:00Z",
+        }),
+        serde_json::json!({
+            "name": "svc-principal-backup", "api_key": "9d2e4a10-0b6e-4f3c-8a7d-2c1b5e6f7a80",
+            "client_type": "service", "enabled": false, "display_name": "Backup (service principal)",
+        }),
+    ]
 }
 
 fn unknown_customer(customer_id: &str) -> Response {
@@ -97,16 +146,20 @@ async fn issue(
         data.cloud_tokens
             .insert(access.clone(), now + TOKEN_TTL_SECS);
     }
-    (
-        StatusCode::OK,
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(serde_json::json!({
-            "access_token": access,
-            "token_type": "bearer",
-            "expires_in": TOKEN_TTL_SECS,
-        })),
-    )
-        .into_response()
+    // The .NET profile writes `expires_in` as a string, as the Citrix Cloud trust API may.
+    let expires_in = match state.profile() {
+        Profile::Plain => serde_json::json!(TOKEN_TTL_SECS),
+        Profile::DotNet => serde_json::json!(TOKEN_TTL_SECS.to_string()),
+    };
+    let body = serde_json::json!({
+        "access_token": access,
+        "token_type": "bearer",
+        "expires_in": expires_in,
+    });
+    let mut r = json_as("application/json; charset=utf-8", &body);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 #[derive(Deserialize)]
@@ -226,8 +279,28 @@ async fn list(
     if let Err(r) = authorize(&state, &headers, &customer_id) {
         return r;
     }
-    let clients: Vec<RpClient> = state.data().clients.iter().map(RpClient::of).collect();
-    Json(clients).into_response()
+    let profile = state.profile();
+    let clients: Vec<serde_json::Value> = state
+        .data()
+        .clients
+        .iter()
+        .enumerate()
+        .map(|(i, c)| RpClient::json(c, profile, i))
+        .collect();
+    match profile {
+        Profile::Plain => Json(clients).into_response(),
+        Profile::DotNet => {
+            // Other clients around ours: ours are neither first nor alone.
+            let [first, last] = others();
+            let mut all = vec![first];
+            all.extend(clients);
+            all.push(last);
+            json_as(
+                "application/json; charset=utf-8",
+                &serde_json::Value::Array(all),
+            )
+        }
+    }
 }
 
 async fn act(
@@ -245,16 +318,17 @@ async fn act(
         .into_response();
     }
     let now = state.now();
+    let profile = state.profile();
     let mut data = state.data();
     let Some(client) = data.clients.iter_mut().find(|c| c.seed.name == name) else {
         return ClientError::NotFound(format!("no client named {name:?}")).into_response();
     };
     if action == "$rotateSecret" {
         match admin::rotate(client, now) {
-            Ok(secret) => Json(Rotated {
-                client: RpClient::of(client),
-                secret,
-            })
+            Ok(secret) => Json(serde_json::json!({
+                "client": RpClient::json(client, profile, 0),
+                "secret": secret,
+            }))
             .into_response(),
             Err(e) => e.into_response(),
         }

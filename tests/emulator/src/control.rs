@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 
+use crate::hosts::Role;
 use crate::{AppState, LaunchScript, LoggedRequest, Settings, json_error, token};
 
 /// Prefix of the control API; faults never apply to it and it is not logged.
@@ -105,6 +106,14 @@ pub async fn faults_and_log(
         .map(str::to_owned);
     let transaction_id = sent.clone().unwrap_or_else(|| token(16));
     let application_id = crate::store::application_id(request.headers(), request.uri().query());
+    let authorization = request.headers().contains_key(header::AUTHORIZATION);
+    let host = request
+        .extensions()
+        .get::<Role>()
+        .copied()
+        .unwrap_or(Role::Single)
+        .name()
+        .to_owned();
 
     let faults = take_faults(&state, &method, &path);
     let latency: u64 = faults
@@ -140,7 +149,7 @@ pub async fn faults_and_log(
         response.headers_mut().insert("Citrix-TransactionId", v);
     }
     let status = response.status().as_u16();
-    eprintln!("{method} {path} -> {status} (txn {transaction_id})");
+    eprintln!("{method} {host} {path} -> {status} (txn {transaction_id})");
     state.data().log.push(LoggedRequest {
         method,
         path,
@@ -148,6 +157,8 @@ pub async fn faults_and_log(
         client_transaction_id: sent.is_some(),
         application_id,
         status,
+        host,
+        authorization,
     });
     response
 }
@@ -194,6 +205,19 @@ pub fn routes() -> Router<AppState> {
         .route("/_emulator/resources/{id}/launch", put(script_launch))
         .route("/_emulator/log", get(log).delete(clear_log))
         .route("/_emulator/stats", get(stats))
+}
+
+/// Any route this host does not serve (another host may: Citrix Cloud is several hosts).
+pub async fn not_found(request: Request) -> Response {
+    let host = request
+        .extensions()
+        .get::<Role>()
+        .map_or("this", |r| r.name());
+    json_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        &format!("no such route on the {host} host"),
+    )
 }
 
 fn bad_request(why: String) -> Response {

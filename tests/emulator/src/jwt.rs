@@ -35,6 +35,22 @@ pub fn sign(claims: &serde_json::Value) -> String {
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
 }
 
+/// The claims of a token this emulator signed (any expiry), or `None`.
+pub fn verify(token: &str) -> Option<serde_json::Value> {
+    use rsa::pkcs1v15::{Signature, VerifyingKey};
+    use rsa::signature::Verifier;
+    let mut parts = token.split('.');
+    let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let signature = Signature::try_from(URL_SAFE_NO_PAD.decode(signature).ok()?.as_slice()).ok()?;
+    VerifyingKey::<Sha256>::new(key().to_public_key())
+        .verify(format!("{header}.{payload}").as_bytes(), &signature)
+        .ok()?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
 /// The JSON Web Key Set with the public key.
 pub fn jwks() -> serde_json::Value {
     let public = key().to_public_key();
@@ -71,5 +87,9 @@ mod tests {
         let header: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
         assert_eq!(header["kid"], KEY_ID);
+        assert_eq!(verify(&token).unwrap()["nonce"], "n");
+        let forged = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode("{}"), parts[2]);
+        assert!(verify(&forged).is_none());
+        assert!(verify("a.b").is_none());
     }
 }

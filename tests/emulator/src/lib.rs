@@ -3,6 +3,10 @@
 //! redemption as Citrix Workspace app does it, the Citrix Cloud API for OAuth client secrets,
 //! the admin portal's client management, and fault injection. Faithful to
 //! `reference/workspace-api.md` and the seed documents.
+//!
+//! By default the emulator plays Citrix Cloud as several hosts (customer domain, accounts, CDN,
+//! trust, CWS API; see [`Topology`]) and answers as a .NET service may ([`Profile`]); see
+//! `docs/emulator-realism.md`.
 
 // Handlers return early with a ready response; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
@@ -11,6 +15,7 @@ mod admin;
 mod clients;
 mod cloud;
 mod control;
+mod hosts;
 mod icons;
 mod jwt;
 mod oidc;
@@ -30,6 +35,8 @@ use tokio::sync::oneshot;
 
 pub use clients::{Client, SECRET_LIFETIME_SECS, SecretSlot};
 pub use control::{Fault, FaultKind};
+use hosts::Role;
+pub use hosts::{Hosts, Ports, Topology};
 pub use seed::{
     CloudClient, IconFormat, LaunchFailure, LaunchForm, LaunchScript, OAuthClient, Seed,
     SeedResource, User, demo, generated_resources,
@@ -58,6 +65,19 @@ pub enum LinkGeneration {
     Current,
 }
 
+/// How tidy the answers are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The worst honest case a .NET service writes: explicit `null`s and absent fields mixed,
+    /// unknown fields and services, vendor content types, numbers as strings, same-origin
+    /// redirects, one malformed resource. Deterministic.
+    #[default]
+    DotNet,
+    /// Tidy answers: every field present and typed as documented, no redirects.
+    Plain,
+}
+
 /// Behaviour that can change while the emulator runs (`PATCH /_emulator/settings`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -72,6 +92,8 @@ pub struct Settings {
     pub launch_form: LaunchForm,
     /// Added to the emulator's clock (e.g. to bring a client secret near its expiry).
     pub clock_offset_secs: i64,
+    /// How tidy the answers are.
+    pub profile: Profile,
 }
 
 impl Default for Settings {
@@ -82,6 +104,7 @@ impl Default for Settings {
             links: LinkGeneration::default(),
             launch_form: LaunchForm::default(),
             clock_offset_secs: 0,
+            profile: Profile::default(),
         }
     }
 }
@@ -89,8 +112,13 @@ impl Default for Settings {
 /// How to run the emulator.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
-    /// Address to listen on; port 0 picks a free one.
+    /// The IP to listen on. Its port is the customer port when `ports.customer` is 0 (so older
+    /// callers that set only `bind` keep their customer address); otherwise it is ignored.
     pub bind: SocketAddr,
+    /// One host or several.
+    pub topology: Topology,
+    /// Each role's port; 0 picks a free one. In [`Topology::Single`] only `customer` is used.
+    pub ports: Ports,
     /// Users, clients and resources.
     pub seed: Seed,
     /// How long a new application id is refused (Citrix: up to 5 minutes).
@@ -105,6 +133,8 @@ impl EmulatorConfig {
     pub fn demo() -> Self {
         EmulatorConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            topology: Topology::default(),
+            ports: Ports::default(),
             seed: demo::seed(),
             activation_delay: Duration::from_secs(300),
             settings: Settings::default(),
@@ -135,6 +165,11 @@ pub struct LoggedRequest {
     pub application_id: Option<String>,
     /// Response status.
     pub status: u16,
+    /// Which host got the call: `customer`, `accounts`, `cdn`, `trust`, `cws`, or `single` in
+    /// [`Topology::Single`].
+    pub host: String,
+    /// Whether an `Authorization` header was sent.
+    pub authorization: bool,
 }
 
 pub(crate) struct Grant {
@@ -245,6 +280,8 @@ impl Data {
 
 pub(crate) struct Shared {
     pub config: EmulatorConfig,
+    /// Every role's base URL.
+    pub hosts: Hosts,
     pub data: Mutex<Data>,
     /// Wakes requests held by a timeout fault when the emulator stops listening.
     pub stopping: tokio::sync::Notify,
@@ -271,6 +308,21 @@ impl Shared {
     /// The seeded resource with this id.
     pub fn resource(&self, id: &str) -> Option<&SeedResource> {
         self.config.seed.resources.iter().find(|r| r.id == id)
+    }
+
+    /// The answers' profile now.
+    pub fn profile(&self) -> Profile {
+        self.data().settings.profile
+    }
+
+    /// The base URL of `role` for links: its known address in the realistic topology, or the
+    /// request's `Host` in the single one (everything on one host, links point back where the
+    /// client came from).
+    pub fn base(&self, role: Role, headers: &HeaderMap) -> String {
+        match self.config.topology {
+            Topology::Single => base(headers),
+            Topology::Realistic => self.hosts.of(role).to_owned(),
+        }
     }
 
     /// How launches of `r` behave now: a script set over the control API, or the seed's.
@@ -302,7 +354,7 @@ pub(crate) fn token(n: usize) -> String {
 }
 
 /// `scheme://host` of the request, so every link points back where the client came from.
-pub(crate) fn base(headers: &HeaderMap) -> String {
+fn base(headers: &HeaderMap) -> String {
     let host = headers
         .get("host")
         .and_then(|h| h.to_str().ok())
@@ -322,6 +374,30 @@ pub(crate) fn json_error(status: StatusCode, error: &str, description: &str) -> 
     r
 }
 
+/// JSON with this content type (e.g. a vendor type with a charset).
+pub(crate) fn json_as(content_type: &'static str, body: &serde_json::Value) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, content_type)],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `text` percent-encoded as one path segment: everything but ASCII letters, digits and `-._~`
+/// (so a space, `/`, `?`, `#`, `%`, `$` and non-ASCII never leak into the path's structure).
+pub(crate) fn seg(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// Escapes text for HTML.
 pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -333,16 +409,60 @@ pub(crate) fn esc(s: &str) -> String {
 
 /// A running emulator; stops when dropped.
 pub struct Emulator {
-    url: String,
-    addr: SocketAddr,
     state: AppState,
-    stop: Option<oneshot::Sender<()>>,
+    /// Each listener's role and address (kept to listen again after [`Emulator::go_down`]).
+    listeners: Vec<(Role, SocketAddr)>,
+    stops: Vec<oneshot::Sender<()>>,
+}
+
+/// The routes one listener serves, with the control API, the log and faults.
+fn router(state: &AppState, role: Role) -> Router {
+    let routes = match role {
+        Role::Customer => store::routes().merge(admin::routes()),
+        Role::Accounts => oidc::routes(),
+        Role::Cdn => store::cdn_routes(),
+        Role::Trust => cloud::trust_routes(),
+        Role::Cws => cloud::cws_routes(),
+        Role::Single => store::routes()
+            .merge(admin::routes())
+            .merge(oidc::routes())
+            .merge(cloud::trust_routes())
+            .merge(cloud::cws_routes()),
+    };
+    let mut app = routes.merge(control::routes()).fallback(control::not_found);
+    if role == Role::Customer {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            hosts::customer_domain,
+        ));
+    }
+    app.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        control::faults_and_log,
+    ))
+    .layer(axum::Extension(role))
+    .with_state(state.clone())
 }
 
 impl Emulator {
-    /// Binds and starts serving.
+    /// Binds every listener of the topology and starts serving.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         let start = system_now();
+        let ip = config.bind.ip();
+        let mut ports = config.ports;
+        if ports.customer == 0 {
+            ports.customer = config.bind.port();
+        }
+        // Every address first, so that links can name them all; nothing serves before that.
+        let mut bound = Vec::new();
+        for (role, port) in Role::plan(config.topology, ports) {
+            let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, port)).await?;
+            bound.push((role, listener));
+        }
+        let mut listeners = Vec::new();
+        for (role, l) in &bound {
+            listeners.push((*role, l.local_addr()?));
+        }
         let data = Data {
             settings: config.settings.clone(),
             // Seeded clients were created long ago: their application ids are active.
@@ -355,35 +475,24 @@ impl Emulator {
             ..Data::default()
         };
         let state: AppState = Arc::new(Shared {
+            hosts: Hosts::of_listeners(config.topology, &listeners),
             config,
             data: Mutex::new(data),
             stopping: tokio::sync::Notify::new(),
         });
-        let bind = state.config.bind;
         let mut emulator = Emulator {
-            url: String::new(),
-            addr: bind,
             state,
-            stop: None,
+            listeners,
+            stops: Vec::new(),
         };
-        emulator.listen(bind).await?;
+        for (role, listener) in bound {
+            emulator.serve(role, listener);
+        }
         Ok(emulator)
     }
 
-    async fn listen(&mut self, bind: SocketAddr) -> std::io::Result<()> {
-        let listener = tokio::net::TcpListener::bind(bind).await?;
-        let addr = listener.local_addr()?;
-        let app = Router::new()
-            .merge(oidc::routes())
-            .merge(store::routes())
-            .merge(cloud::routes())
-            .merge(admin::routes())
-            .merge(control::routes())
-            .layer(axum::middleware::from_fn_with_state(
-                self.state.clone(),
-                control::faults_and_log,
-            ))
-            .with_state(self.state.clone());
+    fn serve(&mut self, role: Role, listener: tokio::net::TcpListener) {
+        let app = router(&self.state, role);
         let (tx, rx) = oneshot::channel();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -392,38 +501,53 @@ impl Emulator {
                 })
                 .await;
         });
-        self.url = format!("http://{addr}");
-        self.addr = addr;
-        self.stop = Some(tx);
-        Ok(())
+        self.stops.push(tx);
     }
 
-    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    /// Every role's base URL.
+    pub fn hosts(&self) -> Hosts {
+        self.state.hosts.clone()
+    }
+
+    /// The customer domain's base URL, e.g. `http://127.0.0.1:41234` (`hosts().customer`).
     pub fn url(&self) -> String {
-        self.url.clone()
+        self.state.hosts.customer.clone()
     }
 
-    /// Stops listening, as if Citrix Cloud were down; state is kept.
+    /// Stops listening on every host, as if Citrix Cloud were down; state is kept.
     pub fn go_down(&mut self) {
-        if let Some(tx) = self.stop.take() {
+        for tx in self.stops.drain(..) {
             let _ = tx.send(());
         }
         self.state.stopping.notify_waiters();
     }
 
-    /// Listens again on the same address, with the state it had.
+    /// Listens again on the same addresses, with the state it had.
     pub async fn come_back(&mut self) -> std::io::Result<()> {
         self.go_down();
-        // The old listener closes asynchronously; give it a moment to release the port.
-        let mut last = None;
-        for _ in 0..50 {
-            match self.listen(self.addr).await {
-                Ok(()) => return Ok(()),
-                Err(e) => last = Some(e),
+        let mut bound = Vec::new();
+        for &(role, addr) in &self.listeners {
+            // The old listener closes asynchronously; give it a moment to release the port.
+            let mut last = None;
+            for _ in 0..50 {
+                match tokio::net::TcpListener::bind(addr).await {
+                    Ok(l) => {
+                        last = None;
+                        bound.push((role, l));
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            if let Some(e) = last {
+                return Err(e);
+            }
         }
-        Err(last.unwrap_or_else(|| std::io::Error::other("could not listen again")))
+        for (role, listener) in bound {
+            self.serve(role, listener);
+        }
+        Ok(())
     }
 
     /// Registers a redirect URI on a client, as an admin does in Citrix Cloud.

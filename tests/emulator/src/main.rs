@@ -5,14 +5,20 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use workspace_emulator::{
-    BadTokenStyle, Emulator, EmulatorConfig, LaunchForm, LinkGeneration, Seed, demo,
-    generated_resources,
+    BadTokenStyle, Emulator, EmulatorConfig, LaunchForm, LinkGeneration, Ports, Profile, Seed,
+    Topology, demo, generated_resources,
 };
 
 const USAGE: &str = "usage: workspace-emulator [flags]
 
-  --port N               port to listen on (default 8788; 0 picks a free one)
+  --port N               the customer domain's port (default 8788; 0 picks free ports for
+                         every host); in the realistic topology accounts, cdn, trust and cws
+                         listen on N+1 .. N+4
   --bind ADDR            address to listen on (default 127.0.0.1)
+  --topology realistic|single
+                         one port per Citrix Cloud host (default) or everything on one
+  --profile dotnet|plain answers as a .NET service may write them (default: nulls, absent and
+                         unknown fields, strings for numbers, redirects) or tidy
   --data FILE            seed file (JSON: customer, users, clients, resources); default: the demo
   --print-seed           print the demo seed as JSON (a starting point for --data) and exit
   --generate N           replace the resources with N generated ones (performance work)
@@ -92,6 +98,20 @@ fn parse() -> Result<(EmulatorConfig, Vec<String>), String> {
                     v => return Err(format!("--bad-token is 400 or 401, not {v:?}")),
                 }
             }
+            "--topology" => {
+                config.topology = match value()?.as_str() {
+                    "realistic" => Topology::Realistic,
+                    "single" => Topology::Single,
+                    v => return Err(format!("--topology is realistic or single, not {v:?}")),
+                }
+            }
+            "--profile" => {
+                config.settings.profile = match value()?.as_str() {
+                    "dotnet" => Profile::DotNet,
+                    "plain" => Profile::Plain,
+                    v => return Err(format!("--profile is dotnet or plain, not {v:?}")),
+                }
+            }
             "--token-ttl" => config.settings.access_token_ttl_secs = number(value()?, "seconds")?,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -101,6 +121,7 @@ fn parse() -> Result<(EmulatorConfig, Vec<String>), String> {
         }
     }
     config.bind = SocketAddr::new(ip, port);
+    config.ports = Ports::consecutive(port);
     Ok((config, redirects))
 }
 
@@ -118,8 +139,18 @@ async fn main() -> ExitCode {
         Ok(e) => e,
         Err(e) => {
             eprintln!(
-                "workspace-emulator: cannot listen on {}: {e} (is another emulator running? try --port)",
-                config.bind
+                "workspace-emulator: cannot listen on {} (ports {}): {e} (is another emulator running? try --port)",
+                config.bind.ip(),
+                match config.topology {
+                    Topology::Single => config.ports.customer.to_string(),
+                    Topology::Realistic => {
+                        let p = config.ports;
+                        format!(
+                            "{}, {}, {}, {}, {}",
+                            p.customer, p.accounts, p.cdn, p.trust, p.cws
+                        )
+                    }
+                },
             );
             return ExitCode::FAILURE;
         }
@@ -131,7 +162,26 @@ async fn main() -> ExitCode {
         }
     }
     let url = emulator.url();
+    let hosts = emulator.hosts();
     println!("workspace-emulator listening on {url}");
+    if config.topology == Topology::Realistic {
+        println!("  customer        {}", hosts.customer);
+        println!(
+            "  custom domain   {} (redirects to the customer domain)",
+            hosts.custom_domain
+        );
+        println!("  accounts (OIDC) {}", hosts.accounts);
+        println!("  cdn (icons)     {}", hosts.cdn);
+        println!("  trust (tokens)  {}", hosts.trust);
+        println!("  cws (rpclients) {}", hosts.cws);
+    } else {
+        println!("  single host: every role on {url}");
+    }
+    let profile = match config.settings.profile {
+        Profile::DotNet => "dotnet",
+        Profile::Plain => "plain",
+    };
+    println!("  answer profile: {profile}");
     let users: Vec<String> = seed
         .users
         .iter()

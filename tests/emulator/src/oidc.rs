@@ -1,7 +1,8 @@
 //! The authorization server under `/core`: metadata and JWKS, authorize (login page with a single
 //! sign-on cookie, `prompt=login`, consent page, `response_mode` query or form_post), token
 //! (authorization code with PKCE, refresh with rotation and reuse detection, client auth by
-//! Basic or by post), revocation and userinfo. Errors follow RFC 6749.
+//! Basic or by post), revocation, userinfo and end session (RP-initiated logout). Errors follow
+//! RFC 6749.
 
 use std::collections::HashMap;
 
@@ -14,8 +15,10 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 
+use crate::hosts::Role;
 use crate::{
-    AccessEntry, AppState, Grant, PendingCode, RefreshEntry, base, esc, json_error, token,
+    AccessEntry, AppState, Grant, PendingCode, Profile, RefreshEntry, esc, json_as, json_error,
+    token,
 };
 
 /// The emulator's single sign-on cookie.
@@ -33,21 +36,23 @@ pub fn routes() -> Router<AppState> {
         .route("/core/connect/token", post(token_endpoint))
         .route("/core/connect/revocation", post(revocation))
         .route("/core/connect/userinfo", get(userinfo))
+        .route("/core/connect/endsession", get(end_session))
 }
 
-fn issuer(headers: &HeaderMap) -> String {
-    format!("{}/core", base(headers))
+fn issuer(state: &AppState, headers: &HeaderMap) -> String {
+    format!("{}/core", state.base(Role::Accounts, headers))
 }
 
-async fn metadata(headers: HeaderMap) -> Json<serde_json::Value> {
-    let b = base(&headers);
+async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Json<serde_json::Value> {
+    let b = state.base(Role::Accounts, &headers);
     Json(serde_json::json!({
-        "issuer": issuer(&headers),
+        "issuer": issuer(&state, &headers),
         "jwks_uri": format!("{b}/core/.well-known/openid-configuration/jwks"),
         "authorization_endpoint": format!("{b}/core/connect/authorize"),
         "token_endpoint": format!("{b}/core/connect/token"),
         "revocation_endpoint": format!("{b}/core/connect/revocation"),
         "userinfo_endpoint": format!("{b}/core/connect/userinfo"),
+        "end_session_endpoint": format!("{b}/core/connect/endsession"),
         "scopes_supported": ["openid", "profile", "email", "offline_access", "wsp", "spa", "leases"],
         "claims_supported": ["sub", "name", "email", "preferred_username", "acr", "auth_time", "nonce"],
         "response_types_supported": ["code"],
@@ -273,13 +278,8 @@ fn consent_form(state: &AppState, q: &HashMap<String, String>, client_id: &str) 
 
 /// The signed-in user of the single sign-on cookie, if any.
 fn sso_user(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
-    let value = cookies
-        .split(';')
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == SSO_COOKIE)?
-        .1;
-    state.data().sso.get(value).cloned()
+    let value = sso_cookie(headers)?;
+    state.data().sso.get(&value).cloned()
 }
 
 async fn authorize(
@@ -348,7 +348,7 @@ async fn consent(
                 ("error_description", "the user denied consent"),
             ],
             q.get("state"),
-            Some(&issuer(&headers)),
+            Some(&issuer(&state, &headers)),
         );
     }
     state
@@ -395,7 +395,7 @@ fn after_sign_in(
         &request.redirect_uri,
         &[("code", &code)],
         q.get("state"),
-        Some(&issuer(headers)),
+        Some(&issuer(state, headers)),
     )
 }
 
@@ -559,12 +559,18 @@ fn issue_tokens(state: &AppState, headers: &HeaderMap, issue: Issue) -> Response
     let ttl = state.data().settings.access_token_ttl_secs;
     let access = token(32);
     let scopes: Vec<&str> = grant.scope.split_whitespace().collect();
-    let mut body = serde_json::json!({"access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": grant.scope});
+    let profile = state.profile();
+    // The .NET profile writes `expires_in` as a string.
+    let expires_in = match profile {
+        Profile::Plain => serde_json::json!(ttl),
+        Profile::DotNet => serde_json::json!(ttl.to_string()),
+    };
+    let mut body = serde_json::json!({"access_token": access, "token_type": "Bearer", "expires_in": expires_in, "scope": grant.scope});
     if scopes.contains(&"openid")
         && let Some(u) = state.user(&grant.user)
     {
         let mut claims = serde_json::json!({
-            "iss": issuer(headers), "aud": grant.client_id, "sub": format!("user-{}", u.username),
+            "iss": issuer(state, headers), "aud": grant.client_id, "sub": format!("user-{}", u.username),
             "name": u.name, "email": u.email, "preferred_username": u.username,
             "iat": now, "auth_time": now, "exp": now + 3600,
         });
@@ -602,12 +608,14 @@ fn issue_tokens(state: &AppState, headers: &HeaderMap, issue: Issue) -> Response
             expires: now + ttl,
         },
     );
-    (
-        StatusCode::OK,
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(body),
-    )
-        .into_response()
+    drop(data);
+    let mut r = match profile {
+        Profile::Plain => Json(body).into_response(),
+        Profile::DotNet => json_as("application/json; charset=utf-8", &body),
+    };
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 /// RFC 7009: revoking a refresh token ends its whole grant; an access token just stops working.
@@ -646,4 +654,91 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response
             "Access token is invalid.",
         ),
     }
+}
+
+/// The value of the single sign-on cookie, if the browser sent one.
+fn sso_cookie(headers: &HeaderMap) -> Option<String> {
+    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
+    cookies
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SSO_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Whether two URLs have the same origin (scheme, host and port).
+fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+/// RP-initiated logout: ends the browser's single sign-on session here (the next authorize asks
+/// for the password again), then redirects to `post_logout_redirect_uri` (with `state`) only if
+/// it has the origin of one of the client's registered redirect URIs; otherwise a "signed out"
+/// page. The client is `client_id`, or the `aud` of a valid `id_token_hint` (an expired one is
+/// fine); a hint that is not ours, or names another client, gets an error page.
+async fn end_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let hinted = match q.get("id_token_hint").filter(|h| !h.is_empty()) {
+        None => None,
+        Some(h) => match crate::jwt::verify(h) {
+            Some(claims) => claims["aud"].as_str().map(str::to_owned),
+            None => {
+                return page(
+                    StatusCode::BAD_REQUEST,
+                    "Sign-out failed",
+                    "<p class=error data-testid=endsession-error>invalid_request: the id_token_hint was not issued here.</p>",
+                );
+            }
+        },
+    };
+    let named = q.get("client_id").filter(|c| !c.is_empty()).cloned();
+    if let (Some(n), Some(h)) = (&named, &hinted)
+        && n != h
+    {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Sign-out failed",
+            "<p class=error data-testid=endsession-error>invalid_request: client_id does not match the id_token_hint.</p>",
+        );
+    }
+    if let Some(value) = sso_cookie(&headers) {
+        state.data().sso.remove(&value);
+    }
+    let client = named.or(hinted);
+    let registered = client
+        .and_then(|c| {
+            state
+                .data()
+                .client(&c)
+                .map(|c| c.seed.redirect_uris.clone())
+        })
+        .unwrap_or_default();
+    let target = q
+        .get("post_logout_redirect_uri")
+        .filter(|u| registered.iter().any(|r| same_origin(r, u)))
+        .and_then(|u| url::Url::parse(u).ok());
+    let mut response = match target {
+        Some(mut url) => {
+            if let Some(s) = q.get("state") {
+                url.query_pairs_mut().append_pair("state", s);
+            }
+            (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response()
+        }
+        None => page(
+            StatusCode::OK,
+            "You are signed out",
+            "<p data-testid=signed-out>You are signed out of Citrix Cloud. You can close this window.</p>",
+        ),
+    };
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("emu_sso=; Path=/core; Max-Age=0; HttpOnly; SameSite=Lax"),
+    );
+    response
 }

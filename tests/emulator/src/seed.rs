@@ -326,7 +326,7 @@ pub mod demo {
         ("access", "Microsoft Access", false, "\\Office\\", "#9f1239", "ica30", "Desktop databases", Normal),
         ("acrobat", "Adobe Acrobat Reader", false, "\\Office\\", "#dc2626", "ica30", "Read and sign PDF files", Normal),
         ("vscode", "Visual Studio Code", false, "\\Engineering\\Tools\\", "#0ea5e9", "ica30", "Code editor", Normal),
-        ("putty", "PuTTY", false, "\\Engineering\\Tools\\", "#525252", "ica30", "SSH and telnet client", Normal),
+        ("PuTTY 0.81/ssh", "PuTTY", false, "\\Engineering\\Tools\\", "#525252", "ica30", "SSH and telnet client", Normal),
         ("winscp", "WinSCP", false, "\\Engineering\\Tools\\", "#16a34a", "ica30", "SFTP and SCP file transfer", Normal),
         ("git-bash", "Git Bash", false, "\\Engineering\\Tools\\", "#ea580c", "ica30", "Git with a Bash shell", Normal),
         ("visual-studio", "Visual Studio 2022", false, "\\Engineering\\", "#6d28d9", "ica30", "IDE for .NET and C++", Normal),
@@ -349,8 +349,8 @@ pub mod demo {
         ("remote-assist", "Remote Assistance", false, "\\Support\\", "#334155", "ica30", "Help a colleague on their screen", Normal),
         ("notepad", "Notepad++", false, "", "#65a30d", "ica30", "Text editor", Normal),
         ("paint", "Paint", false, "", "#db2777", "ica30", "Simple drawing", Normal),
-        ("calculator", "Calculator", false, "", "#6b7280", "ica30", "Arithmetic and conversions", Normal),
-        ("chrome", "Google Chrome", false, "", "#ca8a04", "ica30", "Web browser in the data centre", Normal),
+        ("calc 100%/x?y#z", "Calculator", false, "", "#6b7280", "ica30", "Arithmetic and conversions", Normal),
+        ("Google Chrome $ü", "Google Chrome", false, "", "#ca8a04", "ica30", "Web browser in the data centre", Normal),
         ("intranet", "Acme Intranet", false, "\\Web\\", "#9333ea", "content", "The company intranet (web app)", Normal),
     ];
 

@@ -1,7 +1,11 @@
 //! Workspace discovery and the store: enumeration (either link generation), icons, favourites,
 //! ticketed launch (the seed's 202/201 form or the samples' 200 `status` form, scriptable per
 //! resource), ICA files by launch URL (with 202 retries too), one-time receiver tickets redeemed
-//! as Citrix Workspace app does it, and HDX sessions with logoff.
+//! as Citrix Workspace app does it, and HDX sessions with logoff; and the CDN's icons.
+//!
+//! Resource ids are opaque: every link carries them percent-encoded as one path segment. The
+//! .NET profile (see `Profile`) shapes discovery, enumeration and launch answers as the worst
+//! honest case of a .NET service, and redirects icons and ICA files once, same-origin.
 
 use std::collections::HashMap;
 
@@ -12,20 +16,27 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+use crate::hosts::Role;
 use crate::{
-    AppState, BadTokenStyle, HdxSession, LaunchForm, LaunchKind, LinkGeneration, PendingLaunch,
-    SeedResource, Ticket, base, json_error, token,
+    AppState, BadTokenStyle, HdxSession, IconFormat, LaunchForm, LaunchKind, LinkGeneration,
+    PendingLaunch, Profile, SeedResource, Ticket, Topology, json_as, json_error, seg, token,
 };
 
 /// How long a receiver ticket can be redeemed.
 const TICKET_TTL_SECS: u64 = 120;
 const RESOURCES: &str = "/citrixapi/store/resources";
+/// Where the .NET profile redirects an ICA file URL (same origin).
+const CANONICAL_ICA: &str = "/citrixapi/store/v2/resources";
+/// The id of the one malformed item the .NET profile appends to enumeration.
+pub const MALFORMED_ID: &str = "malformed-item";
+const JSON_UTF8: &str = "application/json; charset=utf-8";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/citrixapi/discovery/configurations", get(discovery))
         .route(RESOURCES, get(resources))
         .route("/citrixapi/store/resources/images/{file}", get(icon))
+        .route("/citrixapi/store/resources/images/v2/{file}", get(icon_v2))
         .route(
             "/citrixapi/store/resources/{id}/launchStatus",
             post(launch_status),
@@ -37,6 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route("/citrixapi/store/resources/{id}/launch", get(ica_file))
         .route("/citrixapi/store/resources/{id}/icaFile", get(ica_file))
         .route(
+            "/citrixapi/store/v2/resources/{id}/icaFile",
+            get(canonical_ica_file),
+        )
+        .route(
             "/citrixapi/store/resources/{id}/$favorite",
             post(favorite).delete(unfavorite),
         )
@@ -47,6 +62,33 @@ pub fn routes() -> Router<AppState> {
         .route("/citrixapi/store/client/icaFile", post(redeem))
         .route("/citrixapi/store/sessions", get(sessions))
         .route("/citrixapi/store/sessions/$logoff", post(logoff))
+}
+
+/// The CDN host: icons without credentials.
+pub fn cdn_routes() -> Router<AppState> {
+    Router::new().route("/icons/{file}", get(cdn_icon))
+}
+
+/// JSON in the profile's form: plain `application/json`, or with a charset (.NET).
+fn answer(state: &AppState, status: StatusCode, body: &serde_json::Value) -> Response {
+    let mut r = match state.profile() {
+        Profile::Plain => Json(body).into_response(),
+        Profile::DotNet => json_as(JSON_UTF8, body),
+    };
+    *r.status_mut() = status;
+    r
+}
+
+/// A `307` to a same-origin URL.
+fn temporary_redirect(to: &str) -> Response {
+    (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, to)]).into_response()
+}
+
+/// `?query` or nothing.
+fn with_query(q: Option<&str>) -> String {
+    q.filter(|q| !q.is_empty())
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default()
 }
 
 /// The application id of a request: `Citrix-ApplicationId` header or `ApplicationId` query.
@@ -62,14 +104,17 @@ pub fn application_id(headers: &HeaderMap, query: Option<&str>) -> Option<String
         })
 }
 
-/// Checks the customer host and the application id.
+/// Checks the customer host (single topology; the realistic one checks it for the whole
+/// customer listener) and the application id.
 fn check_app(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<(), Response> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
     let hosts = &state.config.seed.customer_hosts;
-    let known = if hosts.is_empty() {
+    let known = if state.config.topology == Topology::Realistic {
+        true
+    } else if hosts.is_empty() {
         let name = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
         matches!(name, "127.0.0.1" | "localhost" | "[::1]")
     } else {
@@ -155,60 +200,235 @@ async fn discovery(
     if let Err(r) = check_app(&state, &headers, q.as_deref()) {
         return r;
     }
-    let b = base(&headers);
+    let b = state.base(Role::Customer, &headers);
+    let accounts = state.base(Role::Accounts, &headers);
     let host = b.trim_start_matches("http://").to_owned();
-    Json(serde_json::json!({
-        "services": [{
-            "service": "store",
-            "endpoints": [
-                {"id": "ListResources", "url": format!("{b}{RESOURCES}"), "capabilities": ["acceptCachedResults"]},
-                {"id": "ListSessions", "url": format!("{b}/citrixapi/store/sessions"), "capabilities": []},
-                {"id": "LogoffSessions", "url": format!("{b}/citrixapi/store/sessions/$logoff"), "capabilities": []},
-            ]
-        }],
-        "authScopes": ["openid", "wsp", "spa", "leases", "offline_access"],
-        "clientSettings": {
-            "customerDomain": host, "authDomain": host, "promptLoginEnabled": false, "acr_values": format!("tenant:{}", state.config.seed.customer_id),
-            "oidcConfiguration": {"oidc_discovery_endpoint": format!("{b}/core/.well-known/openid-configuration")}
-        }
-    }))
-    .into_response()
+    let acr = format!("tenant:{}", state.config.seed.customer_id);
+    let oidc = format!("{accounts}/core/.well-known/openid-configuration");
+    let scopes = ["openid", "wsp", "spa", "leases", "offline_access"];
+    match state.profile() {
+        Profile::Plain => Json(serde_json::json!({
+            "services": [{
+                "service": "store",
+                "endpoints": [
+                    {"id": "ListResources", "url": format!("{b}{RESOURCES}"), "capabilities": ["acceptCachedResults"]},
+                    {"id": "ListSessions", "url": format!("{b}/citrixapi/store/sessions"), "capabilities": []},
+                    {"id": "LogoffSessions", "url": format!("{b}/citrixapi/store/sessions/$logoff"), "capabilities": []},
+                ]
+            }],
+            "authScopes": scopes,
+            "clientSettings": {
+                "customerDomain": host, "authDomain": host, "promptLoginEnabled": false, "acr_values": acr,
+                "oidcConfiguration": {"oidc_discovery_endpoint": oidc}
+            }
+        }))
+        .into_response(),
+        // Unknown services first (one with `endpoints: null`, one without `endpoints`), the
+        // store's endpoints out of order with an unknown one whose `url` is null,
+        // `capabilities: null`, `authDomain` left out, `promptLoginEnabled: null`, unknown
+        // fields at every level, and a vendor content type.
+        Profile::DotNet => json_as(
+            "application/vnd.citrix.discovery+json; charset=utf-8",
+            &serde_json::json!({
+                "services": [
+                    {"service": "sessions", "endpoints": null, "serviceVersion": null},
+                    {"service": "featureFlags", "serviceVersion": "2.1"},
+                    {
+                        "service": "store",
+                        "serviceVersion": "1.0",
+                        "endpoints": [
+                            {"id": "ListSessions", "url": format!("{b}/citrixapi/store/sessions"), "capabilities": [], "version": null},
+                            {"id": "Telemetry", "url": null, "capabilities": null, "version": null},
+                            {"id": "ListResources", "url": format!("{b}{RESOURCES}"), "capabilities": null, "version": "1.0", "deprecated": false},
+                            {"id": "LogoffSessions", "url": format!("{b}/citrixapi/store/sessions/$logoff"), "capabilities": null, "method": "POST"},
+                        ]
+                    }
+                ],
+                "authScopes": scopes,
+                "clientSettings": {
+                    "customerDomain": host, "promptLoginEnabled": null, "acr_values": acr,
+                    "oidcConfiguration": {"oidc_discovery_endpoint": oidc, "clientIdHint": null},
+                    "telemetryEnabled": false, "region": null
+                },
+                "discoveryVersion": "2.0",
+                "links": null
+            }),
+        ),
+    }
 }
 
+/// Where a resource's icon is: on the CDN for PNG icons in the realistic topology, else on the
+/// customer host (which wants the application id).
+fn image_url(state: &AppState, headers: &HeaderMap, r: &SeedResource) -> String {
+    let id = seg(&r.id);
+    match r.icon {
+        IconFormat::Png if state.config.topology == Topology::Realistic => {
+            format!("{}/icons/{id}.png", state.base(Role::Cdn, headers))
+        }
+        IconFormat::Png => format!(
+            "{}{RESOURCES}/images/{id}.png",
+            state.base(Role::Customer, headers)
+        ),
+        IconFormat::Svg => format!(
+            "{}{RESOURCES}/images/{id}.svg",
+            state.base(Role::Customer, headers)
+        ),
+    }
+}
+
+/// The launch links of a launchable resource, by name.
+fn launch_links(b: &str, id: &str, links: LinkGeneration) -> [(&'static str, String); 2] {
+    match links {
+        LinkGeneration::Legacy => [
+            (
+                "launchStatusUrl",
+                format!("{b}{RESOURCES}/{id}/launchStatus"),
+            ),
+            ("launchUrl", format!("{b}{RESOURCES}/{id}/launch")),
+        ],
+        LinkGeneration::Current => [
+            (
+                "icaFileFetchTicketUrl",
+                format!("{b}{RESOURCES}/{id}/icaFileFetchTicket"),
+            ),
+            ("icaFileUrl", format!("{b}{RESOURCES}/{id}/icaFile")),
+        ],
+    }
+}
+
+/// A resource in the plain profile: every field present and typed.
 fn resource_json(
     b: &str,
+    image: String,
     r: &SeedResource,
     favorite: bool,
     links: LinkGeneration,
 ) -> serde_json::Value {
-    let ext = match r.icon {
-        crate::IconFormat::Svg => "svg",
-        crate::IconFormat::Png => "png",
-    };
-    let id = &r.id;
+    let id = seg(&r.id);
     let mut l = serde_json::json!({
-        "imageUrl": format!("{b}{RESOURCES}/images/{id}.{ext}"),
+        "imageUrl": image,
         "favoriteUrl": format!("{b}{RESOURCES}/{id}/$favorite"),
     });
     if r.launchable() {
-        match links {
-            LinkGeneration::Legacy => {
-                l["launchStatusUrl"] = format!("{b}{RESOURCES}/{id}/launchStatus").into();
-                l["launchUrl"] = format!("{b}{RESOURCES}/{id}/launch").into();
-            }
-            LinkGeneration::Current => {
-                l["icaFileFetchTicketUrl"] =
-                    format!("{b}{RESOURCES}/{id}/icaFileFetchTicket").into();
-                l["icaFileUrl"] = format!("{b}{RESOURCES}/{id}/icaFile").into();
-            }
+        for (name, url) in launch_links(b, &id, links) {
+            l[name] = url.into();
         }
     }
     serde_json::json!({
-        "resourceId": id, "name": r.name, "description": r.description,
+        "resourceId": r.id, "name": r.name, "description": r.description,
         "type": if r.desktop { "Citrix.MPS.Desktop" } else { "Citrix.MPS.Application" },
         "isDesktop": r.desktop, "path": r.path, "isFavorite": favorite,
         "clientTypes": r.client_types, "enabled": true, "links": l,
     })
+}
+
+/// How an optional field appears in the .NET profile.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Value,
+    Null,
+    Absent,
+}
+
+/// Field `k` of item `i`: present, `null` or left out, in turn, so each item mixes all three.
+fn shown(i: usize, k: usize) -> Shown {
+    match (i + k) % 3 {
+        0 => Shown::Value,
+        1 => Shown::Null,
+        _ => Shown::Absent,
+    }
+}
+
+fn put(
+    o: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    value: serde_json::Value,
+    how: Shown,
+) {
+    match how {
+        Shown::Value => o.insert(key.to_owned(), value),
+        Shown::Null => o.insert(key.to_owned(), serde_json::Value::Null),
+        Shown::Absent => o.remove(key),
+    };
+}
+
+/// A resource in the .NET profile, item `i` of the list: every optional field is `null` on some
+/// items and left out on others; a desktop keeps `isDesktop: true` or a `type` naming a
+/// desktop; a favourite keeps `isFavorite: true`; launch links stay. Unknown fields everywhere;
+/// every fourth item carries `id` beside `resourceId`.
+fn dotnet_resource_json(
+    b: &str,
+    image: String,
+    r: &SeedResource,
+    favorite: bool,
+    links: LinkGeneration,
+    i: usize,
+) -> serde_json::Value {
+    let mut v = resource_json(b, image, r, favorite, links);
+    let Some(o) = v.as_object_mut() else {
+        return v;
+    };
+    let kind = if r.desktop {
+        "Citrix.MPS.Desktop"
+    } else {
+        "Citrix.MPS.Application"
+    };
+    let mut type_shown = shown(i, 1);
+    let mut desktop_shown = shown(i, 2);
+    if r.desktop && type_shown != Shown::Value && desktop_shown != Shown::Value {
+        if i.is_multiple_of(2) {
+            desktop_shown = Shown::Value;
+        } else {
+            type_shown = Shown::Value;
+        }
+    }
+    put(o, "description", r.description.clone().into(), shown(i, 0));
+    put(o, "type", kind.into(), type_shown);
+    put(o, "isDesktop", r.desktop.into(), desktop_shown);
+    put(o, "path", r.path.clone().into(), shown(i, 3));
+    if !favorite {
+        put(o, "isFavorite", false.into(), shown(i, 4));
+    }
+    put(
+        o,
+        "clientTypes",
+        serde_json::json!(r.client_types),
+        shown(i, 5),
+    );
+    put(o, "enabled", true.into(), shown(i, 6));
+    // Fields a .NET DTO from StoreFront's heritage may carry.
+    match i % 3 {
+        0 => o.insert("subscriptionStatus".into(), "subscribed".into()),
+        1 => o.insert("subscriptionStatus".into(), serde_json::Value::Null),
+        _ => None,
+    };
+    o.insert("publisherName".into(), serde_json::Value::Null);
+    o.insert(
+        "images".into(),
+        if i.is_multiple_of(2) {
+            serde_json::json!([{"size": 32, "depth": 32, "url": null}])
+        } else {
+            serde_json::Value::Null
+        },
+    );
+    if i % 4 == 3 {
+        o.insert("id".into(), r.id.clone().into());
+    }
+    if let Some(l) = o.get_mut("links").and_then(|l| l.as_object_mut()) {
+        // The link names the resource does not have: `null` on even items, left out on odd.
+        for name in [
+            "launchStatusUrl",
+            "launchUrl",
+            "icaFileFetchTicketUrl",
+            "icaFileUrl",
+        ] {
+            if !l.contains_key(name) && i.is_multiple_of(2) {
+                l.insert(name.into(), serde_json::Value::Null);
+            }
+        }
+        l.insert("subscriptionUrl".into(), serde_json::Value::Null);
+    }
+    v
 }
 
 async fn resources(
@@ -220,40 +440,55 @@ async fn resources(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let b = base(&headers);
-    let data = state.data();
-    let links = data.settings.links;
-    let list: Vec<_> = state
+    let b = state.base(Role::Customer, &headers);
+    let (links, profile, favorites) = {
+        let data = state.data();
+        let favorites: HashMap<String, bool> = data
+            .favorites
+            .iter()
+            .filter(|((u, _), _)| *u == user)
+            .map(|((_, id), on)| (id.clone(), *on))
+            .collect();
+        (data.settings.links, data.settings.profile, favorites)
+    };
+    let mut list: Vec<_> = state
         .config
         .seed
         .resources
         .iter()
-        .map(|r| {
-            let fav = data
-                .favorites
-                .get(&(user.clone(), r.id.clone()))
-                .copied()
-                .unwrap_or(r.favorite);
-            resource_json(&b, r, fav, links)
+        .enumerate()
+        .map(|(i, r)| {
+            let fav = favorites.get(&r.id).copied().unwrap_or(r.favorite);
+            let image = image_url(&state, &headers, r);
+            match profile {
+                Profile::Plain => resource_json(&b, image, r, fav, links),
+                Profile::DotNet => dotnet_resource_json(&b, image, r, fav, links, i),
+            }
         })
         .collect();
-    Json(serde_json::json!({"resources": list})).into_response()
+    match profile {
+        Profile::Plain => Json(serde_json::json!({"resources": list})).into_response(),
+        Profile::DotNet => {
+            // Exactly one item a client cannot use; it has an id so that a client can log it.
+            list.push(serde_json::json!({"resourceId": MALFORMED_ID, "name": null, "links": "not-an-object"}));
+            json_as(
+                "application/vnd.citrix.store+json; charset=utf-8",
+                &serde_json::json!({
+                    "isSubscriptionEnabled": true, "isUnauthenticatedStore": false,
+                    "unauthorized": null, "continuationToken": null, "resources": list,
+                }),
+            )
+        }
+    }
 }
 
-async fn icon(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-    Path(file): Path<String>,
-) -> Response {
-    // An <img> cannot send headers: the app id may come as ?ApplicationId=, and no token is needed.
-    if let Err(r) = check_app(&state, &headers, q.as_deref()) {
-        return r;
-    }
-    let id = file.rsplit_once('.').map_or(file.as_str(), |(id, _)| id);
-    let Some(r) = state.resource(id) else {
-        return json_error(StatusCode::NOT_FOUND, "not_found", "no such image");
-    };
+/// The resource of an icon file name (`{id}.{ext}`, the id decoded).
+fn icon_resource<'a>(state: &'a AppState, file: &str) -> Option<&'a SeedResource> {
+    let id = file.rsplit_once('.').map_or(file, |(id, _)| id);
+    state.resource(id)
+}
+
+fn icon_bytes(r: &SeedResource) -> Response {
     let (content_type, bytes) = crate::icons::render(r);
     (
         [
@@ -263,6 +498,80 @@ async fn icon(
         bytes,
     )
         .into_response()
+}
+
+/// An icon on the customer host. An <img> cannot send headers: the app id may come as
+/// `?ApplicationId=`, and no token is needed. The .NET profile redirects (307, same origin) to
+/// the canonical `images/v2/` path, query kept.
+async fn icon(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Path(file): Path<String>,
+) -> Response {
+    if let Err(r) = check_app(&state, &headers, q.as_deref()) {
+        return r;
+    }
+    let Some(r) = icon_resource(&state, &file) else {
+        return json_error(StatusCode::NOT_FOUND, "not_found", "no such image");
+    };
+    match state.profile() {
+        Profile::Plain => icon_bytes(r),
+        Profile::DotNet => temporary_redirect(&format!(
+            "{}{RESOURCES}/images/v2/{}{}",
+            state.base(Role::Customer, &headers),
+            seg(&file),
+            with_query(q.as_deref())
+        )),
+    }
+}
+
+async fn icon_v2(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Path(file): Path<String>,
+) -> Response {
+    if let Err(r) = check_app(&state, &headers, q.as_deref()) {
+        return r;
+    }
+    match icon_resource(&state, &file) {
+        Some(r) => icon_bytes(r),
+        None => json_error(StatusCode::NOT_FOUND, "not_found", "no such image"),
+    }
+}
+
+/// An icon on the CDN: no application id, no token; a request that carries credentials (an
+/// `Authorization` or `Citrix-ApplicationId` header, or an `ApplicationId` query) is refused,
+/// as a client must never send them to a CDN.
+async fn cdn_icon(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Path(file): Path<String>,
+) -> Response {
+    if headers.contains_key(header::AUTHORIZATION)
+        || application_id(&headers, q.as_deref()).is_some()
+    {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "credentials_sent",
+            "the CDN takes no credentials: send neither Authorization nor the application id",
+        );
+    }
+    let Some(r) = icon_resource(&state, &file) else {
+        return json_error(StatusCode::NOT_FOUND, "not_found", "no such image");
+    };
+    let mut response = icon_bytes(r);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=86400, immutable"),
+    );
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    response
 }
 
 async fn set_favorite(
@@ -280,7 +589,11 @@ async fn set_favorite(
         return json_error(StatusCode::NOT_FOUND, "not_found", "no such resource");
     }
     state.data().favorites.insert((user, id.clone()), on);
-    Json(serde_json::json!({"resourceId": id, "isFavorite": on})).into_response()
+    answer(
+        &state,
+        StatusCode::OK,
+        &serde_json::json!({"resourceId": id, "isFavorite": on}),
+    )
 }
 
 async fn favorite(
@@ -366,7 +679,8 @@ fn step(state: &AppState, headers: &HeaderMap, launch: PendingLaunch) -> Respons
     };
     let script = state.launch_script(&r);
     let form = script.form.unwrap_or(state.data().settings.launch_form);
-    let b = base(headers);
+    let dotnet = state.profile() == Profile::DotNet;
+    let b = state.base(Role::Customer, headers);
     if launch.remaining > 0 {
         let key = token(12);
         let retry_url = format!("{b}/citrixapi/store/launch/retry/{key}");
@@ -378,30 +692,38 @@ fn step(state: &AppState, headers: &HeaderMap, launch: PendingLaunch) -> Respons
             },
         );
         return match (launch.kind, form) {
-            (LaunchKind::Ticket, LaunchForm::Sample) => Json(serde_json::json!({
-                "status": "retry", "pollTimeout": script.poll_timeout, "retryUrl": retry_url,
-                "receiverUri": null, "errorId": null, "suggestRestart": false,
-            }))
-            .into_response(),
-            _ => (
-                StatusCode::ACCEPTED,
-                Json(serde_json::json!({"retryUrl": retry_url, "retryKey": key, "pollTimeout": script.poll_timeout})),
-            )
-                .into_response(),
+            (LaunchKind::Ticket, LaunchForm::Sample) => answer(
+                state,
+                StatusCode::OK,
+                &serde_json::json!({
+                    "status": "retry", "pollTimeout": script.poll_timeout, "retryUrl": retry_url,
+                    "receiverUri": null, "errorId": null, "suggestRestart": false,
+                }),
+            ),
+            _ => {
+                let mut body = serde_json::json!({"retryUrl": retry_url, "retryKey": key, "pollTimeout": script.poll_timeout});
+                if dotnet {
+                    body["receiverUri"] = serde_json::Value::Null;
+                }
+                answer(state, StatusCode::ACCEPTED, &body)
+            }
         };
     }
     if let Some(f) = &script.failure {
-        let body = Json(serde_json::json!({
+        let mut body = serde_json::json!({
             "status": "failure", "errorId": f.error_id, "suggestRestart": f.suggest_restart,
             "receiverUri": null, "retryUrl": null,
-        }));
+        });
+        if dotnet {
+            body["pollTimeout"] = serde_json::Value::Null;
+        }
         // The ticket flow reports failures in its JSON; the ICA file flow cannot answer 200
         // without an ICA file, so it refuses with the same body.
         let status = match launch.kind {
             LaunchKind::Ticket => StatusCode::OK,
             LaunchKind::IcaFile => StatusCode::CONFLICT,
         };
-        return (status, body).into_response();
+        return answer(state, status, &body);
     }
     match launch.kind {
         LaunchKind::IcaFile => ica(&r),
@@ -421,16 +743,23 @@ fn step(state: &AppState, headers: &HeaderMap, launch: PendingLaunch) -> Respons
             let receiver_uri =
                 format!("receiver://{host}/citrixapi/store/client/icaFile?ticket={ticket}");
             match form {
-                LaunchForm::Seed => (
-                    StatusCode::CREATED,
-                    Json(serde_json::json!({"receiverUri": receiver_uri})),
-                )
-                    .into_response(),
-                LaunchForm::Sample => Json(serde_json::json!({
-                    "status": "success", "pollTimeout": 0, "receiverUri": receiver_uri,
-                    "errorId": null, "suggestRestart": false, "retryUrl": null,
-                }))
-                .into_response(),
+                LaunchForm::Seed => {
+                    let mut body = serde_json::json!({"receiverUri": receiver_uri});
+                    if dotnet {
+                        body["retryUrl"] = serde_json::Value::Null;
+                        body["retryKey"] = serde_json::Value::Null;
+                        body["pollTimeout"] = serde_json::Value::Null;
+                    }
+                    answer(state, StatusCode::CREATED, &body)
+                }
+                LaunchForm::Sample => answer(
+                    state,
+                    StatusCode::OK,
+                    &serde_json::json!({
+                        "status": "success", "pollTimeout": 0, "receiverUri": receiver_uri,
+                        "errorId": null, "suggestRestart": false, "retryUrl": null,
+                    }),
+                ),
             }
         }
     }
@@ -445,13 +774,62 @@ async fn launch_status(
     start(&state, &headers, q.as_deref(), &id, LaunchKind::Ticket)
 }
 
+/// The ICA file URL. The .NET profile redirects it once (307, same origin, query kept) to a
+/// canonical URL, after checking the caller.
 async fn ica_file(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
     Path(id): Path<String>,
 ) -> Response {
+    if state.profile() == Profile::DotNet {
+        if let Err(r) = authorize(&state, &headers, q.as_deref()) {
+            return r;
+        }
+        return temporary_redirect(&format!(
+            "{}{CANONICAL_ICA}/{}/icaFile{}",
+            state.base(Role::Customer, &headers),
+            seg(&id),
+            with_query(q.as_deref())
+        ));
+    }
     start(&state, &headers, q.as_deref(), &id, LaunchKind::IcaFile)
+}
+
+/// The canonical ICA file URL (the .NET profile's redirect target). Like a strict content
+/// negotiator, it refuses (406) a client whose `Accept` rules the ICA file out, e.g. one that
+/// asks only for `application/json`.
+async fn canonical_ica_file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Path(id): Path<String>,
+) -> Response {
+    if !accepts_ica(&headers) {
+        return json_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "not_acceptable",
+            "this resource is application/x-ica; the Accept header rules it out",
+        );
+    }
+    start(&state, &headers, q.as_deref(), &id, LaunchKind::IcaFile)
+}
+
+/// Whether `Accept` (absent: anything) admits `application/x-ica`.
+fn accepts_ica(headers: &HeaderMap) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    accept.split(',').any(|range| {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let refused = parts.any(|p| p.replace(' ', "") == "q=0");
+        !refused
+            && matches!(
+                media.as_str(),
+                "application/x-ica" | "application/*" | "*/*"
+            )
+    })
 }
 
 async fn retry(
@@ -532,7 +910,11 @@ async fn sessions(
         .filter(|s| s.user == user)
         .map(|s| serde_json::json!({"resourceId": s.resource, "clientName": s.device, "startTime": s.started, "state": "active"}))
         .collect();
-    Json(serde_json::json!({"sessions": mine})).into_response()
+    answer(
+        &state,
+        StatusCode::OK,
+        &serde_json::json!({"sessions": mine}),
+    )
 }
 
 async fn logoff(

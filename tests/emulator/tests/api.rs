@@ -16,7 +16,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use workspace_emulator::{
     BadTokenStyle, Emulator, EmulatorConfig, Fault, FaultKind, LaunchForm, LaunchScript,
-    LinkGeneration, Settings, demo,
+    LinkGeneration, Profile, Settings, Topology, demo,
 };
 
 async fn start() -> Emulator {
@@ -28,7 +28,17 @@ async fn get_json(url: &str) -> Value {
     http().get(url).send().await.unwrap().json().await.unwrap()
 }
 
-/// A store call with the demo application id and a bearer token, on a fresh client.
+/// A fresh client that follows redirects as a real one does: reqwest keeps the headers on a
+/// same-origin redirect and drops `Authorization` on a cross-origin one.
+fn following() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .unwrap()
+}
+
+/// A store call with the demo application id and a bearer token, on a fresh client that
+/// follows redirects.
 async fn store(method: Method, url: &str, access: &str) -> reqwest::Response {
     // Launches need a clientName or deviceId; other store calls ignore it.
     let mut url = url::Url::parse(url).unwrap();
@@ -45,7 +55,7 @@ async fn store(method: Method, url: &str, access: &str) -> reqwest::Response {
         url.query_pairs_mut()
             .append_pair("clientName", "WPTESTDEVICE123");
     }
-    http()
+    following()
         .request(method, url)
         .header("Citrix-ApplicationId", demo::APPLICATION_ID)
         .bearer_auth(access)
@@ -67,6 +77,14 @@ async fn catalogue(em: &Emulator, access: &str) -> Vec<Value> {
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     body["resources"].as_array().unwrap().clone()
+}
+
+/// The resources a client can use: the .NET profile's malformed item left out.
+fn usable(list: &[Value]) -> Vec<Value> {
+    list.iter()
+        .filter(|r| r["links"].is_object())
+        .cloned()
+        .collect()
 }
 
 fn find<'a>(list: &'a [Value], id: &str) -> &'a Value {
@@ -97,14 +115,28 @@ async fn discovery_needs_an_active_application_id_but_no_token() {
         .json()
         .await
         .unwrap();
-    let store = &ok["services"][0];
-    assert_eq!(store["service"], "store");
-    assert_eq!(store["endpoints"][0]["id"], "ListResources");
+    // Services by name and endpoints by id: neither is first in the .NET profile.
+    let store = ok["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "store")
+        .unwrap();
+    let list = store["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "ListResources")
+        .unwrap();
     assert_eq!(
-        store["endpoints"][0]["url"],
+        list["url"],
         format!("{}/citrixapi/store/resources", em.url())
     );
-    assert!(store["endpoints"][0]["capabilities"].is_array());
+    assert!(
+        list["capabilities"].is_null(),
+        "the .NET profile: {}",
+        list["capabilities"]
+    );
     assert!(
         ok["authScopes"]
             .as_array()
@@ -113,10 +145,13 @@ async fn discovery_needs_an_active_application_id_but_no_token() {
     );
     let settings = &ok["clientSettings"];
     assert_eq!(settings["acr_values"], "tenant:acme");
-    assert!(settings["promptLoginEnabled"].is_boolean());
+    assert!(settings["promptLoginEnabled"].is_null());
     assert_eq!(
         settings["oidcConfiguration"]["oidc_discovery_endpoint"],
-        format!("{}/core/.well-known/openid-configuration", em.url())
+        format!(
+            "{}/core/.well-known/openid-configuration",
+            em.hosts().accounts
+        )
     );
 
     // The query parameter works as well as the header.
@@ -144,7 +179,32 @@ async fn discovery_needs_an_active_application_id_but_no_token() {
 
 #[tokio::test]
 async fn an_unknown_customer_host_is_404() {
+    // Realistic: the canonical host and the seed's hosts are served, any other name is 404.
     let mut config = EmulatorConfig::test();
+    config.seed.customer_hosts = vec!["acme.cloud.example".into()];
+    let em = Emulator::start(config).await.unwrap();
+    for (host, status) in [
+        (None, 200),
+        (Some("acme.cloud.example"), 200),
+        (Some("globex.cloud.example"), 404),
+    ] {
+        let mut r = discovery(&http(), &em, demo::APPLICATION_ID);
+        if let Some(h) = host {
+            r = r.header("Host", h);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status(), status, "{host:?}");
+        if status == 404 {
+            assert_eq!(
+                r.json::<Value>().await.unwrap()["error"],
+                "unknown_customer"
+            );
+        }
+    }
+
+    // Single: only the seed's hosts.
+    let mut config = EmulatorConfig::test();
+    config.topology = Topology::Single;
     config.seed.customer_hosts = vec!["acme.cloud.example".into()];
     let em = Emulator::start(config).await.unwrap();
     let r = discovery(&http(), &em, demo::APPLICATION_ID)
@@ -195,12 +255,13 @@ async fn the_transaction_id_is_echoed_and_logged() {
 #[tokio::test]
 async fn metadata_and_jwks_describe_the_server() {
     let em = start().await;
-    let m = get_json(&format!(
-        "{}/core/.well-known/openid-configuration",
-        em.url()
-    ))
-    .await;
-    assert_eq!(m["issuer"], format!("{}/core", em.url()));
+    let accounts = em.hosts().accounts;
+    let m = get_json(&format!("{accounts}/core/.well-known/openid-configuration")).await;
+    assert_eq!(m["issuer"], format!("{accounts}/core"));
+    assert_eq!(
+        m["end_session_endpoint"],
+        format!("{accounts}/core/connect/endsession")
+    );
     assert!(
         m["response_modes_supported"]
             .as_array()
@@ -230,7 +291,7 @@ async fn code_flow_with_pkce_issues_tokens_once() {
     assert!(t["access_token"].is_string() && t["refresh_token"].is_string());
     assert_eq!(t["token_type"], "Bearer");
     let id = claims(t["id_token"].as_str().unwrap());
-    assert_eq!(id["iss"], format!("{}/core", em.url()));
+    assert_eq!(id["iss"], format!("{}/core", em.hosts().accounts));
     assert_eq!(id["aud"], demo::CLIENT_ID);
     assert_eq!(id["nonce"], "n-1");
     assert_eq!(id["acr"], "tenant:acme");
@@ -406,9 +467,12 @@ async fn a_client_requiring_consent_asks_once_and_honours_a_denial() {
     let consent = |decision: &'static str| {
         let mut form = authorize_params(&[]);
         form.push(("decision".into(), decision.into()));
-        c.post(format!("{}/core/connect/authorize/consent", em.url()))
-            .form(&form)
-            .send()
+        c.post(format!(
+            "{}/core/connect/authorize/consent",
+            em.hosts().accounts
+        ))
+        .form(&form)
+        .send()
     };
     let denied = consent("deny").await.unwrap();
     let q = location_query(&denied);
@@ -426,7 +490,7 @@ async fn a_client_requiring_consent_asks_once_and_honours_a_denial() {
 #[tokio::test]
 async fn client_authentication_by_basic_or_post_and_failures() {
     let em = start().await;
-    let url = format!("{}/core/connect/token", em.url());
+    let url = format!("{}/core/connect/token", em.hosts().accounts);
     let form = [
         ("grant_type", "refresh_token"),
         ("refresh_token", "unknown"),
@@ -516,7 +580,7 @@ async fn revocation_ends_the_grant_and_userinfo_knows_the_user() {
     assert_eq!(info["preferred_username"], "alice");
     let revoke = |form: &[(&str, &str)]| {
         http()
-            .post(format!("{}/core/connect/revocation", em.url()))
+            .post(format!("{}/core/connect/revocation", em.hosts().accounts))
             .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
             .form(form)
             .send()
@@ -547,7 +611,7 @@ async fn public_clients_authenticate_by_id_and_must_use_pkce() {
     assert!(location_query(&r).contains_key("error"));
     let code = code_for(&em, &http(), &[]).await;
     let r = http()
-        .post(format!("{}/core/connect/token", em.url()))
+        .post(format!("{}/core/connect/token", em.hosts().accounts))
         .form(&[
             ("client_id", demo::CLIENT_ID),
             ("grant_type", "authorization_code"),
@@ -567,6 +631,27 @@ async fn public_clients_authenticate_by_id_and_must_use_pkce() {
 async fn enumeration_lists_every_resource_with_legacy_links_by_default() {
     let em = start().await;
     let t = tokens(&em).await;
+    let list = usable(&catalogue(&em, t["access_token"].as_str().unwrap()).await);
+    assert_eq!(list.len(), 40);
+    let desk = find(&list, "win11-desktop");
+    assert!(desk["isDesktop"] == true || desk["type"] == "Citrix.MPS.Desktop");
+    assert_eq!(desk["isFavorite"], true);
+    assert!(desk["links"]["launchStatusUrl"].is_string() && desk["links"]["launchUrl"].is_string());
+    assert!(desk["links"]["icaFileUrl"].is_null());
+    let web = find(&list, "intranet");
+    assert!(
+        web["links"]["launchStatusUrl"].is_null(),
+        "web apps are listed but not launchable"
+    );
+    assert!(web["links"]["imageUrl"].is_string());
+}
+
+#[tokio::test]
+async fn the_plain_profile_lists_tidy_resources() {
+    let mut config = EmulatorConfig::test();
+    config.settings.profile = Profile::Plain;
+    let em = Emulator::start(config).await.unwrap();
+    let t = tokens(&em).await;
     let list = catalogue(&em, t["access_token"].as_str().unwrap()).await;
     assert_eq!(list.len(), 40);
     let desk = find(&list, "win11-desktop");
@@ -581,7 +666,11 @@ async fn enumeration_lists_every_resource_with_legacy_links_by_default() {
         web["links"].get("launchStatusUrl").is_none(),
         "web apps are listed but not launchable"
     );
-    assert!(web["links"]["imageUrl"].is_string());
+    for r in &list {
+        let keys = r.as_object().unwrap();
+        assert!(keys.values().all(|v| !v.is_null()), "{r}");
+        assert!(!keys.contains_key("id"), "{r}");
+    }
 }
 
 #[tokio::test]
@@ -595,7 +684,7 @@ async fn the_current_link_generation_is_selectable_and_launches_by_get() {
     let access = t["access_token"].as_str().unwrap();
     let list = catalogue(&em, access).await;
     let word = find(&list, "word");
-    assert!(word["links"].get("launchStatusUrl").is_none());
+    assert!(word["links"]["launchStatusUrl"].is_null());
     let url = word["links"]["icaFileFetchTicketUrl"].as_str().unwrap();
     let r = store(Method::GET, url, access).await;
     assert_eq!(r.status(), 201);
@@ -610,19 +699,23 @@ async fn the_current_link_generation_is_selectable_and_launches_by_get() {
 }
 
 #[tokio::test]
-async fn icons_come_as_svg_or_png_with_the_application_id_in_the_query() {
+async fn icons_come_as_svg_or_png_from_the_api_with_the_application_id_or_the_cdn_without() {
     let em = start().await;
+    let cdn = em.hosts().cdn;
     let t = tokens(&em).await;
-    let list = catalogue(&em, t["access_token"].as_str().unwrap()).await;
+    let list = usable(&catalogue(&em, t["access_token"].as_str().unwrap()).await);
     let mut seen = Vec::new();
     for r in &list {
         let url = r["links"]["imageUrl"].as_str().unwrap();
-        let ok = http()
-            .get(format!("{url}?ApplicationId={}", demo::APPLICATION_ID))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(ok.status(), 200);
+        // As the web sample: the application id only on API image URLs, CDN ones as they are.
+        let url = if url.contains("citrixapi/store/resources/images") {
+            format!("{url}?ApplicationId={}", demo::APPLICATION_ID)
+        } else {
+            assert!(url.starts_with(&format!("{cdn}/icons/")), "{url}");
+            url.to_owned()
+        };
+        let ok = following().get(&url).send().await.unwrap();
+        assert_eq!(ok.status(), 200, "{url}");
         let kind = ok.headers()["content-type"].to_str().unwrap().to_owned();
         let bytes = ok.bytes().await.unwrap();
         match kind.as_str() {
@@ -633,13 +726,13 @@ async fn icons_come_as_svg_or_png_with_the_application_id_in_the_query() {
         seen.push(kind);
     }
     assert!(seen.contains(&"image/png".to_owned()) && seen.contains(&"image/svg+xml".to_owned()));
-    let no_app = http()
+    let no_app = following()
         .get(list[0]["links"]["imageUrl"].as_str().unwrap())
         .send()
         .await
         .unwrap();
     assert_eq!(no_app.status(), 400);
-    let unknown = http()
+    let unknown = following()
         .get(format!(
             "{}/citrixapi/store/resources/images/nope.svg?ApplicationId={}",
             em.url(),
@@ -665,9 +758,10 @@ async fn favourites_are_added_and_removed_per_user() {
         true
     );
     store(Method::DELETE, &url, access).await;
-    assert_eq!(
+    // No longer a favourite: false, null or left out (the .NET profile).
+    assert_ne!(
         find(&catalogue(&em, access).await, "excel")["isFavorite"],
-        false
+        true
     );
     let unknown = store(Method::POST, &url.replace("excel", "nope"), access).await;
     assert_eq!(unknown.status(), 404);
@@ -901,7 +995,7 @@ async fn access_tokens_expire_after_the_configured_lifetime() {
     let r = patch_settings(&em, &json!({"access_token_ttl_secs": 60})).await;
     assert_eq!(r.status(), 200);
     let t = tokens(&em).await;
-    assert_eq!(t["expires_in"], 60);
+    assert_eq!(t["expires_in"], "60", "the .NET profile: a string");
     let access = t["access_token"].as_str().unwrap();
     catalogue(&em, access).await;
     move_clock(&em, 61).await;

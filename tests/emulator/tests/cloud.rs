@@ -10,7 +10,7 @@ use common::{
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use workspace_emulator::{SECRET_LIFETIME_SECS, demo};
+use workspace_emulator::{EmulatorConfig, Profile, SECRET_LIFETIME_SECS, Topology, demo};
 
 /// The demo Citrix Cloud API client's credentials in a client-credentials form.
 const CREDENTIALS: [(&str, &str); 3] = [
@@ -28,7 +28,7 @@ impl Harness {
     async fn token(&self) -> String {
         let r = self
             .http
-            .post(token_url(&self.url, demo::CUSTOMER_ID))
+            .post(token_url(&self.emu.hosts().trust, demo::CUSTOMER_ID))
             .form(&CREDENTIALS)
             .send()
             .await
@@ -39,7 +39,7 @@ impl Harness {
     }
 
     fn rpclients(&self) -> String {
-        format!("{}/{}/rpclients", self.url, demo::CUSTOMER_ID)
+        format!("{}/{}/rpclients", self.emu.hosts().cws, demo::CUSTOMER_ID)
     }
 
     /// A request authorized by this Citrix Cloud API token.
@@ -62,11 +62,12 @@ impl Harness {
         r.json().await.unwrap()
     }
 
+    /// The demo client, found by its name (what `api_key` holds depends on the profile).
     async fn demo_client(&self, token: &str) -> Value {
         self.list(token)
             .await
             .into_iter()
-            .find(|c| c["api_key"] == demo::CLIENT_ID)
+            .find(|c| c["name"] == demo::CLIENT_NAME)
             .expect("the demo client is listed")
     }
 
@@ -79,7 +80,7 @@ impl Harness {
 #[tokio::test]
 async fn tokens_come_from_form_basic_and_legacy_json_requests() {
     let c = Harness::start().await;
-    let url = token_url(&c.url, demo::CUSTOMER_ID);
+    let url = token_url(&c.emu.hosts().trust, demo::CUSTOMER_ID);
 
     let form = c.http.post(&url).form(&CREDENTIALS);
     let basic = c
@@ -97,7 +98,7 @@ async fn tokens_come_from_form_basic_and_legacy_json_requests() {
         assert_eq!(r.headers()["cache-control"], "no-store");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["token_type"], "bearer");
-        assert_eq!(body["expires_in"], 3600);
+        assert_eq!(body["expires_in"], "3600", "the .NET profile: a string");
         let token = body["access_token"].as_str().unwrap().to_owned();
         assert!(token.len() >= 32, "{token}");
         // Each token works for the rpclients list.
@@ -112,12 +113,12 @@ async fn tokens_come_from_form_basic_and_legacy_json_requests() {
 #[tokio::test]
 async fn the_token_endpoint_refuses_bad_requests() {
     let c = Harness::start().await;
-    let url = token_url(&c.url, demo::CUSTOMER_ID);
+    let url = token_url(&c.emu.hosts().trust, demo::CUSTOMER_ID);
 
     // Another customer's token endpoint does not exist here.
     let r = c
         .http
-        .post(token_url(&c.url, "globex"))
+        .post(token_url(&c.emu.hosts().trust, "globex"))
         .form(&CREDENTIALS)
         .send()
         .await
@@ -225,7 +226,10 @@ async fn the_token_endpoint_refuses_bad_requests() {
 
 #[tokio::test]
 async fn rpclients_lists_every_client_with_the_seed_fields_and_no_secret() {
-    let c = Harness::start().await;
+    // The tidy profile: exactly the seed's fields, the OAuth client id as `api_key`.
+    let mut config = EmulatorConfig::test();
+    config.settings.profile = Profile::Plain;
+    let c = Harness::start_with(config).await;
     let public = create_client_ok(&c.emu, "public").await;
     let token = c.token().await;
 
@@ -345,7 +349,7 @@ async fn rpclients_needs_a_cwsauth_token_for_this_customer() {
     }
 
     // A valid token, but another customer.
-    let globex = format!("{}/globex/rpclients", c.url);
+    let globex = format!("{}/globex/rpclients", c.emu.hosts().cws);
     let r = c
         .cws(Method::GET, globex.clone(), &token)
         .send()
@@ -430,7 +434,7 @@ async fn rotate_then_expire_the_old_secret() {
     let new_secret = rotated["secret"].as_str().unwrap().to_owned();
     assert!(new_secret.len() >= 32 && new_secret != demo::CLIENT_SECRET);
     let client = &rotated["client"];
-    assert_eq!(client["api_key"], demo::CLIENT_ID);
+    assert_eq!(client["api_key"], demo::APPLICATION_ID, "the .NET profile");
     assert_eq!(client["name"], demo::CLIENT_NAME);
     let updated = client["secret_update_time"].as_u64().unwrap();
     assert!((before..=after).contains(&updated));
@@ -566,9 +570,12 @@ async fn rotation_refuses_unknown_and_public_clients() {
     assert!(secret_works(&c.emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await);
 }
 
+/// In the single topology every route shares one host.
 #[tokio::test]
 async fn routing_keeps_the_rest_of_the_emulator_reachable() {
-    let c = Harness::start().await;
+    let mut config = EmulatorConfig::test();
+    config.topology = Topology::Single;
+    let c = Harness::start_with(config).await;
     let token = c.token().await;
 
     // `/{customer}/rpclients` does not swallow the other routes.

@@ -38,7 +38,7 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// A running emulator, its base URL and one client to call it with. Each test file adds its own
+/// A running emulator, its customer URL and one client to call it with. Each test file adds its own
 /// request helpers in an `impl Harness` block.
 pub struct Harness {
     pub emu: Emulator,
@@ -109,7 +109,7 @@ pub async fn token_probe(
         ("grant_type", "refresh_token"),
         ("refresh_token", "whatever"),
     ];
-    let mut r = http().post(format!("{}/core/connect/token", emu.url()));
+    let mut r = http().post(format!("{}/core/connect/token", emu.hosts().accounts));
     match secret {
         Some(s) => r = r.basic_auth(client_id, Some(s)),
         None => form.push(("client_id", client_id)),
@@ -133,7 +133,7 @@ pub async fn secret_works(emu: &Emulator, client_id: &str, secret: &str) -> bool
 /// A token endpoint call by the demo client, authenticated by HTTP basic.
 pub async fn token_call(emu: &Emulator, form: &[(&str, &str)]) -> reqwest::Response {
     http()
-        .post(format!("{}/core/connect/token", emu.url()))
+        .post(format!("{}/core/connect/token", emu.hosts().accounts))
         .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
         .form(form)
         .send()
@@ -184,7 +184,7 @@ pub async fn authorize(
     c: &reqwest::Client,
     extra: &[(&str, &str)],
 ) -> reqwest::Response {
-    c.get(format!("{}/core/connect/authorize", emu.url()))
+    c.get(format!("{}/core/connect/authorize", emu.hosts().accounts))
         .query(&authorize_params(extra))
         .send()
         .await
@@ -215,11 +215,14 @@ pub async fn login(
     let mut form = authorize_params(extra);
     form.push(("username".into(), user.into()));
     form.push(("password".into(), password.into()));
-    c.post(format!("{}/core/connect/authorize/login", emu.url()))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
+    c.post(format!(
+        "{}/core/connect/authorize/login",
+        emu.hosts().accounts
+    ))
+    .form(&form)
+    .send()
+    .await
+    .unwrap()
 }
 
 /// Alice signs in; the authorization code.
@@ -228,7 +231,7 @@ pub async fn code_for(emu: &Emulator, c: &reqwest::Client, extra: &[(&str, &str)
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
     let q = location_query(&r);
     assert_eq!(q["state"], "st-1");
-    assert_eq!(q["iss"], format!("{}/core", emu.url()));
+    assert_eq!(q["iss"], format!("{}/core", emu.hosts().accounts));
     q["code"].clone()
 }
 
@@ -262,7 +265,7 @@ pub async fn tokens(emu: &Emulator) -> Value {
 /// `GET /core/connect/userinfo` with this access token.
 pub async fn userinfo(emu: &Emulator, access_token: &str) -> reqwest::Response {
     http()
-        .get(format!("{}/core/connect/userinfo", emu.url()))
+        .get(format!("{}/core/connect/userinfo", emu.hosts().accounts))
         .bearer_auth(access_token)
         .send()
         .await
