@@ -79,7 +79,10 @@ fn catalogue(n: usize) -> Catalogue {
             }
         })
         .collect();
-    Catalogue { resources }
+    Catalogue {
+        resources,
+        skipped: 0,
+    }
 }
 
 /// The median time of one `filter` call for `query`.

@@ -44,6 +44,9 @@ pub struct User {
 pub struct Catalogue {
     /// Every published app and desktop, in the store's order.
     pub resources: Vec<CatalogueResource>,
+    /// How many items the store sent that could not be shown (malformed, or without an id).
+    #[serde(default)]
+    pub skipped: u32,
 }
 
 /// Whether a resource is an app or a desktop.
@@ -80,6 +83,17 @@ pub struct CatalogueResource {
     pub favorite: bool,
     /// Whether it can be launched from the portal (ICA); web and SaaS apps cannot.
     pub launchable: bool,
+}
+
+/// `POST /auth/logout`: the portal's session is over; where the browser goes to end the identity
+/// provider's session too, when the provider offers that (so the next sign-in asks for the
+/// password again, as it should on a shared computer).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedOut {
+    /// The provider's end-session URL, to navigate to; it comes back to the portal.
+    #[serde(default)]
+    pub end_session_url: Option<String>,
 }
 
 /// `PUT|DELETE /api/resources/{id}/favorite`: the resource's favourite state after the change.

@@ -1,10 +1,7 @@
 //! The wire contract of Workspace Portal.
 //!
-//! Two families of types live here and nowhere else:
-//! - [`workspace`]: what the Citrix Workspace API sends us. The API has changed shape several
-//!   times (see `reference/workspace-api.md` §7), so every type is tolerant: unknown fields are
-//!   ignored, and fields that some API generations omit are optional.
 //! - [`api`]: what the portal's worker (the backend-for-frontend) sends its single-page app.
+//!   (What Citrix sends the worker is the worker's own business: `worker/src/workspace.rs`.)
 //!
 //! Plus [`time`]: the one way dates are shown (secret expiry), shared by every side.
 //!
@@ -12,4 +9,3 @@
 
 pub mod api;
 pub mod time;
-pub mod workspace;

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use crate::workspace::{LaunchAnswer, ResourceList};
 use portal_shared::api::{FavoriteState, LaunchStatus, SessionInfo};
-use portal_shared::workspace::{LaunchAnswer, ResourceList};
 use serde::Serialize;
 use worker::{Delay, Env, Method, Request, Response, Url};
 
@@ -59,11 +59,26 @@ async fn with_token(
     url: &Url,
     what: &'static str,
 ) -> Result<Answer, PortalError> {
+    with_token_accepting(session, config, method, url, what, "application/json").await
+}
+
+/// [`with_token`], asking for `accept` (the ICA file is not JSON).
+async fn with_token_accepting(
+    session: &Handle,
+    config: &Config,
+    method: Method,
+    url: &Url,
+    what: &'static str,
+    accept: &'static str,
+) -> Result<Answer, PortalError> {
     let call = |token: &str| Call {
         method: method.clone(),
         url,
         application_id: Some(&config.application_id),
-        headers: vec![("Authorization", format!("Bearer {token}"))],
+        headers: vec![
+            ("Authorization", format!("Bearer {token}")),
+            ("Accept", accept.to_owned()),
+        ],
         body: (method == Method::Post).then(|| ("application/json", b"{}".to_vec())),
         what,
     };
@@ -119,7 +134,10 @@ async fn enumerate(
         });
     }
     let list: ResourceList = answer.json(WHAT)?;
-    let (catalogue, links) = catalogue::build(list);
+    let (catalogue, links, skipped) = catalogue::build(list);
+    for s in &skipped {
+        worker::console_warn!("enumeration: skipped a resource {s}");
+    }
     session.put_resources(&links).await?;
     Ok((catalogue, links))
 }
@@ -145,9 +163,11 @@ async fn links_of(
         .ok_or_else(|| PortalError::NotFound("This app or desktop".into()))
 }
 
-fn admit(config: &Config, url: &str, what: &'static str) -> Result<Url, PortalError> {
-    config
-        .workspace
+/// The SSRF guard for a link the store gave: only on an origin the tenant's discovery names.
+async fn admit(config: &Config, url: &str, what: &'static str) -> Result<Url, PortalError> {
+    customer(config)
+        .await?
+        .store
         .admit(url)
         .map_err(|e| PortalError::UpstreamMalformed {
             what: what.into(),
@@ -155,21 +175,41 @@ fn admit(config: &Config, url: &str, what: &'static str) -> Result<Url, PortalEr
         })
 }
 
-/// `GET /api/icons/{id}`: the icon, fetched with the application id (an `<img>` cannot send it)
-/// and kept in the edge cache, so a catalogue of many icons costs Citrix Cloud one fetch each.
+/// `GET /api/icons/{id}`: the icon, kept in the edge cache, so a catalogue of many icons costs
+/// Citrix Cloud one fetch each. Icons on the store's origins are fetched with the application id
+/// (an `<img>` cannot send it); icons on a host the admin allows (`ICON_HOSTS`, a CDN) with no
+/// credentials at all; anything else is refused.
 pub async fn icon(req: &Request, env: &Env, id: &str) -> Result<Response, PortalError> {
+    const WHAT: &str = "loading an icon";
     let (config, session) = signed_in(req, env).await?;
     let links = links_of(&config, &session, &decode(id)).await?;
     let image = links
         .image
         .ok_or_else(|| PortalError::NotFound("This icon".into()))?;
-    let url = admit(&config, &image, "loading an icon")?;
-    let (content_type, body) = icon_bytes(&config, &url).await?;
+    let store = customer(&config).await?.store;
+    let (url, application_id) = match store.admit(&image) {
+        Ok(url) => (url, Some(config.application_id.as_str())),
+        Err(refused) => match Url::parse(&image) {
+            Ok(url) if config.icon_hosts.iter().any(|p| p.matches(&url)) => (url, None),
+            _ => {
+                return Err(PortalError::UpstreamMalformed {
+                    what: WHAT.into(),
+                    detail: format!(
+                        "refused icon URL {image}: {refused}, nor on ICON_HOSTS (add its origin there if it is your tenant's CDN)"
+                    ),
+                });
+            }
+        },
+    };
+    let (content_type, body) = icon_bytes(&url, application_id).await?;
     image_response(&content_type, body, "private, max-age=86400")
 }
 
 /// An icon's content type and bytes: from the edge cache, or fetched and then cached.
-async fn icon_bytes(config: &Config, url: &Url) -> Result<(String, Vec<u8>), PortalError> {
+async fn icon_bytes(
+    url: &Url,
+    application_id: Option<&str>,
+) -> Result<(String, Vec<u8>), PortalError> {
     const WHAT: &str = "loading an icon";
     let cache = worker::Cache::default();
     if let Ok(Some(mut hit)) = cache.get(url.as_str(), false).await
@@ -181,8 +221,8 @@ async fn icon_bytes(config: &Config, url: &Url) -> Result<(String, Vec<u8>), Por
     let answer = Call {
         method: Method::Get,
         url,
-        application_id: Some(&config.application_id),
-        headers: vec![],
+        application_id,
+        headers: vec![("Accept", "image/*".into())],
         body: None,
         what: WHAT,
     }
@@ -234,7 +274,7 @@ pub async fn favorite(
     let url = links.favorite.ok_or_else(|| {
         PortalError::BadRequest("This app or desktop cannot be a favourite.".into())
     })?;
-    let url = admit(&config, &url, WHAT)?;
+    let url = admit(&config, &url, WHAT).await?;
     let method = if on { Method::Post } else { Method::Delete };
     let answer = with_token(&session, &config, method, &url, WHAT).await?;
     if !(200..300).contains(&answer.status) {
@@ -298,7 +338,7 @@ async fn advance(
     at: PendingLaunch,
 ) -> Result<LaunchStatus, PortalError> {
     const WHAT: &str = "starting your app or desktop";
-    let mut url = admit(config, &at.url, WHAT)?;
+    let mut url = admit(config, &at.url, WHAT).await?;
     device.tag(&mut url);
     let method = if at.post { Method::Post } else { Method::Get };
     let answer = with_token(session, config, method, &url, WHAT).await?;
@@ -325,7 +365,7 @@ async fn advance(
             after_secs,
         } => {
             let next = retry_url.unwrap_or(at.url);
-            admit(config, &next, WHAT)?;
+            admit(config, &next, WHAT).await?;
             let handle = random_token(24);
             session
                 .put_launch(
@@ -371,9 +411,17 @@ pub async fn ica(
         .filter(|_| links.launchable)
         .ok_or(PortalError::NotLaunchable)?;
     for _ in 0..=ICA_MAX_WAITS {
-        let mut admitted = admit(&config, &url, WHAT)?;
+        let mut admitted = admit(&config, &url, WHAT).await?;
         device.tag(&mut admitted);
-        let answer = with_token(&session, &config, Method::Get, &admitted, WHAT).await?;
+        let answer = with_token_accepting(
+            &session,
+            &config,
+            Method::Get,
+            &admitted,
+            WHAT,
+            "application/x-ica, application/json;q=0.5",
+        )
+        .await?;
         match answer.status {
             200 => return ica_file(&links.name, answer.body),
             202 => {

@@ -2,45 +2,53 @@
 
 use std::collections::HashMap;
 
+use crate::workspace::{Resource, ResourceList, Skipped};
 use portal_shared::api::{Catalogue, CatalogueResource, ResourceKind};
-use portal_shared::workspace::{Resource, ResourceList};
 
 use crate::session::ResourceLinks;
 
 /// The catalogue for the browser, and the links the worker keeps for later calls.
-pub fn build(list: ResourceList) -> (Catalogue, HashMap<String, ResourceLinks>) {
-    let mut links = HashMap::with_capacity(list.resources.len());
-    let resources = list
-        .resources
-        .into_iter()
-        .filter(|r| r.enabled != Some(false))
-        .map(|r| {
-            let entry = CatalogueResource {
-                id: r.resource_id.clone(),
-                name: r.name.clone(),
-                description: r.description.clone().filter(|d| !d.trim().is_empty()),
-                kind: kind(&r),
-                category: category(r.path.as_deref()),
-                icon_url: r
-                    .links
-                    .image_url
-                    .as_ref()
-                    .map(|_| icon_path(&r.resource_id)),
-                favorite: r.is_favorite,
-                launchable: launchable(&r),
-            };
-            links.insert(r.resource_id.clone(), stored_links(&r, entry.launchable));
-            entry
-        })
-        .collect();
-    (Catalogue { resources }, links)
+///
+/// Items the store sent that cannot be used (malformed, or without an id) are skipped, counted
+/// in [`Catalogue::skipped`] and returned for the log, so the rest of the catalogue still shows.
+pub fn build(list: ResourceList) -> (Catalogue, HashMap<String, ResourceLinks>, Vec<Skipped>) {
+    let mut skipped = list.resources.skipped;
+    let mut links = HashMap::with_capacity(list.resources.good.len());
+    let mut resources = Vec::with_capacity(list.resources.good.len());
+    for r in list.resources.good {
+        let Some(id) = r.id().map(str::to_owned) else {
+            skipped.push(Skipped {
+                id: None,
+                error: format!("the resource {:?} has no resourceId", r.name),
+            });
+            continue;
+        };
+        if r.enabled == Some(false) {
+            continue;
+        }
+        let launchable = launchable(&r);
+        links.insert(id.clone(), stored_links(&r, launchable));
+        resources.push(CatalogueResource {
+            icon_url: r.links.image_url.as_ref().map(|_| icon_path(&id)),
+            kind: kind(r.is_desktop, r.resource_type.as_deref()),
+            category: category(r.path.as_deref()),
+            favorite: r.is_favorite(),
+            launchable,
+            id,
+            description: r.description.filter(|d| !d.trim().is_empty()),
+            name: r.name,
+        });
+    }
+    let catalogue = Catalogue {
+        resources,
+        skipped: u32::try_from(skipped.len()).unwrap_or(u32::MAX),
+    };
+    (catalogue, links, skipped)
 }
 
-fn kind(r: &Resource) -> ResourceKind {
-    let desktop = r.is_desktop.unwrap_or_else(|| {
-        r.resource_type
-            .as_deref()
-            .is_some_and(|t| t.to_ascii_lowercase().contains("desktop"))
+fn kind(is_desktop: Option<bool>, resource_type: Option<&str>) -> ResourceKind {
+    let desktop = is_desktop.unwrap_or_else(|| {
+        resource_type.is_some_and(|t| t.to_ascii_lowercase().contains("desktop"))
     });
     if desktop {
         ResourceKind::Desktop
@@ -103,7 +111,7 @@ mod tests {
 
     #[test]
     fn maps_kinds_categories_icons_and_launchability() {
-        let (cat, links) = build(list(
+        let (cat, links, skipped) = build(list(
             r#"{"resources":[
               {"resourceId":"a 1","name":"Word","type":"Citrix.MPS.Application","path":"\\Office\\Tools\\",
                "clientTypes":["ica30"],"links":{"imageUrl":"https://x/i","launchStatusUrl":"https://x/l","launchUrl":"https://x/ica"}},
@@ -128,5 +136,33 @@ mod tests {
         let web = &cat.resources[2];
         assert!(!web.launchable);
         assert_eq!(web.icon_url, None);
+        assert_eq!((cat.skipped, skipped), (0, vec![]));
+    }
+
+    #[test]
+    fn bad_items_are_skipped_and_counted_and_the_rest_still_shows() {
+        let (cat, links, skipped) = build(list(
+            r#"{"resources":[
+              {"resourceId":"a","id":"a","name":"A","clientTypes":null,"isFavorite":null,"links":null,
+               "description":null,"type":null,"isDesktop":null,"path":null,"enabled":null,"future":{"x":1}},
+              {"resourceId":"malformed-item","name":null,"links":"not-an-object"},
+              {"name":"No id at all"},
+              {"resourceId":"calc 100%/x?y#z","name":"Calc","links":{"imageUrl":"https://x/i"}}
+            ]}"#,
+        ));
+        let ids: Vec<_> = cat.resources.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "calc 100%/x?y#z"]);
+        assert_eq!(cat.skipped, 2);
+        assert_eq!(skipped[0].id.as_deref(), Some("malformed-item"));
+        assert!(skipped[1].error.contains("No id at all"), "{}", skipped[1]);
+        let a = &cat.resources[0];
+        assert!(!a.favorite && a.category.is_empty() && a.description.is_none());
+        assert_eq!(a.kind, ResourceKind::App);
+        assert!(!a.launchable, "no links, nothing to launch");
+        assert_eq!(
+            cat.resources[1].icon_url.as_deref(),
+            Some("/api/icons/calc%20100%25%2Fx%3Fy%23z")
+        );
+        assert!(links.contains_key("calc 100%/x?y#z"));
     }
 }

@@ -5,11 +5,12 @@
 //! Errors are plain text for the rotation's run record, which admins see: they name the call and
 //! the status, never a body (a `$rotateSecret` body holds the new secret) or a token.
 
-use serde::Deserialize;
 use worker::Method;
 
 use crate::config::CloudApi;
 use crate::upstream::{Answer, Call};
+use crate::workspace::TokenAnswer;
+use oauth2::TokenResponse;
 
 /// Renew the Citrix Cloud API token this long before it expires.
 const TOKEN_MARGIN_SECS: u64 = 300;
@@ -32,29 +33,17 @@ impl std::fmt::Debug for CloudToken {
     }
 }
 
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    /// Citrix Cloud sends it as a string; the OAuth spec as a number.
-    #[serde(default)]
-    expires_in: Option<serde_json::Value>,
-}
-
 /// Parses the token endpoint's answer.
 pub fn parse_token(body: &[u8], now: u64) -> Result<CloudToken, String> {
     let answer: TokenAnswer = serde_json::from_slice(body)
         .map_err(|e| format!("the token answer is not the expected JSON ({e})"))?;
-    if answer.access_token.is_empty() {
+    if answer.access_token().secret().is_empty() {
         return Err("the token answer holds no access_token".into());
     }
-    let lifetime = match answer.expires_in {
-        Some(serde_json::Value::Number(n)) => n.as_u64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .unwrap_or(3600);
+    // Citrix Cloud sends the lifetime as a string; the OAuth spec as a number.
+    let lifetime = answer.expires_in().map_or(3600, |d| d.as_secs());
     Ok(CloudToken {
-        value: answer.access_token,
+        value: answer.access_token().secret().clone(),
         use_until: now + lifetime.saturating_sub(TOKEN_MARGIN_SECS),
     })
 }

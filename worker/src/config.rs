@@ -6,7 +6,7 @@
 use url::Url;
 
 use crate::crypto::Keyring;
-use crate::origin::Origin;
+use crate::origin::{Origin, OriginPattern};
 use crate::rotation::{self, Policy};
 
 /// The settings of the Citrix Cloud API, which rotation needs: all or none.
@@ -79,6 +79,11 @@ impl CloudApi {
     }
 }
 
+/// Icon hosts allowed when `ICON_HOSTS` is not set: Citrix Cloud's own domain, where the store's
+/// CDN icons live ([I]: no public sample names the CDN host; the web sample only tells API
+/// icons from "CDN URLs").
+const DEFAULT_ICON_HOSTS: &str = "https://*.cloud.com";
+
 /// Scopes requested when `SCOPES` is not set: the samples' scopes plus a refresh token.
 const DEFAULT_SCOPES: &str = "openid wsp spa leases offline_access";
 
@@ -93,6 +98,11 @@ pub struct Config {
     pub client_id: String,
     /// The client secret as configured (the rotation store may hold a newer one).
     pub client_secret: String,
+    /// The client's name in the Citrix Cloud API (`rpclients/{name}`), when the admin says it;
+    /// otherwise the client is found by its id or application id.
+    pub client_name: Option<String>,
+    /// Origins whose icons may be fetched without credentials (a CDN), besides the store's.
+    pub icon_hosts: Vec<OriginPattern>,
     /// Encrypts tokens at rest.
     pub keyring: Keyring,
     /// Scopes to request at sign-in.
@@ -192,6 +202,20 @@ impl Config {
                     .map_err(|e| problems.push(format!("PORTAL_URL {e}")))
                     .ok()
             });
+        let client_name = get("CLIENT_NAME")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        let icon_hosts = get("ICON_HOSTS")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_ICON_HOSTS.into())
+            .split([',', ' '])
+            .filter(|v| !v.is_empty())
+            .filter_map(|v| {
+                OriginPattern::parse(v)
+                    .map_err(|e| problems.push(format!("ICON_HOSTS entry {e}")))
+                    .ok()
+            })
+            .collect();
         let scopes: Vec<String> = get("SCOPES")
             .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_SCOPES.into())
@@ -263,6 +287,8 @@ impl Config {
                 application_id,
                 client_id,
                 client_secret,
+                client_name,
+                icon_hosts,
                 keyring,
                 scopes,
                 admin_users,
@@ -372,6 +398,36 @@ mod tests {
         assert!(c.scopes.contains(&"offline_access".to_string()));
         assert_eq!(c.idle_timeout_secs, 3600);
         assert!(!c.is_admin(&["alice"]));
+        assert_eq!(c.client_name, None);
+        let cdn = url::Url::parse("https://cdn.cloud.com/i.png").unwrap();
+        assert!(c.icon_hosts.iter().any(|p| p.matches(&cdn)));
+    }
+
+    #[test]
+    fn icon_hosts_and_client_name_are_read_and_bad_hosts_named() {
+        let mut v = complete();
+        v.push((
+            "ICON_HOSTS",
+            "http://127.0.0.1:8790, https://icons.acme.example",
+        ));
+        v.push(("CLIENT_NAME", " customer-private-305 "));
+        let c = Config::parse(vars(&v)).unwrap();
+        assert_eq!(c.client_name.as_deref(), Some("customer-private-305"));
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        assert!(
+            c.icon_hosts
+                .iter()
+                .any(|p| p.matches(&url("http://127.0.0.1:8790/x")))
+        );
+        assert!(
+            !c.icon_hosts
+                .iter()
+                .any(|p| p.matches(&url("https://cdn.cloud.com/x")))
+        );
+        v.push(("ICON_HOSTS", "http://cdn.example.com"));
+        v.retain(|(k, val)| *k != "ICON_HOSTS" || *val == "http://cdn.example.com");
+        let err = Config::parse(vars(&v)).unwrap_err().to_string();
+        assert!(err.contains("ICON_HOSTS") && err.contains("https"), "{err}");
     }
 
     #[test]

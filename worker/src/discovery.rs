@@ -3,15 +3,20 @@
 
 use std::cell::RefCell;
 
-use portal_shared::workspace::{Discovery, OidcMetadata};
+use crate::workspace::{Discovery, OidcMetadata};
 use worker::{Method, Url};
 
 use crate::config::Config;
 use crate::error::PortalError;
-use crate::origin::Origin;
+use crate::origin::{Origin, Trusted};
 use crate::upstream::Call;
 
 const TTL_SECS: u64 = 300;
+
+/// Where the public samples find the authorization server (`OidcSettings.cs`: authority
+/// `https://accounts.cloud.com/core/`), for a discovery document that does not say.
+const FALLBACK_OIDC_METADATA: &str =
+    "https://accounts.cloud.com/core/.well-known/openid-configuration";
 
 /// Discovery plus the OIDC metadata it points at, with every URL admitted.
 #[derive(Debug, Clone)]
@@ -22,6 +27,9 @@ pub struct Customer {
     pub list_resources: Url,
     /// The authorization server's metadata.
     pub oidc: OidcMetadata,
+    /// The origins the store's links may be on: `WORKSPACE_URL`'s, and the customer domain and
+    /// store endpoints that discovery names.
+    pub store: Trusted,
     fetched_at: u64,
 }
 
@@ -34,9 +42,11 @@ impl Customer {
             .endpoint("store", "ListResources")
             .expect("a ListResources endpoint")
             .to_owned();
+        let list_resources = Url::parse(&list).expect("a URL");
         Customer {
+            store: Trusted::new(Origin::parse(list_resources.as_str()).expect("an origin")),
             discovery,
-            list_resources: Url::parse(&list).expect("a URL"),
+            list_resources,
             oidc: serde_json::from_str(oidc_json).expect("OIDC metadata JSON"),
             fetched_at: 0,
         }
@@ -64,9 +74,13 @@ pub async fn customer(config: &Config) -> Result<Customer, PortalError> {
 }
 
 /// What a non-200 discovery answer means, in words an administrator can act on.
-fn refusal(status: u16, host: &str) -> Option<PortalError> {
+fn refusal(status: u16, host: &str, redirect: Option<&Url>) -> Option<PortalError> {
     match status {
         200 => None,
+        _ if redirect.is_some() => Some(PortalError::Misconfigured(format!(
+            "Citrix Workspace at {host} (WORKSPACE_URL) redirects to {}, another origin, which the portal does not follow. Set WORKSPACE_URL to that address.",
+            redirect.map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+        ))),
         404 => Some(PortalError::Misconfigured(format!(
             "Citrix Cloud does not know the customer domain {host} (WORKSPACE_URL)."
         ))),
@@ -104,7 +118,11 @@ async fn fetch(config: &Config) -> Result<Customer, PortalError> {
         },
         other => other,
     })?;
-    if let Some(e) = refusal(answer.status, &config.workspace.host()) {
+    if let Some(e) = refusal(
+        answer.status,
+        &config.workspace.host(),
+        answer.location.as_ref(),
+    ) {
         return Err(e);
     }
     let discovery: Discovery = answer.json(WHAT)?;
@@ -112,22 +130,23 @@ async fn fetch(config: &Config) -> Result<Customer, PortalError> {
         what: WHAT.into(),
         detail,
     };
+    let store = store_origins(config, &discovery);
     let list_resources = discovery
         .endpoint("store", "ListResources")
         .ok_or_else(|| malformed("discovery has no store/ListResources endpoint".into()))
         .and_then(|u| {
-            config
-                .workspace
+            store
                 .admit(u)
                 .map_err(|e| malformed(format!("ListResources URL {e}")))
         })?;
-    let oidc_url = &discovery
-        .client_settings
-        .oidc_configuration
-        .oidc_discovery_endpoint;
-    let auth_origin =
-        Origin::parse(oidc_url).map_err(|e| malformed(format!("oidc_discovery_endpoint {e}")))?;
-    let oidc_url = auth_origin.admit(oidc_url).map_err(malformed)?;
+    let oidc_url = oidc_metadata_url(&discovery);
+    let mut auth = Trusted::new(
+        Origin::parse(&oidc_url).map_err(|e| malformed(format!("oidc_discovery_endpoint {e}")))?,
+    );
+    if let Some(o) = domain_origin(config, discovery.client_settings.auth_domain.as_deref()) {
+        auth.add(o);
+    }
+    let oidc_url = auth.admit(&oidc_url).map_err(malformed)?;
     let answer = Call {
         method: Method::Get,
         url: &oidc_url,
@@ -149,21 +168,78 @@ async fn fetch(config: &Config) -> Result<Customer, PortalError> {
         Some(&oidc.authorization_endpoint),
         Some(&oidc.token_endpoint),
         oidc.revocation_endpoint.as_ref(),
+        oidc.end_session_endpoint.as_ref(),
     ]
     .into_iter()
     .flatten()
     {
-        auth_origin
-            .admit(url)
+        auth.admit(url)
             .map_err(|e| malformed(format!("OIDC endpoint {url} {e}")))?;
     }
     Ok(Customer {
         discovery,
         list_resources,
         oidc,
+        store,
         fetched_at: now(),
     })
 }
+
+/// The origins the store may use: the configured one, the customer domain discovery names,
+/// and the origins of the store's endpoints. Discovery itself came from the configured origin,
+/// so what it names is the tenant speaking.
+fn store_origins(config: &Config, discovery: &Discovery) -> Trusted {
+    let mut store = Trusted::new(config.workspace.clone());
+    if let Some(o) = domain_origin(config, discovery.client_settings.customer_domain.as_deref()) {
+        store.add(o);
+    }
+    for (_, endpoint) in discovery.endpoints().filter(|(s, _)| *s == "store") {
+        if let Ok(o) = Origin::parse(&endpoint.url) {
+            store.add(o);
+        }
+    }
+    store
+}
+
+/// A domain named by discovery (`acme.cloud.com`, or a host and port), on the configured
+/// scheme; a value that is not a plain host is ignored.
+fn domain_origin(config: &Config, domain: Option<&str>) -> Option<Origin> {
+    let domain = domain?.trim();
+    if domain.is_empty() || domain.contains(['/', '@', '?', '#', '\\']) {
+        return None;
+    }
+    let scheme = config.workspace.as_str().split_once("://")?.0;
+    Origin::parse(&format!("{scheme}://{domain}")).ok()
+}
+
+/// Where the authorization server's metadata is: as discovery says, or where the public samples
+/// look when it does not (logged, so an admin can tell).
+fn oidc_metadata_url(discovery: &Discovery) -> String {
+    match discovery
+        .client_settings
+        .oidc_configuration
+        .oidc_discovery_endpoint
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        Some(url) => url.to_owned(),
+        None => {
+            log_fallback();
+            FALLBACK_OIDC_METADATA.to_owned()
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn log_fallback() {
+    worker::console_warn!(
+        "discovery names no oidc_discovery_endpoint; using the Citrix Cloud authority {FALLBACK_OIDC_METADATA}"
+    );
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn log_fallback() {}
 
 #[cfg(test)]
 mod tests {
@@ -171,16 +247,91 @@ mod tests {
 
     #[test]
     fn discovery_refusals_name_what_to_fix() {
-        assert_eq!(refusal(200, "acme.cloud.com"), None);
-        let unknown = refusal(404, "acme.cloud.com").unwrap().to_api().1.message;
+        assert_eq!(refusal(200, "acme.cloud.com", None), None);
+        let unknown = refusal(404, "acme.cloud.com", None)
+            .unwrap()
+            .to_api()
+            .1
+            .message;
         assert!(unknown.contains("acme.cloud.com") && unknown.contains("WORKSPACE_URL"));
         for status in [400, 401, 403] {
-            let (code, body) = refusal(status, "h").unwrap().to_api();
+            let (code, body) = refusal(status, "h", None).unwrap().to_api();
             assert_eq!(code, 500);
             assert!(body.message.contains("APPLICATION_ID") && body.message.contains("5 minutes"));
         }
-        let (code, body) = refusal(503, "h").unwrap().to_api();
+        let (code, body) = refusal(503, "h", None).unwrap().to_api();
         assert_eq!(code, 502);
         assert!(body.retryable);
+        let canonical = Url::parse("https://acme.cloud.com/citrixapi/discovery").unwrap();
+        let moved = refusal(307, "workspace.acme.com", Some(&canonical))
+            .unwrap()
+            .to_api()
+            .1
+            .message;
+        assert!(
+            moved.contains("redirects to https://acme.cloud.com")
+                && moved.contains("Set WORKSPACE_URL"),
+            "{moved}"
+        );
+    }
+
+    fn config(workspace: &str) -> Config {
+        Config::parse(|k| {
+            Some(match k {
+                "WORKSPACE_URL" => workspace.into(),
+                "APPLICATION_ID" => "app".into(),
+                "CLIENT_ID" | "CLIENT_SECRET" => "x".into(),
+                "SESSION_KEY" => "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into(),
+                _ => return None,
+            })
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_store_may_use_the_origins_discovery_names_and_no_others() {
+        let d: Discovery = serde_json::from_str(
+            r#"{"services":[
+                 {"service":"store","endpoints":[
+                   {"id":"ListResources","url":"https://acme.cloud.com/citrixapi/store/resources","capabilities":null}]},
+                 {"service":"telemetry","endpoints":[{"id":"Send","url":"https://evil.example/t"}]},
+                 {"service":"sessions","endpoints":null}],
+               "clientSettings":{"customerDomain":"acme.cloud.com","authDomain":null,"promptLoginEnabled":null}}"#,
+        )
+        .unwrap();
+        let store = store_origins(&config("https://workspace.acme.com"), &d);
+        assert_eq!(
+            store.names(),
+            "https://workspace.acme.com, https://acme.cloud.com"
+        );
+        assert!(store.admit("https://evil.example/t").is_err());
+        // A customer domain that is not a plain host names nothing.
+        let c = config("https://acme.cloud.com");
+        for bad in ["evil.example/x", "u@evil.example", ""] {
+            assert_eq!(domain_origin(&c, Some(bad)), None, "{bad}");
+        }
+        assert_eq!(
+            domain_origin(&config("http://127.0.0.1:8788"), Some("127.0.0.1:9000")),
+            Origin::parse("http://127.0.0.1:9000").ok()
+        );
+    }
+
+    #[test]
+    fn without_an_oidc_discovery_endpoint_the_samples_authority_is_used() {
+        for settings in [
+            r#"{}"#,
+            r#"{"clientSettings":null}"#,
+            r#"{"clientSettings":{"oidcConfiguration":null}}"#,
+            r#"{"clientSettings":{"oidcConfiguration":{"oidc_discovery_endpoint":null}}}"#,
+            r#"{"clientSettings":{"oidcConfiguration":{"oidc_discovery_endpoint":" "}}}"#,
+        ] {
+            let d: Discovery = serde_json::from_str(settings).unwrap();
+            assert_eq!(oidc_metadata_url(&d), FALLBACK_OIDC_METADATA, "{settings}");
+        }
+        let d: Discovery = serde_json::from_str(
+            r#"{"clientSettings":{"oidcConfiguration":{"oidc_discovery_endpoint":"https://a/x"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(oidc_metadata_url(&d), "https://a/x");
     }
 }

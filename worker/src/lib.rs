@@ -24,6 +24,7 @@ mod rotation;
 mod secrets;
 mod session;
 mod upstream;
+mod workspace;
 
 pub use secrets::SecretObject;
 pub use session::SessionObject;

@@ -4,13 +4,12 @@
 use base64::Engine;
 use oauth2::basic::{
     BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
-    BasicTokenIntrospectionResponse, BasicTokenType,
+    BasicTokenIntrospectionResponse,
 };
 use oauth2::{
     AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
-    StandardTokenResponse, TokenResponse, TokenUrl,
+    EndpointSet, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    RefreshToken, RequestTokenError, Scope, StandardRevocableToken, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use worker::{Method, Url};
@@ -19,17 +18,9 @@ use crate::config::Config;
 use crate::discovery::Customer;
 use crate::error::PortalError;
 use crate::upstream::Call;
+use crate::workspace::TokenAnswer;
 
-/// The ID token next to the access and refresh tokens.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IdTokenField {
-    /// The OpenID Connect ID token.
-    #[serde(default)]
-    pub id_token: Option<String>,
-}
-impl ExtraTokenFields for IdTokenField {}
-
-type Tokens = StandardTokenResponse<IdTokenField, BasicTokenType>;
+type Tokens = TokenAnswer;
 type OidcClient = Client<
     BasicErrorResponse,
     Tokens,
@@ -159,7 +150,7 @@ pub async fn exchange_code(
         .request_async(&send)
         .await
         .map_err(token_error)?;
-    let id_token = tokens.extra_fields().id_token.clone();
+    let id_token = tokens.id_token.clone();
     Ok((token_set(&tokens, None, now), id_token))
 }
 
@@ -236,7 +227,7 @@ pub async fn revoke(
 /// Whether an error answer refuses the client itself (RFC 6749 §5.2).
 fn client_refused(status: u16, body: &[u8]) -> bool {
     (status == 400 || status == 401)
-        && serde_json::from_slice::<portal_shared::workspace::OAuthErrorBody>(body)
+        && serde_json::from_slice::<crate::workspace::OAuthErrorBody>(body)
             .is_ok_and(|e| matches!(e.error.as_str(), "invalid_client" | "unauthorized_client"))
 }
 

@@ -66,6 +66,109 @@ impl Origin {
     }
 }
 
+/// The origins a kind of URL may be on, e.g. every origin the tenant's discovery names for its
+/// store. The first is where the set came from (the configured URL), for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trusted(Vec<Origin>);
+
+impl Trusted {
+    /// A set of one origin.
+    pub fn new(first: Origin) -> Trusted {
+        Trusted(vec![first])
+    }
+
+    /// Adds an origin (once).
+    pub fn add(&mut self, origin: Origin) {
+        if !self.0.contains(&origin) {
+            self.0.push(origin);
+        }
+    }
+
+    /// The SSRF guard: `candidate` parsed, and only if it is on one of these origins.
+    pub fn admit(&self, candidate: &str) -> Result<Url, String> {
+        let mut refusal = String::new();
+        for origin in &self.0 {
+            match origin.admit(candidate) {
+                Ok(url) => return Ok(url),
+                Err(e) => refusal = e,
+            }
+        }
+        if self.0.len() > 1 && refusal.starts_with("is not on") {
+            refusal = format!("is not on any of {}", self.names());
+        }
+        Err(refusal)
+    }
+
+    /// The origins, comma-separated.
+    pub fn names(&self) -> String {
+        let names: Vec<&str> = self.0.iter().map(Origin::as_str).collect();
+        names.join(", ")
+    }
+}
+
+/// An origin an admin allows, possibly for every subdomain: `https://cdn.example.com`,
+/// `https://*.cloud.com`, `http://127.0.0.1:8790`. A wildcard stands for one or more labels and
+/// never for the bare domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginPattern {
+    scheme: String,
+    /// The host, or for a wildcard the suffix that follows `*` (e.g. `.cloud.com`).
+    host: String,
+    wildcard: bool,
+    port: Option<u16>,
+}
+
+impl OriginPattern {
+    /// Parses `scheme://host[:port]` where host may start with `*.`; no path, no credentials.
+    pub fn parse(input: &str) -> Result<OriginPattern, String> {
+        let input = input.trim().trim_end_matches('/');
+        let (wildcard, concrete) = match input.split_once("://*.") {
+            Some((scheme, rest)) => (true, format!("{scheme}://wildcard.{rest}")),
+            None => (false, input.to_owned()),
+        };
+        let origin = Origin::parse(&concrete)?;
+        let url = Url::parse(&concrete).map_err(|e| format!("is not a URL ({e}): {input:?}"))?;
+        if url.path() != "/" || url.query().is_some() {
+            return Err(format!("must be an origin without a path: {input:?}"));
+        }
+        let host = origin.0.host_str().unwrap_or_default().to_owned();
+        let host = if wildcard {
+            let suffix = host.trim_start_matches("wildcard").to_owned();
+            if suffix.matches('.').count() < 2 {
+                return Err(format!(
+                    "{input:?}: a wildcard must be followed by at least two labels (*.example.com)"
+                ));
+            }
+            suffix
+        } else {
+            host
+        };
+        Ok(OriginPattern {
+            scheme: origin.0.scheme().to_owned(),
+            host,
+            wildcard,
+            port: origin.0.port(),
+        })
+    }
+
+    /// Whether `url` is on an origin this pattern allows (and carries no credentials).
+    pub fn matches(&self, url: &Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let host_ok = if self.wildcard {
+            host.len() > self.host.len() && host.ends_with(&self.host)
+        } else {
+            host == self.host
+        };
+        url.scheme() == self.scheme
+            && host_ok
+            && url.port() == self.port
+            && url.username().is_empty()
+            && url.password().is_none()
+    }
+}
+
 fn is_loopback(host: &str) -> bool {
     host == "localhost" || host == "127.0.0.1" || host == "[::1]"
 }
@@ -112,6 +215,54 @@ mod tests {
             "http://169.254.169.254/latest/meta-data",
         ] {
             assert!(o.admit(bad).is_err(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn a_trusted_set_admits_any_of_its_origins_and_nothing_else() {
+        let mut t = Trusted::new(Origin::parse("https://workspace.acme.com").unwrap());
+        t.add(Origin::parse("https://acme.cloud.com/citrixapi").unwrap());
+        t.add(Origin::parse("https://acme.cloud.com").unwrap());
+        assert_eq!(
+            t.names(),
+            "https://workspace.acme.com, https://acme.cloud.com"
+        );
+        assert!(t.admit("https://acme.cloud.com/citrixapi/store").is_ok());
+        assert!(t.admit("https://workspace.acme.com/x").is_ok());
+        let e = t.admit("https://accounts.cloud.com/core").unwrap_err();
+        assert!(e.contains("any of https://workspace.acme.com"), "{e}");
+        assert_eq!(
+            t.admit("https://u:p@acme.cloud.com/x").unwrap_err(),
+            "carries credentials"
+        );
+    }
+
+    #[test]
+    fn origin_patterns_allow_exact_hosts_and_subdomains_only() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        let cdn = OriginPattern::parse("https://*.cloud.com").unwrap();
+        assert!(cdn.matches(&url("https://cdn.cloud.com/icons/a.png")));
+        assert!(cdn.matches(&url("https://a.b.cloud.com/i")));
+        for bad in [
+            "https://cloud.com/i",
+            "https://evilcloud.com/i",
+            "https://cdn.cloud.com.evil.com/i",
+            "http://cdn.cloud.com/i",
+            "https://cdn.cloud.com:8443/i",
+            "https://u:p@cdn.cloud.com/i",
+        ] {
+            assert!(!cdn.matches(&url(bad)), "{bad}");
+        }
+        let local = OriginPattern::parse("http://127.0.0.1:8790/").unwrap();
+        assert!(local.matches(&url("http://127.0.0.1:8790/icons/x.png")));
+        assert!(!local.matches(&url("http://127.0.0.1:8791/icons/x.png")));
+        for bad in [
+            "https://*.com",
+            "http://*.example.com",
+            "https://cdn.example.com/icons",
+            "cdn.example.com",
+        ] {
+            assert!(OriginPattern::parse(bad).is_err(), "{bad}");
         }
     }
 }

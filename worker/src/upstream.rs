@@ -1,5 +1,6 @@
 //! Every call to Citrix Cloud goes through here: Citrix headers, a fresh transaction id that is
-//! logged, a timeout, one retry of idempotent calls on 5xx, and no cookies either way.
+//! logged, a timeout, one retry of idempotent calls on 5xx, redirects followed only on the same
+//! origin (and only a few), and no cookies either way.
 
 use std::time::Duration;
 
@@ -11,6 +12,8 @@ use crate::error::PortalError;
 
 /// No upstream call may hold a request longer than this (a GET retried once: twice this).
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// Same-origin redirects followed in one call before giving up.
+const MAX_REDIRECTS: usize = 3;
 const USER_AGENT: &str = "WorkspacePortal/0.1 (+https://github.com/workspace-portal)";
 
 /// An upstream answer, fully read.
@@ -22,6 +25,8 @@ pub struct Answer {
     pub body: Vec<u8>,
     /// `Content-Type`, if any.
     pub content_type: Option<String>,
+    /// Where a redirect that was not followed (another origin, or too many) pointed.
+    pub location: Option<Url>,
 }
 
 impl Answer {
@@ -40,7 +45,7 @@ impl Answer {
     pub fn is_bad_token(&self) -> bool {
         self.status == 401
             || (self.status == 400
-                && serde_json::from_slice::<portal_shared::workspace::OAuthErrorBody>(&self.body)
+                && serde_json::from_slice::<crate::workspace::OAuthErrorBody>(&self.body)
                     .is_ok_and(|e| e.error == "invalid_grant"))
     }
 }
@@ -64,16 +69,56 @@ pub struct Call<'a> {
 impl Call<'_> {
     /// Sends the call; GETs are retried once on 5xx or a network failure.
     pub async fn send(&self) -> Result<Answer, PortalError> {
-        let first = self.attempt().await;
+        let first = self.follow().await;
         let retry = self.method == Method::Get
             && match &first {
                 Ok(a) => a.status >= 500,
                 Err(_) => true,
             };
-        if retry { self.attempt().await } else { first }
+        if retry { self.follow().await } else { first }
     }
 
-    async fn attempt(&self) -> Result<Answer, PortalError> {
+    /// One attempt, following same-origin redirects: a redirect elsewhere, or one too many, is
+    /// answered as it came (with [`Answer::location`]) for the caller to refuse.
+    async fn follow(&self) -> Result<Answer, PortalError> {
+        let mut url = self.url.clone();
+        let mut method = self.method.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            let mut answer = self.attempt(&url, &method).await?;
+            let Some(next) = answer.location.take() else {
+                return Ok(answer);
+            };
+            match redirect_target(&url, &next) {
+                Some(next) => {
+                    // 303 (and, as browsers do, 301/302 after a POST) continues with a GET.
+                    if answer.status == 303
+                        || (matches!(answer.status, 301 | 302) && method == Method::Post)
+                    {
+                        method = Method::Get;
+                    }
+                    url = next;
+                }
+                None => {
+                    worker::console_warn!(
+                        "upstream {} redirected to another origin ({}); not followed",
+                        url.origin().ascii_serialization(),
+                        next.origin().ascii_serialization()
+                    );
+                    answer.location = Some(next);
+                    return Ok(answer);
+                }
+            }
+        }
+        Err(PortalError::Upstream {
+            what: self.what.into(),
+            detail: format!(
+                "more than {MAX_REDIRECTS} redirects from {}",
+                self.url.origin().ascii_serialization()
+            ),
+        })
+    }
+
+    async fn attempt(&self, url: &Url, method: &Method) -> Result<Answer, PortalError> {
         let txn = transaction_id();
         let headers = Headers::new();
         let set = |k: &str, v: &str| {
@@ -91,17 +136,17 @@ impl Call<'_> {
             set(k, v)?;
         }
         let mut init = RequestInit::new();
-        init.with_method(self.method.clone())
+        init.with_method(method.clone())
             .with_headers(headers.clone());
-        if let Some((content_type, body)) = &self.body {
+        if let Some((content_type, body)) = self.body.as_ref().filter(|_| *method != Method::Get) {
             set("Content-Type", content_type)?;
             init.with_headers(headers).with_body(Some(
                 worker::js_sys::Uint8Array::from(body.as_slice()).into(),
             ));
         }
-        // Redirects are not followed: a redirect could lead off the allowed origin.
+        // The runtime never follows redirects itself: `follow` decides, by origin.
         init.with_redirect(worker::RequestRedirect::Manual);
-        let request = Request::new_with_init(self.url.as_str(), &init)
+        let request = Request::new_with_init(url.as_str(), &init)
             .map_err(|e| PortalError::Internal(format!("building request: {e}")))?;
 
         let controller = AbortController::default();
@@ -113,9 +158,9 @@ impl Call<'_> {
         };
         let log_target = format!(
             "{} {}{}",
-            method_name(&self.method),
-            self.url.origin().ascii_serialization(),
-            self.url.path()
+            method_name(method),
+            url.origin().ascii_serialization(),
+            url.path()
         );
         let mut response = match outcome {
             None => {
@@ -144,6 +189,10 @@ impl Call<'_> {
                 .unwrap_or_default()
         );
         let content_type = response.headers().get("Content-Type").ok().flatten();
+        let location = matches!(status, 301 | 302 | 303 | 307 | 308)
+            .then(|| response.headers().get("Location").ok().flatten())
+            .flatten()
+            .and_then(|l| url.join(&l).ok());
         let body = response.bytes().await.map_err(|e| PortalError::Upstream {
             what: self.what.into(),
             detail: format!("{log_target}: reading body: {e} (txn {txn})"),
@@ -152,8 +201,15 @@ impl Call<'_> {
             status,
             body,
             content_type,
+            location,
         })
     }
+}
+
+/// Where a redirect from `from` may be followed: only on the same origin, without credentials.
+fn redirect_target(from: &Url, to: &Url) -> Option<Url> {
+    (to.origin() == from.origin() && to.username().is_empty() && to.password().is_none())
+        .then(|| to.clone())
 }
 
 fn method_name(m: &Method) -> &'static str {
@@ -180,4 +236,33 @@ fn transaction_id() -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_are_followed_on_the_same_origin_only() {
+        let from =
+            Url::parse("https://acme.cloud.com/citrixapi/store/resources/images/a.svg").unwrap();
+        let to = |s: &str| from.join(s).unwrap();
+        for same in [
+            "/citrixapi/store/resources/images/v2/a.svg",
+            "v2/a.svg",
+            "https://acme.cloud.com/other?x=1",
+        ] {
+            assert_eq!(redirect_target(&from, &to(same)), Some(to(same)), "{same}");
+        }
+        for other in [
+            "https://evil.example/a.svg",
+            "http://acme.cloud.com/a.svg",
+            "https://acme.cloud.com:8443/a.svg",
+            "https://user:pw@acme.cloud.com/a.svg",
+            "//169.254.169.254/latest/meta-data",
+            "file:///etc/passwd",
+        ] {
+            assert_eq!(redirect_target(&from, &to(other)), None, "{other}");
+        }
+    }
 }

@@ -1,9 +1,136 @@
-//! Citrix Workspace API payloads, tolerant of the API's revisions.
+//! What Citrix Cloud sends the worker: Workspace discovery, OIDC metadata, the store's
+//! enumeration and launch answers, OAuth error bodies.
+//!
+//! Every type is lenient, because a real tenant is a .NET service that writes `null` for what it
+//! does not know, adds fields over time and has renamed links twice
+//! (`reference/workspace-api.md` §7, §9):
+//! - a `null` or missing optional value is absent (never an error);
+//! - unknown fields are ignored;
+//! - both spellings of an id (`resourceId`, `id`) may be present at once;
+//! - numbers may come as strings (`"pollTimeout": "5"`);
+//! - in a list, an item that does not parse is skipped and reported ([`Items`]), never fatal to
+//!   the list.
 //!
 //! Field names follow the public samples (camelCase, except `acr_values` and
 //! `oidc_discovery_endpoint`, which the samples spell in snake case).
 
-use serde::Deserialize;
+use oauth2::basic::BasicTokenType;
+use oauth2::{AccessToken, RefreshToken, TokenResponse};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
+
+/// `null` or absent becomes the type's default (an empty list, `false`, no links).
+pub(crate) fn or_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+/// A whole number that may come as a JSON number or a numeric string; `null`, absent or
+/// anything else is absent.
+fn lenient_number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Int(u64),
+        Float(f64),
+        Text(String),
+        Other(serde::de::IgnoredAny),
+    }
+    let n = match Option::<Number>::deserialize(d)? {
+        Some(Number::Int(n)) => Some(n),
+        Some(Number::Float(f)) if f.is_finite() && f >= 0.0 => Some(f.round() as u64),
+        Some(Number::Text(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    Ok(n.and_then(|n| T::try_from(n).ok()))
+}
+
+/// A list whose items are parsed one by one: the ones that parse are kept, the others skipped
+/// and described, so one bad item costs only itself. `null` or absent is an empty list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Items<T> {
+    /// The items that parsed, in the upstream's order.
+    pub good: Vec<T>,
+    /// The ones that did not.
+    pub skipped: Vec<Skipped>,
+}
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items {
+            good: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+}
+
+/// An item of a list that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Its id, when it has a readable one (for the log).
+    pub id: Option<String>,
+    /// Why it was skipped (for the log; never shown to users).
+    pub error: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.id {
+            Some(id) => write!(f, "{id:?}: {}", self.error),
+            None => write!(f, "(no id): {}", self.error),
+        }
+    }
+}
+
+/// The id of an item that did not parse, if it has one under a name the API uses.
+fn readable_id(raw: &RawValue) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Ids {
+        #[serde(default)]
+        resource_id: Option<serde_json::Value>,
+        #[serde(default)]
+        id: Option<serde_json::Value>,
+        #[serde(default)]
+        service: Option<serde_json::Value>,
+    }
+    let ids: Ids = serde_json::from_str(raw.get()).ok()?;
+    [ids.resource_id, ids.id, ids.service]
+        .into_iter()
+        .flatten()
+        .find_map(|v| match v {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Items<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw: Vec<Box<RawValue>> = or_default(d)?;
+        let mut items = Items {
+            good: Vec::with_capacity(raw.len()),
+            skipped: Vec::new(),
+        };
+        for item in raw {
+            match serde_json::from_str::<T>(item.get()) {
+                Ok(t) => items.good.push(t),
+                Err(e) => items.skipped.push(Skipped {
+                    id: readable_id(&item),
+                    error: e.to_string(),
+                }),
+            }
+        }
+        Ok(items)
+    }
+}
 
 /// The discovery document: `GET {customer}/citrixapi/discovery/configurations`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -11,11 +138,12 @@ use serde::Deserialize;
 pub struct Discovery {
     /// Groups of endpoints, e.g. the `store` service.
     #[serde(default)]
-    pub services: Vec<Service>,
+    pub services: Items<Service>,
     /// Scopes the customer's authorization server grants to Workspace clients.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub auth_scopes: Vec<String>,
     /// How to authenticate against this customer.
+    #[serde(default, deserialize_with = "or_default")]
     pub client_settings: ClientSettings,
 }
 
@@ -25,12 +153,17 @@ impl Discovery {
     /// Clients must never build Workspace URLs themselves (getting-started docs), so this is the
     /// only way the portal finds one.
     pub fn endpoint(&self, service: &str, id: &str) -> Option<&str> {
+        self.endpoints()
+            .find(|(s, e)| *s == service && e.id == id)
+            .map(|(_, e)| e.url.as_str())
+    }
+
+    /// Every endpoint with its service's name.
+    pub fn endpoints(&self) -> impl Iterator<Item = (&str, &Endpoint)> {
         self.services
+            .good
             .iter()
-            .filter(|s| s.service == service)
-            .flat_map(|s| s.endpoints.iter())
-            .find(|e| e.id == id)
-            .map(|e| e.url.as_str())
+            .flat_map(|s| s.endpoints.good.iter().map(|e| (s.service.as_str(), e)))
     }
 }
 
@@ -41,7 +174,7 @@ pub struct Service {
     pub service: String,
     /// The service's endpoints.
     #[serde(default)]
-    pub endpoints: Vec<Endpoint>,
+    pub endpoints: Items<Endpoint>,
 }
 
 /// One endpoint of a discovery service.
@@ -52,12 +185,12 @@ pub struct Endpoint {
     /// Absolute URL of the endpoint.
     pub url: String,
     /// Optional capability list.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub capabilities: Vec<String>,
 }
 
 /// `clientSettings` of the discovery document.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientSettings {
     /// The customer's Workspace domain, e.g. `acme.cloud.com`.
@@ -67,20 +200,22 @@ pub struct ClientSettings {
     #[serde(default)]
     pub auth_domain: Option<String>,
     /// Whether the authorize request must carry `prompt=login`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub prompt_login_enabled: bool,
     /// Value for the authorize request's `acr_values`.
     #[serde(default, rename = "acr_values")]
     pub acr_values: Option<String>,
     /// Where the OpenID Connect provider's metadata lives.
+    #[serde(default, deserialize_with = "or_default")]
     pub oidc_configuration: OidcConfiguration,
 }
 
 /// `clientSettings.oidcConfiguration` of the discovery document.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct OidcConfiguration {
     /// URL of the provider's `.well-known/openid-configuration`.
-    pub oidc_discovery_endpoint: String,
+    #[serde(default)]
+    pub oidc_discovery_endpoint: Option<String>,
 }
 
 /// The subset of OpenID Provider metadata the portal uses.
@@ -98,23 +233,29 @@ pub struct OidcMetadata {
     /// Where the user's claims can be read.
     #[serde(default)]
     pub userinfo_endpoint: Option<String>,
+    /// Where the browser ends its session at the provider (OpenID Connect RP-Initiated Logout).
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
 }
 
 /// The store's enumeration answer.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ResourceList {
-    /// Every resource published to the user.
+    /// Every resource published to the user that parsed, and the ones that did not.
     #[serde(default)]
-    pub resources: Vec<Resource>,
+    pub resources: Items<Resource>,
 }
 
 /// One published app or desktop.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
-    /// Stable id of the resource (`id` in StoreFront's heritage).
-    #[serde(alias = "id")]
-    pub resource_id: String,
+    /// Stable id of the resource, as the samples name it.
+    #[serde(default)]
+    resource_id: Option<String>,
+    /// The same id in StoreFront's spelling; some answers carry both.
+    #[serde(default)]
+    id: Option<String>,
     /// Display name.
     pub name: String,
     /// Optional description.
@@ -130,17 +271,36 @@ pub struct Resource {
     #[serde(default)]
     pub path: Option<String>,
     /// Whether the user marked the resource as a favourite.
-    #[serde(default, alias = "favorite")]
-    pub is_favorite: bool,
-    /// How the resource can be opened; only `ica30` can be launched through the API.
     #[serde(default)]
+    is_favorite: Option<bool>,
+    /// The same in StoreFront's spelling.
+    #[serde(default)]
+    favorite: Option<bool>,
+    /// How the resource can be opened; only `ica30` can be launched through the API.
+    #[serde(default, deserialize_with = "or_default")]
     pub client_types: Vec<String>,
     /// Whether the resource is enabled.
     #[serde(default)]
     pub enabled: Option<bool>,
     /// Hypermedia links; clients must not build these URLs themselves.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     pub links: ResourceLinks,
+}
+
+impl Resource {
+    /// The resource's id under either spelling (`resourceId` wins when both are present);
+    /// `None` when it has none, which makes the resource unusable.
+    pub fn id(&self) -> Option<&str> {
+        self.resource_id
+            .as_deref()
+            .or(self.id.as_deref())
+            .filter(|id| !id.is_empty())
+    }
+
+    /// Whether the user marked it as a favourite, under either spelling.
+    pub fn is_favorite(&self) -> bool {
+        self.is_favorite.or(self.favorite).unwrap_or(false)
+    }
 }
 
 /// Links of a resource, in either API generation.
@@ -176,7 +336,7 @@ pub struct LaunchAnswer {
     #[serde(default)]
     pub status: Option<String>,
     /// Seconds to wait before polling again.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_number")]
     pub poll_timeout: Option<u32>,
     /// Where to poll when a retry is required.
     #[serde(default)]
@@ -203,6 +363,58 @@ pub struct OAuthErrorBody {
     /// Human-readable detail.
     #[serde(default)]
     pub error_description: Option<String>,
+}
+
+/// A token endpoint's answer (RFC 6749 §5.1), for the OIDC provider and the Citrix Cloud API
+/// alike, read leniently: Citrix Cloud's APIs send `expires_in` as a string, the RFC as a number;
+/// `token_type` may be missing or `null` (it is always a bearer token here).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenAnswer {
+    /// The access token.
+    access_token: AccessToken,
+    #[serde(default = "bearer", deserialize_with = "token_type")]
+    token_type: BasicTokenType,
+    /// Lifetime in seconds, when stated.
+    #[serde(default, deserialize_with = "lenient_number")]
+    expires_in: Option<u64>,
+    /// A (possibly rotated) refresh token.
+    #[serde(default)]
+    refresh_token: Option<RefreshToken>,
+    /// The OpenID Connect ID token.
+    #[serde(default)]
+    pub id_token: Option<String>,
+}
+
+fn bearer() -> BasicTokenType {
+    BasicTokenType::Bearer
+}
+
+fn token_type<'de, D: Deserializer<'de>>(d: D) -> Result<BasicTokenType, D::Error> {
+    Option::<BasicTokenType>::deserialize(d).map(|t| t.unwrap_or(BasicTokenType::Bearer))
+}
+
+impl TokenResponse for TokenAnswer {
+    type TokenType = BasicTokenType;
+
+    fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    fn token_type(&self) -> &BasicTokenType {
+        &self.token_type
+    }
+
+    fn expires_in(&self) -> Option<std::time::Duration> {
+        self.expires_in.map(std::time::Duration::from_secs)
+    }
+
+    fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    fn scopes(&self) -> Option<&Vec<oauth2::Scope>> {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -235,7 +447,7 @@ mod tests {
             r#"{"id":"r1","name":"Calc","links":{"launchStatusUrl":"a","launchUrl":"b"}}"#,
         )
         .unwrap();
-        assert_eq!(old.resource_id, "r1");
+        assert_eq!(old.id(), Some("r1"));
         assert_eq!(old.links.launch_status_url.as_deref(), Some("a"));
         let new: Resource = serde_json::from_str(
             r#"{"resourceId":"r2","name":"Desk","links":{"icaFileFetchTicketUrl":"c","icaFileUrl":"d"}}"#,
@@ -243,5 +455,59 @@ mod tests {
         .unwrap();
         assert_eq!(new.links.ica_file_fetch_ticket_url.as_deref(), Some("c"));
         assert_eq!(new.links.ica_file_url.as_deref(), Some("d"));
+    }
+
+    #[test]
+    fn numbers_may_be_strings_and_nonsense_is_absent() {
+        for (json, want) in [
+            (r#"{"pollTimeout":5}"#, Some(5)),
+            (r#"{"pollTimeout":"7"}"#, Some(7)),
+            (r#"{"pollTimeout":" 9 "}"#, Some(9)),
+            (r#"{"pollTimeout":2.6}"#, Some(3)),
+            (r#"{"pollTimeout":null}"#, None),
+            (r#"{"pollTimeout":"soon"}"#, None),
+            (r#"{"pollTimeout":-1}"#, None),
+            (r#"{"pollTimeout":{"s":1}}"#, None),
+            (r#"{"pollTimeout":99999999999}"#, None),
+            (r#"{}"#, None),
+        ] {
+            let a: LaunchAnswer = serde_json::from_str(json).unwrap();
+            assert_eq!(a.poll_timeout, want, "{json}");
+        }
+        let t: TokenAnswer = serde_json::from_str(
+            r#"{"access_token":"a","expires_in":"3600","token_type":null,"refresh_token":null}"#,
+        )
+        .unwrap();
+        assert_eq!(t.expires_in(), Some(std::time::Duration::from_secs(3600)));
+        assert_eq!(t.token_type(), &BasicTokenType::Bearer);
+        assert!(t.refresh_token().is_none());
+    }
+
+    #[test]
+    fn a_list_keeps_its_good_items_and_names_the_bad_ones() {
+        let list: ResourceList = serde_json::from_str(
+            r#"{"resources":[
+                {"resourceId":"a","name":"A"},
+                {"resourceId":"bad","name":null},
+                {"id":7,"name":"N","links":"nope"},
+                42,
+                {"resourceId":"b","name":"B"}
+            ]}"#,
+        )
+        .unwrap();
+        let ids: Vec<_> = list.resources.good.iter().map(|r| r.id()).collect();
+        assert_eq!(ids, [Some("a"), Some("b")]);
+        let skipped: Vec<_> = list
+            .resources
+            .skipped
+            .iter()
+            .map(|s| s.id.as_deref())
+            .collect();
+        assert_eq!(skipped, [Some("bad"), Some("7"), None]);
+        assert!(list.resources.skipped[0].to_string().contains("\"bad\""));
+        for absent in [r#"{}"#, r#"{"resources":null}"#] {
+            let list: ResourceList = serde_json::from_str(absent).unwrap();
+            assert_eq!(list.resources, Items::default(), "{absent}");
+        }
     }
 }

@@ -65,6 +65,7 @@ pub fn catalogue() -> Catalogue {
             },
             resource("calc", "Calculator", App),
         ],
+        skipped: 0,
     }
 }
 

@@ -29,7 +29,14 @@ fn large() -> FakeWorker {
     let worker = FakeWorker::install();
     worker
         .on("GET", "/api/session", Reply::ok(&fixtures::session()))
-        .on("GET", "/api/resources", Reply::ok(&Catalogue { resources }));
+        .on(
+            "GET",
+            "/api/resources",
+            Reply::ok(&Catalogue {
+                resources,
+                skipped: 0,
+            }),
+        );
     worker
 }
 

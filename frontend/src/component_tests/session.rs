@@ -145,3 +145,31 @@ async fn an_unreachable_portal_says_so_and_tries_again() {
     .await;
     assert_eq!(page.worker.count("GET", "/api/session"), 2);
 }
+
+#[wasm_bindgen_test]
+async fn items_the_store_sent_incomplete_are_counted_not_hidden() {
+    let mut catalogue = fixtures::catalogue();
+    catalogue.skipped = 2;
+    let worker = FakeWorker::install();
+    worker
+        .on("GET", "/api/session", Reply::ok(&fixtures::session()))
+        .on("GET", "/api/resources", Reply::ok(&catalogue));
+    let page = Page::open("/", worker);
+    page.until("cards", || !page.all(CARDS).is_empty()).await;
+    let note = page.text("[data-testid=skipped-note]");
+    assert!(
+        note.as_deref()
+            .is_some_and(|t| t.starts_with("2 items from Citrix Workspace could not be shown")),
+        "{note:?}"
+    );
+    assert_eq!(
+        page.attr("[data-testid=skipped-note]", "role").as_deref(),
+        Some("status")
+    );
+    drop(page);
+
+    // A complete catalogue says nothing of the kind.
+    let page = Page::open("/", fixtures::signed_in());
+    page.until("cards", || !page.all(CARDS).is_empty()).await;
+    assert!(page.find("[data-testid=skipped-note]").is_none());
+}

@@ -204,11 +204,14 @@ pub struct CatalogueModel {
     index: Index,
     by_id: HashMap<String, usize>,
     saving: HashSet<String>,
+    /// Items that could not be shown: the worker's count plus the ones dropped here.
+    skipped: usize,
 }
 
 impl CatalogueModel {
     /// Builds the model from the worker's answer, folding every searchable field once.
     pub fn new(catalogue: Catalogue) -> Self {
+        let sent = catalogue.resources.len();
         let mut resources: Vec<(String, CatalogueResource)> = catalogue
             .resources
             .into_iter()
@@ -236,11 +239,18 @@ impl CatalogueModel {
             .map(|(i, r)| (r.id.clone(), i))
             .collect();
         CatalogueModel {
+            skipped: catalogue.skipped as usize + (sent - entries.len()),
             entries,
             index,
             by_id,
             saving: HashSet::new(),
         }
+    }
+
+    /// How many items of the store's answer cannot be shown (malformed, without an id, or a
+    /// second entry under one id).
+    pub fn skipped(&self) -> usize {
+        self.skipped
     }
 
     /// How many resources there are in all.
@@ -430,6 +440,7 @@ mod tests {
         saas.category = vec!["Engineering".into()];
         CatalogueModel::new(Catalogue {
             resources: vec![word, excel, desktop, secure, saas],
+            skipped: 0,
         })
     }
 
@@ -503,7 +514,8 @@ mod tests {
         assert_eq!(m.folders(View::Desktops).len(), 2);
         assert!(
             CatalogueModel::new(Catalogue {
-                resources: vec![resource("a", "A", ResourceKind::App)]
+                resources: vec![resource("a", "A", ResourceKind::App)],
+                skipped: 0,
             })
             .folders(View::All)
             .is_empty()
@@ -594,9 +606,12 @@ mod tests {
                 dup,
                 resource("", "No id", ResourceKind::App),
             ],
+            skipped: 2,
         });
         assert_eq!(m.len(), 1);
         assert!(m.get("a").is_some());
+        assert_eq!(m.skipped(), 4, "the worker's two and the two dropped here");
+        assert_eq!(sample().skipped(), 0);
     }
 
     #[test]

@@ -300,7 +300,7 @@ pub fn CataloguePage(
                             <button class="primary" data-testid="retry" on:click=move |_| ctx.load()>"Try again"</button>
                         </div>
                     }.into_any(),
-                    Some(None) => view! { <ResourceGrid ctx=ctx /> }.into_any(),
+                    Some(None) => view! { <SkippedNote ctx=ctx /> <ResourceGrid ctx=ctx /> }.into_any(),
                 }}
             </main>
         </div>
@@ -314,9 +314,36 @@ fn result_count(ctx: Ctx) -> String {
     if !loaded {
         return String::new();
     }
-    match ctx.visible.with(Vec::len) {
+    items(ctx.visible.with(Vec::len))
+}
+
+fn items(n: usize) -> String {
+    match n {
         1 => "1 item".into(),
         n => format!("{n} items"),
+    }
+}
+
+/// Says how many items of the store's answer could not be shown, so a missing app is explained
+/// rather than silently absent.
+#[component]
+fn SkippedNote(ctx: Ctx) -> impl IntoView {
+    let skipped = move || {
+        ctx.model.with(|m| {
+            m.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map_or(0, CatalogueModel::skipped)
+        })
+    };
+    move || {
+        let n = skipped();
+        (n > 0).then(|| {
+            view! {
+                <p class="banner" role="status" data-tone="info" data-testid="skipped-note">
+                    {items(n)}" from Citrix Workspace could not be shown: the store sent them incomplete. If you miss an app, tell your administrator; the portal's log names them."
+                </p>
+            }
+        })
     }
 }
 
