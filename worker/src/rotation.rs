@@ -106,6 +106,8 @@ use portal_shared::api::{
     SecretPhase, SecretStatus,
 };
 use portal_shared::time::{days_left, utc_minute};
+
+use crate::workspace::Items;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -283,17 +285,18 @@ impl fmt::Debug for Secret {
 // ---------------------------------------------------------------------------------------------
 // The Citrix Cloud API
 
-/// One entry of `GET {CWS_API_URL}/{CUSTOMER_ID}/rpclients`. Unknown fields are ignored.
+/// One entry of `GET {CWS_API_URL}/{CUSTOMER_ID}/rpclients`. Unknown fields are ignored; a
+/// `null` or missing value is absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RpClient {
     /// The name `$rotateSecret` and `$expireOldSecret` take.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::workspace::or_default")]
     pub name: String,
     /// The name people see.
     #[serde(default)]
     pub display_name: Option<String>,
-    /// The OAuth client id.
-    #[serde(default)]
+    /// The OAuth client id, or the application id: the seed never says which.
+    #[serde(default, deserialize_with = "crate::workspace::or_default")]
     pub api_key: String,
     /// When the current secret was issued, Unix seconds; `null` for a public client.
     #[serde(default)]
@@ -327,8 +330,9 @@ pub struct Rotated {
     pub secret: SecretValue,
 }
 
-/// Parses the `rpclients` list.
-pub fn parse_rpclients(body: &str) -> Result<Vec<RpClient>, String> {
+/// Parses the `rpclients` list; an entry that does not parse is left out (it cannot be ours
+/// in any usable way) and logged by the caller.
+pub fn parse_rpclients(body: &str) -> Result<Items<RpClient>, String> {
     serde_json::from_str(body).map_err(|e| format!("rpclients list: {e}"))
 }
 
@@ -349,12 +353,38 @@ pub fn parse_rotated(body: &str) -> Result<Rotated, String> {
     })
 }
 
-/// Our client in the list: the entry whose `api_key` is our client id, else whose `name` is.
-pub fn find_client<'a>(clients: &'a [RpClient], client_id: &str) -> Option<&'a RpClient> {
-    clients
-        .iter()
-        .find(|c| !c.api_key.is_empty() && c.api_key == client_id)
-        .or_else(|| clients.iter().find(|c| c.name == client_id))
+/// How the portal's own client is recognised in `rpclients`.
+#[derive(Debug, Clone, Copy)]
+pub struct Ours<'a> {
+    /// `CLIENT_NAME`, when the admin set it: then only that name matches.
+    pub name: Option<&'a str>,
+    /// `CLIENT_ID`.
+    pub client_id: &'a str,
+    /// `APPLICATION_ID`.
+    pub application_id: &'a str,
+}
+
+/// Our client in the list: by `CLIENT_NAME` when set; else the entry whose `api_key` is our
+/// client id, or our application id (the seed never says which `api_key` holds), else whose
+/// `name` is our client id. When none is, the names listed, for the admin to choose from.
+pub fn find_client<'a>(clients: &'a [RpClient], ours: &Ours) -> Result<&'a RpClient, Vec<String>> {
+    let found = match ours.name {
+        Some(name) => clients.iter().find(|c| c.name == name),
+        None => [ours.client_id, ours.application_id]
+            .iter()
+            .filter(|key| !key.is_empty())
+            .find_map(|key| clients.iter().find(|c| c.api_key == *key))
+            .or_else(|| clients.iter().find(|c| c.name == ours.client_id)),
+    };
+    found.ok_or_else(|| {
+        clients
+            .iter()
+            .map(|c| match &c.display_name {
+                Some(d) if !d.is_empty() && *d != c.name => format!("{} ({d})", c.name),
+                _ => c.name.clone(),
+            })
+            .collect()
+    })
 }
 
 /// Citrix Cloud's secrets for our client: the current one's expiry and the old one's while it
@@ -492,6 +522,9 @@ pub struct Observed {
     pub at: u64,
     /// Our entry; `None` when the list had none (deleted, or a wrong `CLIENT_ID`).
     pub client: Option<RpClient>,
+    /// When ours was not found, the clients the list had instead.
+    #[serde(default)]
+    pub listed: Vec<String>,
 }
 
 /// Which secret a token call used.
@@ -553,8 +586,12 @@ pub struct TokenReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Unusable {
-    /// Citrix Cloud lists no client with our id.
-    Missing,
+    /// Citrix Cloud lists no client that is ours.
+    Missing {
+        /// The clients it lists instead.
+        #[serde(default)]
+        listed: Vec<String>,
+    },
     /// The client is disabled in Citrix Cloud.
     Disabled,
     /// The client has no secret (a public client).
@@ -565,19 +602,23 @@ pub enum Unusable {
 
 impl Unusable {
     /// For the admin page and the log.
-    pub fn admin_text(&self) -> &'static str {
+    pub fn admin_text(&self) -> String {
         match self {
-            Unusable::Missing => {
-                "Citrix Cloud lists no OAuth client with this CLIENT_ID: it was deleted, or CLIENT_ID is wrong. Sign-in fails until CLIENT_ID names an existing private client."
+            Unusable::Missing { listed } if listed.is_empty() => {
+                "Citrix Cloud lists no OAuth clients at all for this CUSTOMER_ID: check CUSTOMER_ID. If it is right, the portal's client was deleted, and sign-in fails until CLIENT_ID names an existing private client.".into()
             }
+            Unusable::Missing { listed } => format!(
+                "Citrix Cloud lists no OAuth client that is the portal's (none has CLIENT_ID or APPLICATION_ID as its api_key, or the name in CLIENT_NAME). It lists: {}. If one of them is the portal's client, set CLIENT_NAME to its name; if none is, it was deleted, and sign-in fails until CLIENT_ID names an existing private client.",
+                listed.join(", ")
+            ),
             Unusable::Disabled => {
-                "The client is disabled in Citrix Cloud: sign-in fails until it is enabled again."
+                "The client is disabled in Citrix Cloud: sign-in fails until it is enabled again.".into()
             }
             Unusable::NoSecret => {
-                "Citrix Cloud shows this client without a secret (a public client): the portal needs a private client."
+                "Citrix Cloud shows this client without a secret (a public client): the portal needs a private client.".into()
             }
             Unusable::SecretNotListed => {
-                "Citrix Cloud no longer lists the secret the portal holds: rotate the secret in Citrix Cloud and set CLIENT_SECRET to the new one."
+                "Citrix Cloud no longer lists the secret the portal holds: rotate the secret in Citrix Cloud and set CLIENT_SECRET to the new one.".into()
             }
         }
     }
@@ -585,7 +626,7 @@ impl Unusable {
     /// For users whose sign-in or refresh failed because Citrix Cloud refused the client.
     pub fn user_text(&self) -> &'static str {
         match self {
-            Unusable::Missing => {
+            Unusable::Missing { .. } => {
                 "Sign-in is unavailable: the portal's Citrix client has been deleted in Citrix Cloud. Tell your administrator."
             }
             Unusable::Disabled => {
@@ -715,7 +756,7 @@ impl fmt::Display for Plan {
                 f,
                 "expire the old secret of {client_name}: the new one has proven itself"
             ),
-            Plan::ClientUnusable(u) => f.write_str(u.admin_text()),
+            Plan::ClientUnusable(u) => f.write_str(&u.admin_text()),
             Plan::Refused(why) => write!(f, "refused: {why}"),
         }
     }
@@ -761,8 +802,11 @@ pub enum Event {
         /// When the old one expires.
         old_expires_at: Option<u64>,
     },
-    /// Citrix Cloud lists no client with our id.
-    ClientMissing,
+    /// Citrix Cloud lists no client that is ours.
+    ClientMissing {
+        /// The clients it lists instead.
+        listed: Vec<String>,
+    },
     /// Our client is disabled.
     ClientDisabled {
         /// Its name.
@@ -873,7 +917,7 @@ impl Event {
             | Event::FallbackWorked { .. }
             | Event::RunInterrupted { .. }
             | Event::RunFailed { .. } => Level::Warn,
-            Event::ClientMissing
+            Event::ClientMissing { .. }
             | Event::ClientDisabled { .. }
             | Event::ClientHasNoSecret { .. }
             | Event::SecretNotListed
@@ -904,14 +948,19 @@ impl fmt::Display for Event {
                     .map(|e| format!(" (it expires on {})", utc_minute(e)))
                     .unwrap_or_default()
             ),
-            Event::ClientMissing => f.write_str(Unusable::Missing.admin_text()),
+            Event::ClientMissing { listed } => f.write_str(
+                &Unusable::Missing {
+                    listed: listed.clone(),
+                }
+                .admin_text(),
+            ),
             Event::ClientDisabled { name } => {
                 write!(f, "{name}: {}", Unusable::Disabled.admin_text())
             }
             Event::ClientHasNoSecret { name } => {
                 write!(f, "{name}: {}", Unusable::NoSecret.admin_text())
             }
-            Event::SecretNotListed => f.write_str(Unusable::SecretNotListed.admin_text()),
+            Event::SecretNotListed => f.write_str(&Unusable::SecretNotListed.admin_text()),
             Event::LostNewerSecret { our_expires_at } => write!(
                 f,
                 "Citrix Cloud holds a newer secret than the portal's (a rotation's secret was not saved, or it was rotated elsewhere); the portal's secret is now Citrix Cloud's old one and works until {}",
@@ -1217,14 +1266,24 @@ impl SecretStore {
 
     /// Takes in a read of `rpclients` (our entry, from [`find_client`]): matches our secrets to
     /// Citrix Cloud's and applies what follows from it (module docs).
-    pub fn observe(&mut self, entry: Option<&RpClient>, configured: &str, now: u64) -> Vec<Event> {
+    pub fn observe(
+        &mut self,
+        entry: Result<&RpClient, Vec<String>>,
+        configured: &str,
+        now: u64,
+    ) -> Vec<Event> {
         let mut events = Vec::new();
+        let (client, listed) = match entry {
+            Ok(c) => (Some(c.clone()), vec![]),
+            Err(listed) => (None, listed),
+        };
         self.observed = Some(Observed {
             at: now,
-            client: entry.cloned(),
+            client: client.clone(),
+            listed: listed.clone(),
         });
-        let Some(client) = entry else {
-            events.push(Event::ClientMissing);
+        let Some(client) = client.as_ref() else {
+            events.push(Event::ClientMissing { listed });
             return events;
         };
         if client.enabled == Some(false) {
@@ -1384,7 +1443,10 @@ impl SecretStore {
             return Plan::ClientUnusable(u);
         }
         let Some((client, api)) = self.view() else {
-            return Plan::ClientUnusable(Unusable::Missing);
+            return Plan::ClientUnusable(
+                self.unusable()
+                    .unwrap_or(Unusable::Missing { listed: vec![] }),
+            );
         };
         let client_name = client.name.clone();
         let due_at = |expires: u64| expires.saturating_sub(policy.window());
@@ -1511,6 +1573,7 @@ impl SecretStore {
         self.observed = Some(Observed {
             at: now,
             client: Some(client),
+            listed: vec![],
         });
         let summary = events[0].to_string();
         self.finish(now, RunOutcome::Done(summary));
@@ -1535,7 +1598,9 @@ impl SecretStore {
     pub fn unusable(&self) -> Option<Unusable> {
         let observed = self.observed.as_ref()?;
         let Some(client) = &observed.client else {
-            return Some(Unusable::Missing);
+            return Some(Unusable::Missing {
+                listed: observed.listed.clone(),
+            });
         };
         if client.enabled == Some(false) {
             return Some(Unusable::Disabled);
@@ -1611,7 +1676,7 @@ impl SecretStore {
                     allowed: true,
                     reason: None,
                 },
-                Plan::ClientUnusable(u) => refused(u.admin_text()),
+                Plan::ClientUnusable(u) => refused(&u.admin_text()),
                 Plan::Refused(why) => refused(&why),
                 other => refused(&other.to_string()),
             }
@@ -1661,7 +1726,7 @@ impl SecretStore {
         api_old: Option<u64>,
     ) -> Option<Banner> {
         if let Some(u) = unusable {
-            return Some(error_banner(u.admin_text()));
+            return Some(error_banner(&u.admin_text()));
         }
         let expires_at = self.current.expires_at;
         if let Some(e) = expires_at
@@ -1785,7 +1850,7 @@ fn next_action(plan: &Plan, now: u64) -> (NextAction, String) {
             NextAction::ExpireOldAtNextRun,
             "Expire the old secret at the next run.".into(),
         ),
-        Plan::ClientUnusable(u) => (NextAction::ClientUnusable, u.admin_text().into()),
+        Plan::ClientUnusable(u) => (NextAction::ClientUnusable, u.admin_text()),
         // A step is never refused.
         Plan::Refused(why) => (NextAction::Nothing, why.clone()),
     }
@@ -2045,7 +2110,7 @@ mod tests {
                 return None;
             }
             let list = cloud.list();
-            let events = s.observe(find_client(&list, ID), &self.configured, now);
+            let events = s.observe(find_client(&list, &ours(ID)), &self.configured, now);
             self.log.extend(events);
             self.save(&s);
             let plan = s.plan(now, &self.policy, command);
@@ -2184,30 +2249,75 @@ mod tests {
             "secret_update_time_old": null, "secret_expiration_old": null,
             "owner": "customer@customer.com", "redirect_uris": ["https://x"], "user_consent": false },
           { "name": "customer-public-1", "api_key": "pub", "secret_update_time": null,
-            "secret_expiration": null, "enabled": false, "client_type": "public" }
+            "secret_expiration": null, "enabled": false, "client_type": "public" },
+          { "name": null, "api_key": null, "display_name": null, "owner": null, "tags": [] },
+          { "name": "broken", "secret_expiration": "soon" }
         ]"#;
         let list = parse_rpclients(body).unwrap();
-        assert_eq!(list.len(), 2);
+        let (list, skipped) = (list.good, list.skipped);
+        assert_eq!(list.len(), 3);
         assert_eq!(list[0].secret_expiration, Some(1_693_958_400));
         assert_eq!(list[0].secret_expiration_old, None);
         assert_eq!(list[0].enabled, None, "absent means enabled");
         assert_eq!(list[1].enabled, Some(false));
+        assert_eq!((list[2].name.as_str(), list[2].api_key.as_str()), ("", ""));
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].id, None, "{}", skipped[0]);
         assert!(parse_rpclients("{}").unwrap_err().contains("rpclients"));
     }
 
+    fn ours(client_id: &str) -> Ours<'_> {
+        Ours {
+            name: None,
+            client_id,
+            application_id: "",
+        }
+    }
+
     #[test]
-    fn our_client_is_found_by_api_key_then_by_name() {
+    fn our_client_is_found_by_name_api_key_or_application_id_and_never_silently_missing() {
         let cloud = Cloud::new(T0);
         let list = cloud.list();
-        assert_eq!(find_client(&list, ID).unwrap().name, NAME);
-        assert_eq!(find_client(&list, NAME).unwrap().api_key, ID);
-        assert!(find_client(&list, "nobody").is_none());
+        assert_eq!(find_client(&list, &ours(ID)).unwrap().name, NAME);
+        assert_eq!(find_client(&list, &ours(NAME)).unwrap().api_key, ID);
         // The id wins over a name that happens to equal it.
         let mut tricky = list.clone();
         tricky[0].name = ID.into();
-        assert_eq!(find_client(&tricky, ID).unwrap().name, NAME);
+        assert_eq!(find_client(&tricky, &ours(ID)).unwrap().name, NAME);
         // An empty api_key never matches.
-        assert!(find_client(&list, "").is_none());
+        assert!(find_client(&list, &ours("")).is_err());
+        // api_key may hold the application id instead of the client id.
+        let mut by_app = list.clone();
+        by_app[0].api_key = "app-id".into();
+        let ours_by_app = Ours {
+            application_id: "app-id",
+            ..ours("portal-client-id")
+        };
+        assert_eq!(find_client(&by_app, &ours_by_app).unwrap().name, NAME);
+        // CLIENT_NAME decides alone when set.
+        let named = |name| Ours {
+            name: Some(name),
+            ..ours(ID)
+        };
+        assert_eq!(find_client(&list, &named(NAME)).unwrap().name, NAME);
+        let listed = find_client(&list, &named("someone-else")).unwrap_err();
+        assert!(listed.iter().any(|n| n.starts_with(NAME)), "{listed:?}");
+        // Not found: the admin is told what is listed and what to set.
+        let text = Unusable::Missing {
+            listed: find_client(&list, &ours("nobody")).unwrap_err(),
+        }
+        .admin_text();
+        assert!(
+            text.contains("It lists: customer-private-999 (Workspace Portal), ")
+                && text.contains(NAME)
+                && text.contains("set CLIENT_NAME"),
+            "{text}"
+        );
+        assert!(
+            Unusable::Missing { listed: vec![] }
+                .admin_text()
+                .contains("check CUSTOMER_ID")
+        );
     }
 
     #[test]
@@ -2262,7 +2372,7 @@ mod tests {
         let policy = Policy::default();
         let cloud = Cloud::expiring_in(20, T0);
         let (mut s, _) = SecretStore::seed(SEED);
-        s.observe(Some(&cloud.entry()), SEED, T0);
+        s.observe(Ok(&cloud.entry()), SEED, T0);
         let due_at = T0 + 6 * DAY;
         assert_eq!(
             s.plan(due_at - 1, &policy, Command::Step),
@@ -2808,8 +2918,12 @@ mod tests {
             ),
             (
                 |c: &mut Cloud| c.deleted = true,
-                Unusable::Missing,
-                Event::ClientMissing,
+                Unusable::Missing {
+                    listed: vec!["customer-private-999 (Workspace Portal)".into()],
+                },
+                Event::ClientMissing {
+                    listed: vec!["customer-private-999 (Workspace Portal)".into()],
+                },
             ),
             (
                 |c: &mut Cloud| c.public = true,
@@ -3075,7 +3189,7 @@ mod tests {
             expires_at: Some(cloud.current.expires),
         });
         let generation = s.generation;
-        let events = s.observe(Some(&cloud.entry()), SEED, T0 + 1);
+        let events = s.observe(Ok(&cloud.entry()), SEED, T0 + 1);
         assert!(events.contains(&Event::SwappedBack), "{events:?}");
         assert!(
             !events
@@ -3196,7 +3310,7 @@ mod tests {
         );
 
         // Read once, e.g. while rotation was still configured.
-        s.observe(Some(&cloud.entry()), SEED, T0 - 20 * DAY);
+        s.observe(Ok(&cloud.entry()), SEED, T0 - 20 * DAY);
         let status = s.status(T0, &policy, false);
         assert_eq!(status.next_action, NextAction::NotConfigured);
         let banner = status.banner.unwrap();
@@ -3357,7 +3471,7 @@ mod tests {
     fn an_empty_secret_in_the_rotate_answer_is_an_error() {
         let mut cloud = Cloud::expiring_in(10, T0);
         let (mut s, _) = SecretStore::seed(SEED);
-        s.observe(Some(&cloud.entry()), SEED, T0);
+        s.observe(Ok(&cloud.entry()), SEED, T0);
         let mut rotated = cloud.rotate(T0);
         rotated.secret = SecretValue::new("");
         let before = s.clone();

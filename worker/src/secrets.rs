@@ -22,8 +22,8 @@ use crate::discovery::now;
 use crate::error::PortalError;
 use crate::oauth::TokenError;
 use crate::rotation::{
-    Attempt, Command, Event, Level, Plan, SecretStore, Stage, TokenReport, Unusable, find_client,
-    parse_rotated, parse_rpclients,
+    Attempt, Command, Event, Level, Ours, Plan, SecretStore, Stage, TokenReport, Unusable,
+    find_client, parse_rotated, parse_rpclients,
 };
 use crate::session::call_object;
 
@@ -154,7 +154,7 @@ where
                 .to_owned(),
             detail: format!(
                 "every secret was refused ({refusal}); {}",
-                unusable.map_or("Citrix Cloud has not said why", |u| u.admin_text())
+                unusable.map_or("Citrix Cloud has not said why".into(), |u| u.admin_text())
             ),
         }))
     })
@@ -382,11 +382,21 @@ impl SecretObject {
                 return Ok(None);
             }
         };
+        for s in &list.skipped {
+            worker::console_warn!("client secret: rpclients: skipped an entry {s}");
+        }
         let now = now();
         let plan = self
             .update(config, |s| {
                 let events = s.observe(
-                    find_client(&list, &config.client_id),
+                    find_client(
+                        &list.good,
+                        &Ours {
+                            name: config.client_name.as_deref(),
+                            client_id: &config.client_id,
+                            application_id: &config.application_id,
+                        },
+                    ),
                     &config.client_secret,
                     now,
                 );
@@ -416,10 +426,10 @@ impl SecretObject {
                 return Ok(Some(StepAnswer::Refused(why)));
             }
             Plan::ClientUnusable(u) if command != Command::Step => {
-                let summary = u.admin_text().to_owned();
-                self.update(config, |s| ((), vec![s.run_finished(summary, now)]))
+                let summary = u.admin_text();
+                self.update(config, |s| ((), vec![s.run_finished(summary.clone(), now)]))
                     .await?;
-                return Ok(Some(StepAnswer::Refused(u.admin_text().into())));
+                return Ok(Some(StepAnswer::Refused(summary)));
             }
             other => {
                 let summary = other.to_string();
