@@ -2,7 +2,7 @@
 
 use gloo_net::http::{Request, RequestBuilder};
 use portal_shared::api::{
-    CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, SecretStatus, SessionInfo,
+    CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, SecretStatus, SessionInfo, SignedOut,
 };
 use serde::de::DeserializeOwned;
 
@@ -65,9 +65,13 @@ pub async fn set_favorite(id: &str, favorite: bool) -> Result<FavoriteState, Cli
     json(request.header(CSRF_HEADER, "1")).await
 }
 
-/// `POST /auth/logout`.
-pub async fn logout() -> Result<(), ClientError> {
-    send(post("/auth/logout")).await.map(|_| ())
+/// `POST /auth/logout`: where to end the identity provider's session too, if anywhere. The
+/// portal's session is over either way, so an answer without that (or none) is no error.
+pub async fn logout() -> Result<Option<String>, ClientError> {
+    let (_, body) = send(post("/auth/logout")).await?;
+    Ok(serde_json::from_str::<SignedOut>(&body)
+        .ok()
+        .and_then(|s| s.end_session_url))
 }
 
 /// Where the `.ica` file of a resource downloads from.

@@ -1,8 +1,9 @@
 //! `/auth/*`: sign-in, callback and sign-out.
 
-use portal_shared::api::User;
+use portal_shared::api::{SignedOut, User};
 use worker::{Env, Request, Response};
 
+use crate::api;
 use crate::config::Config;
 use crate::cookies;
 use crate::crypto::random_token;
@@ -291,31 +292,50 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// `POST /auth/logout`: end the session, revoke the refresh token, clear the cookie.
 pub async fn logout(req: &Request, env: &Env) -> Result<Response, PortalError> {
     let cookie_header = header(req, "Cookie").unwrap_or_default();
+    let mut end_session_url = None;
     if let Some(id) = cookies::get(&cookie_header, cookies::SESSION) {
         let refresh = Handle::session(env, id)?.end().await?;
-        if let (Some(refresh), Ok(config)) = (refresh, config_from_env(env))
+        if let Ok(config) = config_from_env(env)
             && let Ok(customer) = customer(&config).await
         {
-            let revoked = with_secret(env, &config, |secret| {
-                let (config, customer, refresh) = (&config, &customer, &refresh);
-                async move { oauth::revoke(config, customer, &secret, refresh).await }
-            })
-            .await;
-            if let Err(e) = revoked {
-                // Best effort: the session is gone either way.
-                worker::console_warn!(
-                    "the refresh token was not revoked: {}",
-                    PortalError::from(e).log_line()
-                );
+            if let Some(refresh) = refresh {
+                let revoked = with_secret(env, &config, |secret| {
+                    let (config, customer, refresh) = (&config, &customer, &refresh);
+                    async move { oauth::revoke(config, customer, &secret, refresh).await }
+                })
+                .await;
+                if let Err(e) = revoked {
+                    // Best effort: the session is gone either way.
+                    worker::console_warn!(
+                        "the refresh token was not revoked: {}",
+                        PortalError::from(e).log_line()
+                    );
+                }
             }
+            end_session_url = customer
+                .oidc
+                .end_session_endpoint
+                .as_deref()
+                .and_then(|endpoint| {
+                    let back = format!("{}/", public_origin(req, &config).ok()?);
+                    end_session(endpoint, &config.client_id, &back)
+                });
         }
     }
-    let response = Response::empty()
-        .map_err(|e| PortalError::Internal(e.to_string()))?
-        .with_status(204);
+    let response = api::json(200, &SignedOut { end_session_url })?;
     let headers = response.headers().clone();
     set(&headers, "Set-Cookie", &cookies::clear(cookies::SESSION))?;
     Ok(response.with_headers(headers))
+}
+
+/// The provider's end-session URL (OpenID Connect RP-Initiated Logout 1.0): the client names
+/// itself, as the spec allows without an ID token, and asks to come back to the portal.
+fn end_session(endpoint: &str, client_id: &str, back: &str) -> Option<String> {
+    let mut url = url::Url::parse(endpoint).ok()?;
+    url.query_pairs_mut()
+        .append_pair("client_id", client_id)
+        .append_pair("post_logout_redirect_uri", back);
+    Some(url.into())
 }
 
 fn set(headers: &worker::Headers, name: &str, value: &str) -> Result<(), PortalError> {
@@ -349,4 +369,24 @@ fn problem_page(p: &Problem) -> String {
         title = escape(p.title),
         advice = escape(&p.advice),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_end_session_url_names_the_client_and_the_way_back() {
+        let url = end_session(
+            "https://accounts.cloud.com/core/connect/endsession?ui_locales=en",
+            "portal client",
+            "https://portal.acme.com/",
+        )
+        .unwrap();
+        assert_eq!(
+            url,
+            "https://accounts.cloud.com/core/connect/endsession?ui_locales=en&client_id=portal+client&post_logout_redirect_uri=https%3A%2F%2Fportal.acme.com%2F"
+        );
+        assert_eq!(end_session("not a url", "c", "https://p/"), None);
+    }
 }

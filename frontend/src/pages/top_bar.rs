@@ -27,6 +27,8 @@ pub fn TopBar(
                 Err(e) if !e.needs_sign_in() => {
                     sign_out_failed.run(format!("You are still signed in. {}", e.message()))
                 }
+                // Signed out of the identity provider too: it sends the browser back here.
+                Ok(Some(end_session)) if leave_for(&end_session) => {}
                 _ => signed_out.run(()),
             }
         })
@@ -57,4 +59,9 @@ fn initials(name: &str) -> String {
         .filter_map(|w| w.chars().next())
         .take(2)
         .collect()
+}
+
+/// Sends the browser to `url`; `false` if it cannot go.
+fn leave_for(url: &str) -> bool {
+    web_sys::window().is_some_and(|w| w.location().assign(url).is_ok())
 }
