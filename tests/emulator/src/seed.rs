@@ -326,9 +326,9 @@ pub mod demo {
         ("access", "Microsoft Access", false, "\\Office\\", "#9f1239", "ica30", "Desktop databases", Normal),
         ("acrobat", "Adobe Acrobat Reader", false, "\\Office\\", "#dc2626", "ica30", "Read and sign PDF files", Normal),
         ("vscode", "Visual Studio Code", false, "\\Engineering\\Tools\\", "#0ea5e9", "ica30", "Code editor", Normal),
-        ("PuTTY 0.81/ssh", "PuTTY", false, "\\Engineering\\Tools\\", "#525252", "ica30", "SSH and telnet client", Normal),
-        ("winscp", "WinSCP", false, "\\Engineering\\Tools\\", "#16a34a", "ica30", "SFTP and SCP file transfer", Normal),
-        ("git-bash", "Git Bash", false, "\\Engineering\\Tools\\", "#ea580c", "ica30", "Git with a Bash shell", Normal),
+        ("PuTTY 0.81/ssh", "PuTTY", false, "\\Engineering\\Tools\\", "#525252", "ica30", "", Normal),
+        ("winscp", "WinSCP", false, "\\Engineering\\Tools\\", "#16a34a", "ica30", "", Normal),
+        ("git-bash", "Git Bash", false, "\\Engineering\\Tools\\", "#ea580c", "ica30", "", Normal),
         ("visual-studio", "Visual Studio 2022", false, "\\Engineering\\", "#6d28d9", "ica30", "IDE for .NET and C++", Normal),
         ("autocad", "AutoCAD", false, "\\Engineering\\", "#b91c1c", "ica30", "2D and 3D design", Normal),
         ("matlab", "MATLAB", false, "\\Engineering\\", "#d97706", "ica30", "Numerical computing", Normal),
@@ -455,6 +455,9 @@ mod tests {
         assert!(categories.len() >= 8, "{categories:?}");
         assert!(seed.resources.iter().any(|r| !r.launchable()));
         assert!(seed.resources.iter().any(|r| r.icon == IconFormat::Png));
+        // Some have no description or no folder, as real catalogues do.
+        assert!(seed.resources.iter().any(|r| r.description.is_empty()));
+        assert!(seed.resources.iter().any(|r| r.path.is_empty()));
         let ids: std::collections::HashSet<_> = seed.resources.iter().map(|r| &r.id).collect();
         assert_eq!(ids.len(), seed.resources.len(), "ids are unique");
     }

@@ -354,7 +354,9 @@ fn put(
 
 /// A resource in the .NET profile, item `i` of the list: every optional field is `null` on some
 /// items and left out on others; a desktop keeps `isDesktop: true` or a `type` naming a
-/// desktop; a favourite keeps `isFavorite: true`; launch links stay. Unknown fields everywhere;
+/// desktop; a favourite keeps `isFavorite: true`; launch links stay. A description or folder
+/// the resource has is always sent (dropping it would change the data, not its shape); one it
+/// lacks is `""`, `null` or left out. Unknown fields everywhere;
 /// every fourth item carries `id` beside `resourceId`.
 fn dotnet_resource_json(
     b: &str,
@@ -382,10 +384,22 @@ fn dotnet_resource_json(
             type_shown = Shown::Value;
         }
     }
-    put(o, "description", r.description.clone().into(), shown(i, 0));
+    let unless_set = |value: &str, k| {
+        if value.is_empty() {
+            shown(i, k)
+        } else {
+            Shown::Value
+        }
+    };
+    put(
+        o,
+        "description",
+        r.description.clone().into(),
+        unless_set(&r.description, 0),
+    );
     put(o, "type", kind.into(), type_shown);
     put(o, "isDesktop", r.desktop.into(), desktop_shown);
-    put(o, "path", r.path.clone().into(), shown(i, 3));
+    put(o, "path", r.path.clone().into(), unless_set(&r.path, 3));
     if !favorite {
         put(o, "isFavorite", false.into(), shown(i, 4));
     }
