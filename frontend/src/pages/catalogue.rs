@@ -291,6 +291,7 @@ pub fn CataloguePage(
                     <p class="muted small" data-testid="result-count" role="status">
                         {move || result_count(ctx)}
                     </p>
+                    <SkippedNote ctx=ctx />
                 </div>
                 {move || match loaded.get() {
                     None => view! { <Skeletons /> }.into_any(),
@@ -300,7 +301,7 @@ pub fn CataloguePage(
                             <button class="primary" data-testid="retry" on:click=move |_| ctx.load()>"Try again"</button>
                         </div>
                     }.into_any(),
-                    Some(None) => view! { <SkippedNote ctx=ctx /> <ResourceGrid ctx=ctx /> }.into_any(),
+                    Some(None) => view! { <ResourceGrid ctx=ctx /> }.into_any(),
                 }}
             </main>
         </div>
@@ -324,8 +325,8 @@ fn items(n: usize) -> String {
     }
 }
 
-/// Says how many items of the store's answer could not be shown, so a missing app is explained
-/// rather than silently absent.
+/// Says, beside the count, how many items of the store's answer could not be shown, so a missing
+/// app is explained rather than silently absent (the worker's log names them for the admin).
 #[component]
 fn SkippedNote(ctx: Ctx) -> impl IntoView {
     let skipped = move || {
@@ -339,8 +340,8 @@ fn SkippedNote(ctx: Ctx) -> impl IntoView {
         let n = skipped();
         (n > 0).then(|| {
             view! {
-                <p class="banner" role="status" data-tone="info" data-testid="skipped-note">
-                    {items(n)}" from Citrix Workspace could not be shown: the store sent them incomplete. If you miss an app, tell your administrator; the portal's log names them."
+                <p class="muted small" role="status" data-testid="skipped-note">
+                    {items(n)}" from Citrix Workspace could not be shown (sent incomplete)"
                 </p>
             }
         })
