@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use crate::sh;
 
+/// The emulator's customer domain; its other Citrix Cloud hosts (accounts, CDN, trust, cws)
+/// take the next four ports.
 const EMULATOR_PORT: u16 = 8788;
+const EMULATOR_HOSTS: u16 = 5;
 const PORTAL_PORT: u16 = 8787;
 
 /// Runs the product locally against the emulator.
@@ -24,7 +27,14 @@ pub fn run() -> Result<(), String> {
             .map_err(|e| format!("cannot create .dev.vars from .dev.vars.example: {e}"))?;
         eprintln!("dev: created .dev.vars from .dev.vars.example");
     }
-    for port in [EMULATOR_PORT, PORTAL_PORT] {
+    let settings = std::fs::read_to_string(&vars).unwrap_or_default();
+    if settings.contains(&format!("CWS_API_URL=http://127.0.0.1:{EMULATOR_PORT}")) {
+        eprintln!(
+            "dev: .dev.vars predates the emulator's separate hosts (CWS_API_URL on {EMULATOR_PORT}); copy CWS_API_URL, CC_TRUST_URL and ICON_HOSTS from .dev.vars.example"
+        );
+    }
+    let emulator_ports = EMULATOR_PORT..EMULATOR_PORT + EMULATOR_HOSTS;
+    for port in emulator_ports.chain([PORTAL_PORT]) {
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
             return Err(format!(
                 "port {port} is in use; stop whatever uses it (another `cargo xtask dev`?) and try again"
@@ -37,7 +47,8 @@ pub fn run() -> Result<(), String> {
 
     let mut children = Children(Vec::new());
     sh::step(&format!(
-        "starting the Citrix emulator on 127.0.0.1:{EMULATOR_PORT}"
+        "starting the Citrix emulator on 127.0.0.1:{EMULATOR_PORT}-{}",
+        EMULATOR_PORT + EMULATOR_HOSTS - 1
     ));
     let mut emulator = sh::tool(
         &root
@@ -88,7 +99,7 @@ pub fn run() -> Result<(), String> {
         "  Sign in with a demo user of the emulator (alice / wonderland, bob / builder — bob is an admin)."
     );
     println!(
-        "  The emulator itself is at http://127.0.0.1:{EMULATOR_PORT}/. Press Ctrl-C to stop everything.\n"
+        "  The emulator's customer domain is http://127.0.0.1:{EMULATOR_PORT}/ (its other hosts are listed above). Press Ctrl-C to stop everything.\n"
     );
     children.wait_any()
 }

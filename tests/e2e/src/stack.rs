@@ -1,5 +1,9 @@
 //! The product's processes for a test run: the emulator (in-process, real HTTP), `wrangler dev`
 //! (the real workerd) configured to it, serving the built SPA.
+//!
+//! The emulator plays Citrix Cloud as it really is, by default: five hosts (customer domain,
+//! accounts, CDN, trust, cws) and .NET-shaped answers (nulls, absences, extra fields, a malformed
+//! item, ids that need encoding, redirects). Every suite thus doubles as a conformance suite.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -127,8 +131,9 @@ impl Stack {
             toml::to_string(&config).map_err(|e| e.to_string())?,
         )
         .map_err(|e| e.to_string())?;
+        let hosts = emulator.hosts();
         let mut vars = vec![
-            ("WORKSPACE_URL", emulator.url()),
+            ("WORKSPACE_URL", hosts.customer.clone()),
             ("APPLICATION_ID", demo::APPLICATION_ID.to_owned()),
             ("CLIENT_ID", demo::CLIENT_ID.to_owned()),
             ("CLIENT_SECRET", demo::CLIENT_SECRET.to_owned()),
@@ -137,10 +142,12 @@ impl Stack {
                 "dGVzdC1vbmx5LXNlc3Npb24ta2V5LTMyLWJ5dGVzISE=".to_owned(),
             ),
             ("ADMIN_USERS", "bob".to_owned()),
-            // The emulator serves the Citrix Cloud API too.
+            // The emulator's CDN serves some icons.
+            ("ICON_HOSTS", hosts.cdn.clone()),
+            // The emulator serves the Citrix Cloud API too, on hosts of their own.
             ("CUSTOMER_ID", demo::CUSTOMER_ID.to_owned()),
-            ("CWS_API_URL", emulator.url()),
-            ("CC_TRUST_URL", emulator.url()),
+            ("CWS_API_URL", hosts.cws.clone()),
+            ("CC_TRUST_URL", hosts.trust.clone()),
             ("CC_CLIENT_ID", demo::CLOUD_CLIENT_ID.to_owned()),
             ("CC_CLIENT_SECRET", demo::CLOUD_CLIENT_SECRET.to_owned()),
         ];
@@ -187,17 +194,13 @@ impl Stack {
         })
     }
 
-    /// Restarts the emulator on the same address with a fresh state, as a Citrix Cloud that
+    /// Restarts the emulator on the same addresses with a fresh state, as a Citrix Cloud that
     /// forgot everything would be: its seed's secrets, no grants, no sessions.
     pub async fn restart_emulator(&mut self) -> Result<()> {
         let url = self.emulator.url();
-        let bind: std::net::SocketAddr = url
-            .trim_start_matches("http://")
-            .parse()
-            .map_err(|e| format!("emulator address {url}: {e}"))?;
         self.emulator.go_down();
         let config = EmulatorConfig {
-            bind,
+            ports: self.emulator.hosts().ports(),
             ..self.emulator_config.clone()
         };
         let mut last = String::new();

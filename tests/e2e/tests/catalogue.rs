@@ -176,12 +176,12 @@ async fn next_receiver_uri(navigations: &mut UnboundedReceiver<Value>) -> Option
 }
 
 async fn icons_that_fail_fall_back_to_initials(c: &Ctx) -> Result<()> {
-    c.stack.emulator.inject(fault(
-        "/citrixapi/store/resources/images/",
-        None,
-        FaultKind::Status { status: 500 },
-        None,
-    ));
+    // Icons on the store and on its CDN alike.
+    for path in ["/citrixapi/store/resources/images/", "/icons/"] {
+        c.stack
+            .emulator
+            .inject(fault(path, None, FaultKind::Status { status: 500 }, None));
+    }
     on_page(c, "/", |page| async move {
         let outcome = async {
             page.wait_for(

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use portal_e2e::Result;
-use portal_e2e::cdp::{Browser, Page, next_navigation};
-use portal_e2e::grid::{card, every_name};
+use portal_e2e::cdp::{Browser, Page, js_str, next_navigation};
+use portal_e2e::grid::{card, every_name, reveal};
 use portal_e2e::stack::{Stack, root};
-use portal_e2e::suite::{self, Browsing, Test};
+use portal_e2e::suite::{self, Browsing, Test, check};
 use serde_json::Value;
 use workspace_emulator::demo;
 
@@ -23,6 +23,14 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
         ("sign_in_browse_and_launch_a_desktop", |c| {
             Box::pin(sign_in_browse_and_launch_a_desktop(&c.stack, &c.browser))
         }),
+        (
+            "a_tenant_that_answers_like_dotnet_works_from_sign_in_to_sign_out",
+            |c| {
+                Box::pin(a_tenant_that_answers_like_dotnet_works(
+                    &c.stack, &c.browser,
+                ))
+            },
+        ),
         ("a_missing_setting_is_named_in_one_line", |_| {
             Box::pin(a_missing_setting_is_named_in_one_line())
         }),
@@ -50,7 +58,7 @@ async fn sign_in(page: &Page<'_>, stack: &Stack, user: &str, password: &str) -> 
     page.wait_for_selector("[data-testid=login-username]", WAIT)
         .await?;
     let at = page.eval("location.origin").await?;
-    if at.as_str() != Some(stack.emulator.url().as_str()) {
+    if at.as_str() != Some(stack.emulator.hosts().accounts.as_str()) {
         return Err(format!("expected the emulator's login page, got {at}"));
     }
     page.type_into("[data-testid=login-username]", user).await?;
@@ -146,6 +154,88 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
         return Err("the ticket was redeemable twice".into());
     }
     Ok(())
+}
+
+/// The conformance journey: against the emulator's realistic topology (customer domain,
+/// accounts, CDN, trust and cws on hosts of their own) and its .NET-shaped answers, a person
+/// signs in, is told of the item the store sent malformed, sees an icon from the CDN, signs out
+/// and is asked for the password again, and launches an app whose id needs encoding.
+async fn a_tenant_that_answers_like_dotnet_works(stack: &Stack, browser: &Browser) -> Result<()> {
+    let hosts = stack.emulator.hosts();
+    if [&hosts.accounts, &hosts.cdn, &hosts.trust, &hosts.cws].contains(&&hosts.customer) {
+        return Err(format!("the emulator plays one host, not five: {hosts:?}"));
+    }
+    let page = browser.new_isolated_page().await?;
+    let mut navigations = page.subscribe("Page.frameRequestedNavigation");
+    let user = &demo::USERS[0];
+    sign_in(&page, stack, user.username, user.password).await?;
+
+    // The malformed item is counted, not hidden, and not fatal: the rest is there.
+    page.wait_for_selector("[data-testid=skipped-note]", WAIT)
+        .await?;
+    let note = page.text("[data-testid=skipped-note]").await?;
+    check(
+        note.starts_with("1 item from Citrix Workspace could not be shown"),
+        || format!("skipped note: {note:?}"),
+    )?;
+
+    // An icon the store puts on its CDN: shown, and fetched there without any credentials.
+    let putty = "PuTTY 0.81/ssh";
+    reveal(&page, putty).await?;
+    page.wait_for(
+        &format!(
+            "(() => {{ const i = document.querySelector({}); return i && i.complete && i.naturalWidth > 0; }})()",
+            js_str(&format!("{} img", card(putty)))
+        ),
+        WAIT,
+    )
+    .await?;
+    let cdn_fetches: Vec<_> = stack
+        .emulator
+        .transaction_log()
+        .into_iter()
+        .filter(|r| r.host == "cdn")
+        .collect();
+    check(
+        cdn_fetches.iter().any(|r| r.status == 200)
+            && cdn_fetches
+                .iter()
+                .all(|r| !r.authorization && r.application_id.is_none()),
+        || format!("the CDN saw {cdn_fetches:?}"),
+    )?;
+
+    // Sign out ends the identity provider's session too: signing in asks for the password.
+    page.click("[data-testid=signout-button]").await?;
+    page.wait_for_selector("[data-testid=signin-button]", WAIT)
+        .await?;
+    let origin = page.eval("location.origin").await?;
+    check(origin.as_str() == Some(stack.portal.as_str()), || {
+        format!("after signing out the browser is on {origin}, not the portal")
+    })?;
+    let ended = stack
+        .emulator
+        .transaction_log()
+        .into_iter()
+        .any(|r| r.host == "accounts" && r.path == "/core/connect/endsession");
+    check(ended, || {
+        "the identity provider's session was not ended".into()
+    })?;
+    sign_in(&page, stack, user.username, user.password)
+        .await
+        .map_err(|e| format!("signing in again did not ask for the password: {e}"))?;
+
+    // An app whose id holds a space, %, /, ? and #: it launches through its encoded links.
+    let id = "calc 100%/x?y#z";
+    reveal(&page, id).await?;
+    page.click(&format!("{} [data-testid=launch-button]", card(id)))
+        .await?;
+    let receiver_uri = next_navigation(&mut navigations, "receiver://", WAIT)
+        .await
+        .ok_or("launching an app whose id needs encoding did not hand off to receiver://")?;
+    check(receiver_uri.contains("ticket="), || {
+        format!("receiver URI without a ticket: {receiver_uri}")
+    })?;
+    page.close().await
 }
 
 /// The status and body of `GET path` on a portal started with `overrides`.

@@ -17,7 +17,7 @@ use portal_e2e::visitor::{Visitor, status_json};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
-use workspace_emulator::{Fault, FaultKind, Settings, demo};
+use workspace_emulator::{Fault, FaultKind, Hosts, Settings, demo};
 
 /// Days the demo client's secret has left when the emulator starts.
 const DAYS_LEFT: u64 = 10;
@@ -28,7 +28,7 @@ const DAY: i64 = 86_400;
 struct Ctx {
     stack: Mutex<Stack>,
     portal: String,
-    emulator: String,
+    hosts: Hosts,
     http: reqwest::Client,
 }
 
@@ -92,7 +92,7 @@ async fn start(configured: bool) -> Result<Ctx> {
     let stack = Stack::start_with_secret(DAYS_LEFT as u32, configured, extra).await?;
     Ok(Ctx {
         portal: stack.portal.clone(),
-        emulator: stack.emulator.url(),
+        hosts: stack.emulator.hosts(),
         stack: Mutex::new(stack),
         http: reqwest::Client::new(),
     })
@@ -190,7 +190,7 @@ async fn sign_in_and_refresh_work(ctx: &Ctx) -> Result<()> {
 async fn revoke_access(ctx: &Ctx, user: &str) -> Result<()> {
     let r = ctx
         .http
-        .post(format!("{}/_emulator/revoke", ctx.emulator))
+        .post(format!("{}/_emulator/revoke", ctx.hosts.customer))
         .json(&json!({"user": user, "access_only": true}))
         .send()
         .await
@@ -628,7 +628,7 @@ async fn rotate_behind_the_portals_back(ctx: &Ctx) -> Result<()> {
         .http
         .post(format!(
             "{}/cctrustoauth2/{}/tokens/clients",
-            ctx.emulator,
+            ctx.hosts.trust,
             demo::CUSTOMER_ID
         ))
         .form(&[
@@ -646,7 +646,7 @@ async fn rotate_behind_the_portals_back(ctx: &Ctx) -> Result<()> {
         .http
         .post(format!(
             "{}/{}/rpclients/{}/$rotateSecret",
-            ctx.emulator,
+            ctx.hosts.cws,
             demo::CUSTOMER_ID,
             demo::CLIENT_NAME
         ))
@@ -791,7 +791,7 @@ async fn disabled_or_deleted_client(ctx: &Ctx) -> Result<()> {
         ctx.http
             .post(format!(
                 "{}/admin/api/clients/{}/{action}",
-                ctx.emulator,
+                ctx.hosts.customer,
                 demo::CLIENT_ID
             ))
             .send()
@@ -850,7 +850,7 @@ async fn disabled_or_deleted_client(ctx: &Ctx) -> Result<()> {
         .http
         .delete(format!(
             "{}/admin/api/clients/{}",
-            ctx.emulator,
+            ctx.hosts.customer,
             demo::CLIENT_ID
         ))
         .send()
