@@ -510,4 +510,194 @@ mod tests {
             assert_eq!(list.resources, Items::default(), "{absent}");
         }
     }
+
+    use serde::de::DeserializeOwned;
+    use serde_json::{Value, json};
+
+    /// Whether `value`, as a body, parses as a `T`.
+    fn parses<T: DeserializeOwned>(value: &Value) -> Result<(), String> {
+        serde_json::from_str::<T>(&value.to_string())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Feeds a `T` its sample, then the sample with each field `null`, then without it, then with
+    /// fields it never heard of: only a required field may be missed, and nothing else fails.
+    fn tolerant<T: DeserializeOwned>(what: &str, sample: Value, required: &[&str]) {
+        parses::<T>(&sample).unwrap_or_else(|e| panic!("{what}: the sample fails: {e}"));
+        let fields = sample.as_object().expect("an object sample");
+        for key in fields.keys() {
+            let mut nulled = fields.clone();
+            nulled.insert(key.clone(), Value::Null);
+            let mut absent = fields.clone();
+            absent.remove(key);
+            for (how, variant) in [("null", nulled), ("absent", absent)] {
+                let outcome = parses::<T>(&Value::Object(variant));
+                if required.contains(&key.as_str()) {
+                    assert!(outcome.is_err(), "{what}: {key} {how} must be refused");
+                } else {
+                    assert!(outcome.is_ok(), "{what}: {key} {how}: {outcome:?}");
+                }
+            }
+        }
+        let mut extra = fields.clone();
+        extra.insert("someFutureField".into(), json!({"nested": [1, null, "x"]}));
+        extra.insert("another_one".into(), Value::Null);
+        parses::<T>(&Value::Object(extra))
+            .unwrap_or_else(|e| panic!("{what}: unknown fields must be ignored: {e}"));
+    }
+
+    #[test]
+    fn every_payload_type_takes_nulls_absences_and_extras() {
+        let endpoint = json!({"id": "ListResources", "url": "https://acme.cloud.com/r", "capabilities": ["x"]});
+        let service = json!({"service": "store", "endpoints": [endpoint]});
+        let settings = json!({
+            "customerDomain": "acme.cloud.com", "authDomain": "acme.cloud.com",
+            "promptLoginEnabled": true, "acr_values": "tenant:acme",
+            "oidcConfiguration": {"oidc_discovery_endpoint": "https://accounts.cloud.com/core/x"}
+        });
+        let links = json!({
+            "imageUrl": "a", "icaFileFetchTicketUrl": "b", "icaFileUrl": "c",
+            "launchStatusUrl": "d", "launchUrl": "e", "favoriteUrl": "f"
+        });
+        let resource = json!({
+            "resourceId": "r", "id": "r", "name": "R", "description": "d",
+            "type": "Citrix.MPS.Desktop", "isDesktop": true, "path": "\\A\\", "isFavorite": true,
+            "favorite": true, "clientTypes": ["ica30"], "enabled": true, "links": links
+        });
+        tolerant::<Discovery>(
+            "discovery",
+            json!({"services": [service], "authScopes": ["openid"], "clientSettings": settings}),
+            &[],
+        );
+        tolerant::<Service>("service", service, &["service"]);
+        tolerant::<Endpoint>("endpoint", endpoint, &["id", "url"]);
+        tolerant::<ClientSettings>("clientSettings", settings, &[]);
+        tolerant::<OidcConfiguration>(
+            "oidcConfiguration",
+            json!({"oidc_discovery_endpoint": "https://a/x"}),
+            &[],
+        );
+        tolerant::<OidcMetadata>(
+            "OIDC metadata",
+            json!({
+                "issuer": "i", "authorization_endpoint": "a", "token_endpoint": "t",
+                "revocation_endpoint": "r", "userinfo_endpoint": "u", "end_session_endpoint": "e"
+            }),
+            &["issuer", "authorization_endpoint", "token_endpoint"],
+        );
+        tolerant::<ResourceList>("resource list", json!({"resources": [resource]}), &[]);
+        tolerant::<Resource>("resource", resource, &["name"]);
+        tolerant::<ResourceLinks>("links", links, &[]);
+        tolerant::<LaunchAnswer>(
+            "launch answer",
+            json!({
+                "status": "retry", "pollTimeout": "5", "retryUrl": "u", "retryKey": "k",
+                "receiverUri": "receiver://x", "errorId": "e", "suggestRestart": false
+            }),
+            &[],
+        );
+        tolerant::<OAuthErrorBody>(
+            "OAuth error",
+            json!({"error": "invalid_grant", "error_description": "d"}),
+            &["error"],
+        );
+        tolerant::<TokenAnswer>(
+            "token answer",
+            json!({
+                "access_token": "a", "token_type": "Bearer", "expires_in": "3600",
+                "refresh_token": "r", "id_token": "i"
+            }),
+            &["access_token"],
+        );
+        tolerant::<crate::rotation::RpClient>(
+            "rpclients entry",
+            json!({
+                "name": "n", "display_name": "d", "api_key": "k", "secret_update_time": 1,
+                "secret_expiration": 2, "secret_update_time_old": 3, "secret_expiration_old": 4,
+                "owner": "o", "enabled": true, "client_type": "private"
+            }),
+            &[],
+        );
+    }
+
+    #[test]
+    fn one_malformed_item_costs_only_itself_in_every_list() {
+        let malformed = json!({"resourceId": "malformed-item", "id": "x", "service": 7, "name": null, "links": "no", "endpoints": "no", "url": 3});
+        let d: Discovery = serde_json::from_value::<Value>(json!({
+            "services": [
+                {"service": "store", "endpoints": [
+                    malformed, {"id": "ListResources", "url": "https://acme.cloud.com/r"}
+                ]},
+                malformed
+            ]
+        }))
+        .map(|v| serde_json::from_str(&v.to_string()).unwrap())
+        .unwrap();
+        assert_eq!(
+            d.endpoint("store", "ListResources"),
+            Some("https://acme.cloud.com/r")
+        );
+        assert_eq!(d.services.skipped.len(), 1);
+        assert_eq!(d.services.good[0].endpoints.skipped.len(), 1);
+        let list: ResourceList = serde_json::from_str(
+            &json!({"resources": [{"resourceId": "a", "name": "A"}, malformed]}).to_string(),
+        )
+        .unwrap();
+        assert_eq!(list.resources.good.len(), 1);
+        assert_eq!(
+            list.resources.skipped[0].id.as_deref(),
+            Some("malformed-item")
+        );
+        let clients = crate::rotation::parse_rpclients(
+            &json!([{"name": "ours", "api_key": "k"}, {"name": ["not", "a", "name"]}]).to_string(),
+        )
+        .unwrap();
+        assert_eq!((clients.good.len(), clients.skipped.len()), (1, 1));
+    }
+
+    #[test]
+    fn the_public_samples_shapes_parse_end_to_end() {
+        let d: Discovery =
+            serde_json::from_str(include_str!("../fixtures/samples/discovery.json")).unwrap();
+        assert_eq!(
+            d.endpoint("store", "ListResources"),
+            Some("https://acme.cloud.com/citrixapi/store/resources")
+        );
+        assert!(!d.client_settings.prompt_login_enabled);
+        for (body, launch_generation_is_get) in [
+            (
+                include_str!("../fixtures/samples/resources-2026.json"),
+                true,
+            ),
+            (
+                include_str!("../fixtures/samples/resources-2023.json"),
+                false,
+            ),
+        ] {
+            let (catalogue, links, skipped) =
+                crate::catalogue::build(serde_json::from_str(body).unwrap());
+            assert!(skipped.is_empty(), "{skipped:?}");
+            let first = &catalogue.resources[0];
+            assert!(first.launchable && first.icon_url.is_some(), "{first:?}");
+            let (_, post) = links[&first.id].launch.clone().unwrap();
+            assert_eq!(!post, launch_generation_is_get);
+            assert!(catalogue.resources.iter().skip(1).all(|r| !r.launchable));
+        }
+        for (body, ready) in [
+            (
+                include_str!("../fixtures/samples/launch-success.json"),
+                true,
+            ),
+            (include_str!("../fixtures/samples/launch-retry.json"), false),
+        ] {
+            let answer: LaunchAnswer = serde_json::from_str(body).unwrap();
+            let step = crate::launch::normalise(200, &answer).unwrap();
+            assert_eq!(
+                matches!(step, crate::launch::Step::Ready { .. }),
+                ready,
+                "{step:?}"
+            );
+        }
+    }
 }
