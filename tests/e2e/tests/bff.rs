@@ -93,6 +93,9 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
         ("a_dotnet_shaped_tenant_is_read_leniently", |s| {
             Box::pin(a_dotnet_shaped_tenant_is_read_leniently(s))
         }),
+        ("a_redirect_to_another_origin_is_never_followed", |s| {
+            Box::pin(a_redirect_to_another_origin_is_never_followed(s))
+        }),
         ("an_upstream_that_hangs_times_out", |s| {
             Box::pin(an_upstream_that_hangs_times_out(s))
         }),
@@ -809,6 +812,51 @@ async fn a_dotnet_shaped_tenant_is_read_leniently(stack: &Stack) -> Result<()> {
         cdn.iter()
             .all(|l| !l.authorization && l.application_id.is_none()),
         || format!("credentials went to the CDN: {cdn:?}"),
+    )
+}
+
+/// The SSRF guard holds for redirects: the store redirecting the worker to another origin (here
+/// the emulator's CDN, which would log the visit) gets a clear error, and nothing is fetched
+/// there; a same-origin redirect is followed.
+async fn a_redirect_to_another_origin_is_never_followed(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let elsewhere = format!("{}/icons/stolen", stack.emulator.hosts().cdn);
+    let redirect_to = |location: String| FaultKind::Redirect { location };
+    fault(
+        stack,
+        "/citrixapi/store/resources",
+        redirect_to(elsewhere.clone()),
+        Some(2),
+    );
+    let start = stack.emulator.transaction_log().len();
+    let body = expect_error(v.get("/api/resources").await?, 502, "upstream_unavailable").await?;
+    let visited = stack.emulator.transaction_log()[start..]
+        .iter()
+        .any(|l| l.path.starts_with("/icons/stolen"));
+    check(!visited, || {
+        "the worker followed a redirect off the store's origin".into()
+    })?;
+    check(!body.to_string().contains("/icons/stolen"), || {
+        format!("the redirect target reached the browser: {body}")
+    })?;
+    stack.emulator.clear_faults();
+    // The same answer pointing back at the store's own origin is followed.
+    let same = format!(
+        "{}/citrixapi/store/resources?acceptCachedResults=true",
+        stack.emulator.url()
+    );
+    fault(
+        stack,
+        "/citrixapi/store/resources",
+        redirect_to(same),
+        Some(1),
+    );
+    let catalogue = ok_json(v.get("/api/resources").await?).await?;
+    check(
+        catalogue["resources"]
+            .as_array()
+            .is_some_and(|r| r.len() == 40),
+        || format!("after a same-origin redirect: {catalogue}"),
     )
 }
 

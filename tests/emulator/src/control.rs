@@ -56,6 +56,12 @@ pub enum FaultKind {
     MalformedJson,
     /// The connection breaks half-way through the body.
     TruncatedBody,
+    /// The answer is a `307 Temporary Redirect` to `location` (e.g. another origin, which a
+    /// careful client must not follow).
+    Redirect {
+        /// Where the redirect points.
+        location: String,
+    },
 }
 
 impl Fault {
@@ -135,6 +141,15 @@ pub async fn faults_and_log(
         _ => None,
     }) {
         json_error(status, "server_error", "injected fault")
+    } else if let Some(location) = faults.iter().find_map(|f| match f {
+        FaultKind::Redirect { location } => Some(location.clone()),
+        _ => None,
+    }) {
+        (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(axum::http::header::LOCATION, location)],
+        )
+            .into_response()
     } else {
         let response = next.run(request).await;
         if faults.contains(&FaultKind::MalformedJson) {

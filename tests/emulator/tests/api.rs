@@ -1106,6 +1106,22 @@ async fn faults_inject_errors_latency_timeouts_and_broken_bodies() {
     let (_, body) = discovery_status(&em).await;
     assert!(body.is_err(), "the body must be cut short");
 
+    once(
+        None,
+        FaultKind::Redirect {
+            location: "http://169.254.169.254/latest/meta-data".into(),
+        },
+    );
+    let r = discovery(&http(), &em, demo::APPLICATION_ID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 307);
+    assert_eq!(
+        r.headers()["location"],
+        "http://169.254.169.254/latest/meta-data"
+    );
+
     once(None, FaultKind::Latency { ms: 400 });
     let t = std::time::Instant::now();
     assert_eq!(discovery_status(&em).await.0, 200);
