@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use crate::workspace::{LaunchAnswer, ResourceList};
 use portal_shared::api::{FavoriteState, LaunchStatus, SessionInfo};
 use serde::Serialize;
 use worker::{Delay, Env, Method, Request, Response, Url};
@@ -17,8 +16,10 @@ use crate::discovery::customer;
 use crate::error::PortalError;
 use crate::header;
 use crate::launch::{self, Step};
+use crate::origin::IconSource;
 use crate::session::{Handle, PendingLaunch, ResourceLinks};
 use crate::upstream::{Answer, Call};
+use crate::workspace::{LaunchAnswer, ResourceList};
 
 /// How often the ICA download waits for a desktop that is still starting.
 const ICA_MAX_WAITS: usize = 5;
@@ -187,19 +188,15 @@ pub async fn icon(req: &Request, env: &Env, id: &str) -> Result<Response, Portal
         .image
         .ok_or_else(|| PortalError::NotFound("This icon".into()))?;
     let store = customer(&config).await?.store;
-    let (url, application_id) = match store.admit(&image) {
-        Ok(url) => (url, Some(config.application_id.as_str())),
-        Err(refused) => match Url::parse(&image) {
-            Ok(url) if config.icon_hosts.iter().any(|p| p.matches(&url)) => (url, None),
-            _ => {
-                return Err(PortalError::UpstreamMalformed {
-                    what: WHAT.into(),
-                    detail: format!(
-                        "refused icon URL {image}: {refused}, nor on ICON_HOSTS (add its origin there if it is your tenant's CDN)"
-                    ),
-                });
-            }
-        },
+    let source = IconSource::of(&image, &store, &config.icon_hosts).map_err(|e| {
+        PortalError::UpstreamMalformed {
+            what: WHAT.into(),
+            detail: format!("refused icon URL {image}: {e}"),
+        }
+    })?;
+    let (url, application_id) = match source {
+        IconSource::Store(url) => (url, Some(config.application_id.as_str())),
+        IconSource::Allowed(url) => (url, None),
     };
     let (content_type, body) = icon_bytes(&url, application_id).await?;
     image_response(&content_type, body, "private, max-age=86400")

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use crate::workspace::{Resource, ResourceList, Skipped};
 use portal_shared::api::{Catalogue, CatalogueResource, ResourceKind};
 
 use crate::session::ResourceLinks;
+use crate::workspace::{Resource, ResourceList, Skipped};
 
 /// The catalogue for the browser, and the links the worker keeps for later calls.
 ///

@@ -3,13 +3,13 @@
 
 use std::cell::RefCell;
 
-use crate::workspace::{Discovery, OidcMetadata};
 use worker::{Method, Url};
 
 use crate::config::Config;
 use crate::error::PortalError;
 use crate::origin::{Origin, Trusted};
 use crate::upstream::Call;
+use crate::workspace::{Discovery, OidcMetadata};
 
 const TTL_SECS: u64 = 300;
 

@@ -169,6 +169,31 @@ impl OriginPattern {
     }
 }
 
+/// Where an icon may be fetched from, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IconSource {
+    /// On the store's own origins: with the application id, as the web sample does.
+    Store(Url),
+    /// On a host the admin allows (a CDN): with no credentials at all.
+    Allowed(Url),
+}
+
+impl IconSource {
+    /// The SSRF guard for icons: the store's origins, else `ICON_HOSTS`, else refused.
+    pub fn of(image: &str, store: &Trusted, icon_hosts: &[OriginPattern]) -> Result<Self, String> {
+        let refused = match store.admit(image) {
+            Ok(url) => return Ok(IconSource::Store(url)),
+            Err(e) => e,
+        };
+        match Url::parse(image) {
+            Ok(url) if icon_hosts.iter().any(|p| p.matches(&url)) => Ok(IconSource::Allowed(url)),
+            _ => Err(format!(
+                "{refused}, nor on ICON_HOSTS (add its origin there if it is your tenant's CDN)"
+            )),
+        }
+    }
+}
+
 fn is_loopback(host: &str) -> bool {
     host == "localhost" || host == "127.0.0.1" || host == "[::1]"
 }
@@ -234,6 +259,37 @@ mod tests {
         assert_eq!(
             t.admit("https://u:p@acme.cloud.com/x").unwrap_err(),
             "carries credentials"
+        );
+    }
+
+    #[test]
+    fn icons_come_from_the_store_with_its_id_or_an_allowed_host_without_credentials() {
+        let store = Trusted::new(Origin::parse("https://acme.cloud.com").unwrap());
+        let hosts = [OriginPattern::parse("https://*.cloud.com").unwrap()];
+        let url = |s: &str| Url::parse(s).unwrap();
+        let api = "https://acme.cloud.com/citrixapi/store/resources/images/a.png";
+        assert_eq!(
+            IconSource::of(api, &store, &hosts),
+            Ok(IconSource::Store(url(api)))
+        );
+        let cdn = "https://cdn.cloud.com/icons/a.png";
+        assert_eq!(
+            IconSource::of(cdn, &store, &hosts),
+            Ok(IconSource::Allowed(url(cdn)))
+        );
+        for bad in [
+            "https://evil.example/a.png",
+            "https://u:p@cdn.cloud.com/a.png",
+            "http://cdn.cloud.com/a.png",
+            "http://169.254.169.254/latest/meta-data",
+            "/relative.png",
+        ] {
+            let e = IconSource::of(bad, &store, &hosts).unwrap_err();
+            assert!(e.contains("ICON_HOSTS"), "{bad}: {e}");
+        }
+        assert!(
+            IconSource::of(cdn, &store, &[]).is_err(),
+            "no allowed hosts, no CDN"
         );
     }
 
