@@ -171,6 +171,15 @@ pub const SESSION_COOKIE: &str = "__Host-Http-portal-session";
 /// The device cookie's name.
 pub const DEVICE_COOKIE: &str = "__Host-Http-portal-device";
 
+/// A response header's value, or `""` when it is absent.
+pub fn header(r: &Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The `Location` of a redirect.
 pub fn location(r: &Response) -> Result<String> {
     r.headers()

@@ -9,7 +9,7 @@ use portal_e2e::Result;
 use portal_e2e::stack::Stack;
 use portal_e2e::suite::{self, Test, check};
 use portal_e2e::visitor::{
-    CSRF, DEVICE_COOKIE, SESSION_COOKIE, Visitor, location, ok_json, status_json,
+    CSRF, DEVICE_COOKIE, SESSION_COOKIE, Visitor, header, location, ok_json, status_json,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -412,12 +412,7 @@ async fn the_callback_is_single_use_and_bound_to_the_browser(stack: &Stack) -> R
         r.status() == 400 && v.cookie(SESSION_COOKIE).is_none(),
         || "a used login transaction worked again".into(),
     )?;
-    let referrer = r
-        .headers()
-        .get("referrer-policy")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let referrer = header(&r, "referrer-policy");
     check(referrer == "no-referrer", || {
         format!("callback referrer policy {referrer:?}")
     })
@@ -797,12 +792,7 @@ async fn a_dotnet_shaped_tenant_is_read_leniently(stack: &Stack) -> Result<()> {
     let r = v
         .get(&format!("/api/icons/{}", encoded("PuTTY 0.81/ssh")))
         .await?;
-    let kind = r
-        .headers()
-        .get("content-type")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let kind = header(&r, "content-type");
     check(r.status() == 200 && kind == "image/png", || {
         format!("CDN icon: {} {kind}", r.status())
     })?;
@@ -923,14 +913,10 @@ async fn the_ica_file_downloads_as_an_attachment(stack: &Stack) -> Result<()> {
     let v = alice(stack).await?;
     // A desktop answers 202 first: the worker waits and retries for the user.
     let r = v.get("/api/resources/win11-desktop/ica").await?;
-    let header = |name: &str| {
-        r.headers()
-            .get(name)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let (kind, disposition) = (header("content-type"), header("content-disposition"));
+    let (kind, disposition) = (
+        header(&r, "content-type"),
+        header(&r, "content-disposition"),
+    );
     let status = r.status();
     let text = r.text().await.map_err(|e| e.to_string())?;
     check(status == 200 && kind == "application/x-ica", || {
@@ -1037,18 +1023,8 @@ async fn icons_are_served_from_the_edge_cache(stack: &Stack) -> Result<()> {
     let before = fetched(stack);
     for _ in 0..3 {
         let r = v.get("/api/icons/excel").await?;
-        let kind = r
-            .headers()
-            .get("content-type")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let cache = r
-            .headers()
-            .get("cache-control")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let kind = header(&r, "content-type");
+        let cache = header(&r, "cache-control");
         check(
             r.status() == 200 && kind.starts_with("image/") && cache.starts_with("private"),
             || format!("{} {kind} {cache}", r.status()),

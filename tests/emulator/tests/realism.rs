@@ -650,32 +650,25 @@ async fn dotnet_tokens_carry_expires_in_as_a_string() {
         ("client_id", demo::CLOUD_CLIENT_ID),
         ("client_secret", demo::CLOUD_CLIENT_SECRET),
     ];
-    let body: Value = http()
-        .post(&trust)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(body["expires_in"], "3600");
+    let trust_token = || async {
+        http()
+            .post(&trust)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(trust_token().await["expires_in"], "3600");
 
     em.set_settings(Settings {
         profile: Profile::Plain,
         ..em.settings()
     });
     assert_eq!(tokens(&em).await["expires_in"], 3600);
-    let body: Value = http()
-        .post(&trust)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(trust_token().await["expires_in"], 3600);
 }
 
 #[tokio::test]
