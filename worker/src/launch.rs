@@ -104,8 +104,12 @@ pub fn failed(error_id: Option<&str>, suggest_restart: bool) -> Step {
 
 /// Only Citrix Workspace app's scheme may reach the browser as a hand-off target.
 fn is_receiver_uri(uri: &str) -> bool {
-    uri.len() > "receiver://".len()
-        && uri[.."receiver://".len()].eq_ignore_ascii_case("receiver://")
+    const SCHEME: &str = "receiver://";
+    // `get`, not slicing: upstream text may put a multi-byte character across the boundary.
+    uri.len() > SCHEME.len()
+        && uri
+            .get(..SCHEME.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(SCHEME))
         && !uri.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
@@ -115,6 +119,18 @@ mod tests {
 
     fn answer(json: &str) -> LaunchAnswer {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_receiver_uri_with_non_ascii_text_is_judged_not_sliced() {
+        for (uri, ok) in [
+            ("receiver:/é/x", false),
+            ("receiveréé://x", false),
+            ("récéiver://x", false),
+            ("RECEIVER://acme.cloud.com/é?ticket=1", true),
+        ] {
+            assert_eq!(is_receiver_uri(uri), ok, "{uri}");
+        }
     }
 
     #[test]
