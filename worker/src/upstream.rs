@@ -224,23 +224,30 @@ fn method_name(m: &Method) -> &'static str {
 
 /// A fresh `Citrix-TransactionId` in GUID form, as the samples send.
 fn transaction_id() -> String {
-    let hex: String = random_bytes(16)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let bytes = random_bytes(16);
+    let hex = |part: &[u8]| -> String { part.iter().map(|b| format!("{b:02x}")).collect() };
+    let (a, rest) = bytes.split_at(4);
+    let (b, rest) = rest.split_at(2);
+    let (c, rest) = rest.split_at(2);
+    let (d, e) = rest.split_at(2);
+    format!("{}-{}-{}-{}-{}", hex(a), hex(b), hex(c), hex(d), hex(e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transaction_ids_are_fresh_guids() {
+        let id = transaction_id();
+        let parts: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(parts, [8, 4, 4, 4, 12], "{id}");
+        assert!(
+            id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()),
+            "{id}"
+        );
+        assert_ne!(id, transaction_id());
+    }
 
     #[test]
     fn redirects_are_followed_on_the_same_origin_only() {

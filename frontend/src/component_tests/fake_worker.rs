@@ -171,7 +171,7 @@ impl Seen {
 
 fn path_of(url: &str) -> String {
     let path = match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        Some((_, rest)) => rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/"),
         None => url,
     };
     path.split(['?', '#']).next().unwrap_or_default().to_owned()

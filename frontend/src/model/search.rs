@@ -89,9 +89,8 @@ fn name_score(name: &str, term: &Term) -> u32 {
     // Some occurrence at the start of a word: right after a character that is not part of one.
     // A folded term is whole characters, so every hit starts on a character boundary.
     let word_start = hits.any(|at| {
-        name[..at]
-            .chars()
-            .next_back()
+        name.get(..at)
+            .and_then(|before| before.chars().next_back())
             .is_some_and(|c| !c.is_alphanumeric())
     });
     if word_start { 60 } else { 40 }
@@ -179,7 +178,7 @@ impl Index {
             0 => 0,
             f => self.ends[f - 1] + 1,
         };
-        &self.text[start..self.ends[f]]
+        self.text.get(start..self.ends[f]).unwrap_or_default()
     }
 }
 
