@@ -187,8 +187,8 @@ pub async fn icon(req: &Request, env: &Env, id: &str) -> Result<Response, Portal
     let image = links
         .image
         .ok_or_else(|| PortalError::NotFound("This icon".into()))?;
-    let store = customer(&config).await?.store;
-    let source = IconSource::of(&image, &store, &config.icon_hosts).map_err(|e| {
+    let customer = customer(&config).await?;
+    let source = IconSource::of(&image, &customer.store, &config.icon_hosts).map_err(|e| {
         PortalError::UpstreamMalformed {
             what: WHAT.into(),
             detail: format!("refused icon URL {image}: {e}"),

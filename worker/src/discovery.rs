@@ -2,6 +2,7 @@
 //! minutes as the samples do.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use worker::{Method, Url};
 
@@ -19,7 +20,7 @@ const FALLBACK_OIDC_METADATA: &str =
     "https://accounts.cloud.com/core/.well-known/openid-configuration";
 
 /// Discovery plus the OIDC metadata it points at, with every URL admitted.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Customer {
     /// The discovery document.
     pub discovery: Discovery,
@@ -54,7 +55,7 @@ impl Customer {
 }
 
 thread_local! {
-    static CACHE: RefCell<Option<Customer>> = const { RefCell::new(None) };
+    static CACHE: RefCell<Option<Rc<Customer>>> = const { RefCell::new(None) };
 }
 
 /// Seconds since the Unix epoch, from the runtime's clock.
@@ -62,13 +63,14 @@ pub fn now() -> u64 {
     worker::Date::now().as_millis() / 1000
 }
 
-/// The customer's discovery data, from cache when fresh.
-pub async fn customer(config: &Config) -> Result<Customer, PortalError> {
+/// The customer's discovery data, from cache when fresh; shared, so each use (every link a
+/// request checks) costs a reference count, not a copy of the discovery document.
+pub async fn customer(config: &Config) -> Result<Rc<Customer>, PortalError> {
     let cached = CACHE.with(|c| c.borrow().clone());
     if let Some(c) = cached.filter(|c| now() < c.fetched_at + TTL_SECS) {
         return Ok(c);
     }
-    let fresh = fetch(config).await?;
+    let fresh = Rc::new(fetch(config).await?);
     CACHE.with(|c| *c.borrow_mut() = Some(fresh.clone()));
     Ok(fresh)
 }
