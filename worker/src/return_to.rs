@@ -2,6 +2,9 @@
 
 use url::Url;
 
+/// The longest path kept; a longer one falls back to `/`.
+const MAX_LEN: usize = 2048;
+
 /// A validated same-origin path with optional query, e.g. `/?view=desktops`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReturnTo(String);
@@ -16,7 +19,7 @@ impl ReturnTo {
     }
 
     fn checked(input: &str) -> Option<ReturnTo> {
-        if !input.starts_with('/') || input.starts_with("//") || input.len() > 2048 {
+        if !input.starts_with('/') || input.starts_with("//") || input.len() > MAX_LEN {
             return None;
         }
         if input
@@ -36,7 +39,9 @@ impl ReturnTo {
             path.push('?');
             path.push_str(q);
         }
-        if path.starts_with("//") || path.starts_with("/auth/") {
+        // The length again: percent-encoding can make the path longer than the input, and what
+        // passes must pass again unchanged.
+        if path.len() > MAX_LEN || path.starts_with("//") || path.starts_with("/auth/") {
             return None;
         }
         Some(ReturnTo(path))
@@ -89,6 +94,19 @@ mod tests {
             ReturnTo::parse("/%0d%0aSet-Cookie:x").as_str(),
             "/%0d%0aSet-Cookie:x"
         );
+    }
+
+    #[test]
+    fn a_path_too_long_once_encoded_falls_back_and_parsing_is_idempotent() {
+        // Found by `fuzz::return_to_is_always_a_plain_same_origin_path`: 342 `é` are 685 bytes
+        // in, 2053 once percent-encoded, and the result no longer parsed as itself.
+        assert_eq!(
+            ReturnTo::parse(&format!("/{}", "é".repeat(342))).as_str(),
+            "/"
+        );
+        let longest = ReturnTo::parse(&format!("/{}", "é".repeat(341)));
+        assert_eq!(longest.as_str().len(), 2047);
+        assert_eq!(ReturnTo::parse(longest.as_str()), longest);
     }
 
     #[test]
