@@ -128,16 +128,11 @@ pub async fn faults_and_log(
         .to_owned();
 
     let faults = take_faults(&state, &method, &path);
-    let latency: u64 = faults
-        .iter()
-        .map(|f| match f {
-            FaultKind::Latency { ms } => *ms,
-            _ => 0,
-        })
-        .sum();
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
+    pause(&faults, |f| match f {
+        FaultKind::Latency { ms } => Some(*ms),
+        _ => None,
+    })
+    .await;
     let mut response = if faults.contains(&FaultKind::Timeout) {
         // Held until the emulator stops; clients must time out on their own.
         state.stopping.notified().await;
@@ -158,16 +153,11 @@ pub async fn faults_and_log(
             .into_response()
     } else {
         let response = next.run(request).await;
-        let late: u64 = faults
-            .iter()
-            .map(|f| match f {
-                FaultKind::LateAnswer { ms } => *ms,
-                _ => 0,
-            })
-            .sum();
-        if late > 0 {
-            tokio::time::sleep(Duration::from_millis(late)).await;
-        }
+        pause(&faults, |f| match f {
+            FaultKind::LateAnswer { ms } => Some(*ms),
+            _ => None,
+        })
+        .await;
         if faults.contains(&FaultKind::MalformedJson) {
             malformed(response)
         } else if faults.contains(&FaultKind::TruncatedBody) {
@@ -192,6 +182,14 @@ pub async fn faults_and_log(
         authorization,
     });
     response
+}
+
+/// Sleeps for the sum of the delays `delay` picks out of `faults`.
+async fn pause(faults: &[FaultKind], delay: impl Fn(&FaultKind) -> Option<u64>) {
+    let ms: u64 = faults.iter().filter_map(delay).sum();
+    if ms > 0 {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
 }
 
 fn malformed(response: Response) -> Response {
