@@ -66,7 +66,8 @@ pub fn run() -> Result<(), String> {
         "the reliability suite in full mode (at most {} min)",
         SUITE_LIMIT.as_secs() / 60
     ));
-    let report = sh::root().join("target/reliability-report.txt");
+    let report =
+        std::env::temp_dir().join(format!("portal-reliability-{}.txt", std::process::id()));
     let _ = std::fs::remove_file(&report);
     let t = Instant::now();
     let mut suite = sh::cargo();
