@@ -8,6 +8,13 @@ use serde::{Deserialize, Serialize};
 /// Header every state-changing request must carry (value `1`); see DESIGN.md, CSRF.
 pub const CSRF_HEADER: &str = "X-Portal-Csrf";
 
+/// The single-page app's catalogue page.
+pub const CATALOGUE_PAGE: &str = "/";
+/// The single-page app's admin page.
+pub const ADMIN_PAGE: &str = "/admin";
+/// Every page of the single-page app: the only places sign-in may return to.
+pub const PAGES: [&str; 2] = [CATALOGUE_PAGE, ADMIN_PAGE];
+
 /// `GET /api/session`: who is signed in. Anonymous callers get 401 instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -8,10 +8,12 @@ use crate::error::PortalError;
 use crate::rotation::Command;
 use crate::secrets::{Secrets, StepAnswer};
 
-/// The session's user must be an admin: 401 when signed out, 403 when not an admin.
+/// The session's user must be an admin: 401 when signed out, 403 when not an admin. Checked
+/// against `ADMIN_USERS` on every request, so a removal takes effect at once.
 async fn admin(req: &Request, env: &Env) -> Result<(), PortalError> {
-    let (_, session) = signed_in(req, env).await?;
-    if session.profile().await?.is_admin {
+    let (config, session) = signed_in(req, env).await?;
+    let profile = session.profile().await?;
+    if config.is_admin(&profile.user, profile.email_verified) {
         Ok(())
     } else {
         Err(PortalError::Forbidden)

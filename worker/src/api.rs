@@ -23,6 +23,8 @@ use crate::workspace::{LaunchAnswer, ResourceList};
 
 /// How often the ICA download waits for a desktop that is still starting.
 const ICA_MAX_WAITS: usize = 5;
+/// Random bytes in a launch handle.
+pub const LAUNCH_HANDLE_BYTES: usize = 24;
 
 /// The one place a [`PortalError`] becomes an HTTP response.
 pub fn error_response(e: &PortalError) -> Response {
@@ -48,7 +50,8 @@ pub(crate) async fn signed_in(req: &Request, env: &Env) -> Result<(Config, Handl
     let config = config_from_env(env)?;
     let cookie_header = header(req, "Cookie").unwrap_or_default();
     let id = cookies::get(&cookie_header, cookies::SESSION).ok_or(PortalError::Unauthenticated)?;
-    Ok((config, Handle::session(env, id)?))
+    let session = Handle::session(env, &config, id)?;
+    Ok((config, session))
 }
 
 /// Calls the store with the session's access token; when the store refuses the token (401 or
@@ -98,16 +101,16 @@ async fn with_token_accepting(
 
 /// `GET /api/session`.
 pub async fn session(req: &Request, env: &Env) -> Result<Response, PortalError> {
-    let (_, session) = signed_in(req, env).await?;
+    let (config, session) = signed_in(req, env).await?;
     let profile = session.profile().await?;
     json(
         200,
         &SessionInfo {
+            is_admin: config.is_admin(&profile.user, profile.email_verified),
             user: profile.user,
             customer: profile.customer,
             expires_at: profile.expires_at,
             logout_url: "/auth/logout".into(),
-            is_admin: profile.is_admin,
         },
     )
 }
@@ -150,14 +153,19 @@ pub async fn resources(req: &Request, env: &Env) -> Result<Response, PortalError
     json(200, &catalogue)
 }
 
-/// The links of one resource: from the last enumeration, or a fresh one.
+/// The links of one resource: from the last enumeration, or a fresh one (at most every half
+/// minute: an id nobody published must not cost an enumeration on every request).
 async fn links_of(
     config: &Config,
     session: &Handle,
     id: &str,
 ) -> Result<ResourceLinks, PortalError> {
-    if let Some(l) = session.resource(id).await? {
+    let lookup = session.resource(id).await?;
+    if let Some(l) = lookup.links {
         return Ok(l);
+    }
+    if !lookup.may_enumerate {
+        return Err(PortalError::NotFound("This app or desktop".into()));
     }
     let (_, mut all) = enumerate(config, session).await?;
     all.remove(id)
@@ -172,8 +180,17 @@ async fn admit(config: &Config, url: &str, what: &'static str) -> Result<Url, Po
         .admit(url)
         .map_err(|e| PortalError::UpstreamMalformed {
             what: what.into(),
-            detail: format!("refused URL {url}: {e}"),
+            detail: format!("refused URL {}: {e}", loggable(url)),
         })
+}
+
+/// A URL as the log may show it: no query, fragment or user info, where tickets and tokens
+/// would travel.
+fn loggable(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(u) => format!("{}{}", u.origin().ascii_serialization(), u.path()),
+        Err(_) => "(not a URL)".into(),
+    }
 }
 
 /// `GET /api/icons/{id}`: the icon, kept in the edge cache, so a catalogue of many icons costs
@@ -191,7 +208,7 @@ pub async fn icon(req: &Request, env: &Env, id: &str) -> Result<Response, Portal
     let source = IconSource::of(&image, &customer.store, &config.icon_hosts).map_err(|e| {
         PortalError::UpstreamMalformed {
             what: WHAT.into(),
-            detail: format!("refused icon URL {image}: {e}"),
+            detail: format!("refused icon URL {}: {e}", loggable(&image)),
         }
     })?;
     let (url, application_id) = match source {
@@ -320,11 +337,19 @@ pub async fn poll(
 ) -> Result<Response, PortalError> {
     let (config, session) = signed_in(req, env).await?;
     let pending = session
-        .launch(handle)
+        .take_launch(handle)
         .await?
         .ok_or_else(|| PortalError::NotFound("This launch".into()))?;
-    let status = advance(&config, &session, device, pending).await?;
-    json(200, &status)
+    match advance(&config, &session, device, pending.clone()).await {
+        Ok(status) => json(200, &status),
+        Err(e) => {
+            // A poll that failed on the way can be tried again with the same handle.
+            if e.to_api().1.retryable {
+                session.put_launch(handle, &pending).await?;
+            }
+            Err(e)
+        }
+    }
 }
 
 /// One call of the launch-status URL, normalised.
@@ -363,7 +388,7 @@ async fn advance(
         } => {
             let next = retry_url.unwrap_or(at.url);
             admit(config, &next, WHAT).await?;
-            let handle = random_token(24);
+            let handle = random_token(LAUNCH_HANDLE_BYTES);
             session
                 .put_launch(
                     &handle,
@@ -473,4 +498,18 @@ fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logged_url_keeps_no_query_fragment_or_user_info() {
+        assert_eq!(
+            loggable("https://u:p@evil.example:8443/a/b?ticket=T&token=x#frag"),
+            "https://evil.example:8443/a/b"
+        );
+        assert_eq!(loggable("not a url?token=x"), "(not a URL)");
+    }
 }

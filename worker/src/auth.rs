@@ -1,13 +1,13 @@
 //! `/auth/*`: sign-in, callback and sign-out.
 
-use portal_shared::api::{SignedOut, User};
+use portal_shared::api::SignedOut;
 use worker::{Env, Request, Response};
 
 use crate::api;
 use crate::config::Config;
 use crate::cookies;
-use crate::crypto::random_token;
-use crate::discovery::{customer, now};
+use crate::crypto::{constant_time_eq, random_token};
+use crate::discovery::{Customer, customer, now};
 use crate::error::PortalError;
 use crate::id_token;
 use crate::oauth;
@@ -55,8 +55,9 @@ async fn start_login(req: &Request, env: &Env) -> Result<Response, PortalError> 
     let redirect_uri = format!("{}/auth/callback", public_origin(req, &config)?);
     let nonce = random_token(32);
     let authorize = oauth::authorize_url(&config, &customer, &redirect_uri, &nonce)?;
-    let login_id = random_token(32);
-    Handle::login(env, &login_id)?
+    let login_id = config.keyring.signed_id();
+    Handle::login(env, &config, &login_id)?
+        .ok_or_else(|| PortalError::Internal("a login id the worker just signed".into()))?
         .begin_login(&LoginTxn {
             state: authorize.state,
             verifier: authorize.verifier,
@@ -64,6 +65,11 @@ async fn start_login(req: &Request, env: &Env) -> Result<Response, PortalError> 
             return_to: return_to.as_str().to_owned(),
             redirect_uri,
             expires_at: now() + cookies::LOGIN_MAX_AGE_SECS,
+            previous_session: header(req, "Cookie")
+                .as_deref()
+                .and_then(|c| cookies::get(c, cookies::SESSION))
+                .filter(|id| config.keyring.verify_id(id))
+                .map(str::to_owned),
         })
         .await?;
     let response = Response::empty()
@@ -144,16 +150,18 @@ async fn finish_login(req: &Request, env: &Env) -> Result<(String, String), Prob
             "no login cookie",
         )
     })?;
-    let txn = Handle::login(env, login_id)?
-        .take_login()
-        .await?
-        .ok_or_else(|| {
-            Problem::new(
-                "Your sign-in expired",
-                "This sign-in link was already used or took too long. Start again.",
-                "login transaction missing or used",
-            )
-        })?;
+    let login = Handle::login(env, &config, login_id)?;
+    let txn = match login {
+        Some(login) => login.take_login().await?,
+        None => None,
+    }
+    .ok_or_else(|| {
+        Problem::new(
+            "Your sign-in expired",
+            "This sign-in link was already used or took too long. Start again.",
+            "login transaction missing or used",
+        )
+    })?;
     if let Some(error) = query(req, "error") {
         return Err(authorization_error(&error, query(req, "error_description")));
     }
@@ -223,25 +231,22 @@ async fn finish_login(req: &Request, env: &Env) -> Result<(String, String), Prob
             e,
         )
     })?;
-    let User { sub, email, .. } = &identity.user;
-    let mut names = vec![sub.as_str()];
-    names.extend(email.as_deref());
-    names.extend(identity.username.as_deref());
-    let is_admin = config.is_admin(&names);
-    // A new session id at every sign-in: no fixation. The previous session, if any, ends.
-    if let Some(old) = cookies::get(&cookie_header, cookies::SESSION)
-        && let Ok(h) = Handle::session(env, old)
-    {
-        let _ = h.end().await;
+    // A new session id at every sign-in: no fixation. The previous session, if any, ends, and
+    // its refresh token is revoked.
+    let mut previous: Vec<&str> = txn.previous_session.iter().map(String::as_str).collect();
+    previous.extend(cookies::get(&cookie_header, cookies::SESSION));
+    previous.dedup();
+    for old in previous {
+        end_and_revoke(env, &config, Some(&customer), old).await;
     }
-    let session_id = random_token(32);
+    let session_id = config.keyring.signed_id();
     let max_age = config.absolute_timeout_secs;
-    Handle::session(env, &session_id)?
+    Handle::session(env, &config, &session_id)?
         .create(&NewSession {
             profile: Profile {
                 user: identity.user,
+                email_verified: identity.email_verified,
                 customer: config.workspace.host(),
-                is_admin,
                 expires_at: now() + max_age,
             },
             tokens,
@@ -285,8 +290,36 @@ fn authorization_error(error: &str, description: Option<String>) -> Problem {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Ends session `id` (a cookie value) and revokes its newest refresh token. Best effort: a
+/// failure is logged, and the session is gone either way.
+async fn end_and_revoke(env: &Env, config: &Config, customer: Option<&Customer>, id: &str) {
+    let refresh = match Handle::session(env, config, id) {
+        Ok(session) => session.end().await,
+        Err(e) => Err(e),
+    };
+    let refresh = match refresh {
+        Ok(Some(refresh)) => refresh,
+        Ok(None) | Err(PortalError::Unauthenticated) => return,
+        Err(e) => {
+            worker::console_warn!("a session could not be ended: {}", e.log_line());
+            return;
+        }
+    };
+    let Some(customer) = customer else {
+        worker::console_warn!("the refresh token was not revoked: Citrix Cloud's discovery failed");
+        return;
+    };
+    let revoked = with_secret(env, config, |secret| {
+        let refresh = &refresh;
+        async move { oauth::revoke(config, customer, &secret, refresh).await }
+    })
+    .await;
+    if let Err(e) = revoked {
+        worker::console_warn!(
+            "the refresh token was not revoked: {}",
+            PortalError::from(e).log_line()
+        );
+    }
 }
 
 /// `POST /auth/logout`: end the session, revoke the refresh token, clear the cookie.
@@ -294,31 +327,15 @@ pub async fn logout(req: &Request, env: &Env) -> Result<Response, PortalError> {
     let cookie_header = header(req, "Cookie").unwrap_or_default();
     let mut end_session_url = None;
     if let Some(id) = cookies::get(&cookie_header, cookies::SESSION) {
-        let refresh = Handle::session(env, id)?.end().await?;
-        if let Ok(config) = config_from_env(env)
-            && let Ok(customer) = customer(&config).await
-        {
-            if let Some(refresh) = refresh {
-                let revoked = with_secret(env, &config, |secret| {
-                    let (config, customer, refresh) = (&config, &customer, &refresh);
-                    async move { oauth::revoke(config, customer, &secret, refresh).await }
-                })
-                .await;
-                if let Err(e) = revoked {
-                    // Best effort: the session is gone either way.
-                    worker::console_warn!(
-                        "the refresh token was not revoked: {}",
-                        PortalError::from(e).log_line()
-                    );
-                }
-            }
+        // Without its configuration no session can be found; the cookie is cleared anyway.
+        if let Ok(config) = config_from_env(env) {
+            let customer = customer(&config).await.ok();
+            end_and_revoke(env, &config, customer.as_deref(), id).await;
             end_session_url = customer
-                .oidc
-                .end_session_endpoint
-                .as_deref()
+                .and_then(|c| c.oidc.end_session_endpoint.clone())
                 .and_then(|endpoint| {
                     let back = format!("{}/", public_origin(req, &config).ok()?);
-                    end_session(endpoint, &config.client_id, &back)
+                    end_session(&endpoint, &config.client_id, &back)
                 });
         }
     }

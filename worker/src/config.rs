@@ -3,6 +3,7 @@
 //! Parse, don't validate: every setting becomes a typed value here, and every problem is reported
 //! at once in one message that names the setting and says how to fix it.
 
+use portal_shared::api::User;
 use url::Url;
 
 use crate::crypto::Keyring;
@@ -107,8 +108,8 @@ pub struct Config {
     pub keyring: Keyring,
     /// Scopes to request at sign-in.
     pub scopes: Vec<String>,
-    /// Users (subject, user name or e-mail) who may open the admin page.
-    pub admin_users: Vec<String>,
+    /// Who may open the admin page.
+    pub admin_users: Vec<AdminEntry>,
     /// The portal's public origin, when it differs from the request's (e.g. behind a proxy).
     pub public_origin: Option<Origin>,
     /// A session ends after this long without a request.
@@ -150,6 +151,49 @@ impl std::fmt::Display for ConfigError {
         )
     }
 }
+
+impl ConfigError {
+    /// The settings at fault, by name only: what a caller who is not an administrator may
+    /// see. The values stay in the log, where only administrators look.
+    pub fn settings(&self) -> Vec<&'static str> {
+        let mut named: Vec<&'static str> = Vec::new();
+        for problem in &self.0 {
+            for word in problem.split(|c: char| !(c.is_ascii_uppercase() || c == '_')) {
+                if let Some(name) = SETTINGS.iter().find(|s| **s == word)
+                    && !named.contains(name)
+                {
+                    named.push(name);
+                }
+            }
+        }
+        named
+    }
+}
+
+/// Every setting the worker reads.
+const SETTINGS: [&str; 21] = [
+    "WORKSPACE_URL",
+    "APPLICATION_ID",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "SESSION_KEY",
+    "PORTAL_URL",
+    "CLIENT_NAME",
+    "ICON_HOSTS",
+    "SCOPES",
+    "ADMIN_USERS",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_MINUTES",
+    "CLIENT_SECRET_EXPIRES",
+    "CUSTOMER_ID",
+    "CWS_API_URL",
+    "CC_TRUST_URL",
+    "CC_CLIENT_ID",
+    "CC_CLIENT_SECRET",
+    rotation::ROTATE_BEFORE_DAYS,
+    rotation::EXPIRE_OLD_AFTER_SUCCESSES,
+    rotation::EXPIRE_OLD_AFTER_HOURS,
+];
 
 impl Config {
     /// Parses the configuration from a lookup of vars and secrets by name.
@@ -230,7 +274,11 @@ impl Config {
             .split([',', ' '])
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(str::to_owned)
+            .filter_map(|entry| {
+                AdminEntry::parse(entry)
+                    .map_err(|why| problems.push(format!("ADMIN_USERS: {why}")))
+                    .ok()
+            })
             .collect();
         let mut minutes = |name: &str, default: u64| -> u64 {
             match get(name)
@@ -303,11 +351,56 @@ impl Config {
         }
     }
 
-    /// Whether the user may open the admin page.
-    pub fn is_admin(&self, candidates: &[&str]) -> bool {
-        self.admin_users
-            .iter()
-            .any(|a| candidates.iter().any(|c| a.eq_ignore_ascii_case(c)))
+    /// Whether the user may open the admin page. Asked on every admin request, so removing
+    /// someone from `ADMIN_USERS` takes effect at once.
+    pub fn is_admin(&self, user: &User, email_verified: bool) -> bool {
+        self.admin_users.iter().any(|entry| match entry {
+            AdminEntry::Subject(sub) => *sub == user.sub,
+            AdminEntry::Email(email) => {
+                email_verified
+                    && user
+                        .email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            }
+        })
+    }
+}
+
+/// One entry of `ADMIN_USERS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminEntry {
+    /// A subject (`sub`), as given or as `sub:…`: the identity provider's stable id for a user,
+    /// which the user cannot change. Compared exactly, as OpenID Connect says.
+    Subject(String),
+    /// `email:…`: a user whose ID token carries this e-mail address and says it is verified
+    /// (`email_verified`). Compared without regard to ASCII case.
+    Email(String),
+}
+
+impl AdminEntry {
+    fn parse(entry: &str) -> Result<AdminEntry, String> {
+        let (kind, value) = match entry.split_once(':') {
+            Some(("email", v)) => ("email", v.trim()),
+            Some(("sub", v)) => ("sub", v.trim()),
+            _ => ("", entry),
+        };
+        if value.is_empty() {
+            return Err(format!("{entry:?} names nobody"));
+        }
+        Ok(match kind {
+            "email" if !value.contains('@') => {
+                return Err(format!("{entry:?} is not an e-mail address"));
+            }
+            "email" => AdminEntry::Email(value.to_owned()),
+            "sub" => AdminEntry::Subject(value.to_owned()),
+            _ if value.contains('@') => {
+                return Err(format!(
+                    "{entry:?} looks like an e-mail address: write `email:{value}` (it then matches only when Citrix marks the address verified) or `sub:{value}` if it is a subject"
+                ));
+            }
+            _ => AdminEntry::Subject(value.to_owned()),
+        })
     }
 }
 
@@ -397,7 +490,7 @@ mod tests {
         assert_eq!(c.workspace.as_str(), "https://acme.cloud.com");
         assert!(c.scopes.contains(&"offline_access".to_string()));
         assert_eq!(c.idle_timeout_secs, 3600);
-        assert!(!c.is_admin(&["alice"]));
+        assert!(c.admin_users.is_empty());
         assert_eq!(c.client_name, None);
         let cdn = url::Url::parse("https://cdn.cloud.com/i.png").unwrap();
         assert!(c.icon_hosts.iter().any(|p| p.matches(&cdn)));
@@ -578,12 +671,72 @@ mod tests {
     }
 
     #[test]
-    fn admins_match_case_insensitively() {
+    fn admins_are_subjects_or_verified_emails() {
         let mut v = complete();
-        v.push(("ADMIN_USERS", "bob, carol@acme.example"));
+        v.push((
+            "ADMIN_USERS",
+            "user-bob, email:carol@acme.example sub:x@idp",
+        ));
         let c = Config::parse(vars(&v)).unwrap();
-        assert!(c.is_admin(&["sub-1", "Bob"]));
-        assert!(c.is_admin(&["CAROL@acme.example"]));
-        assert!(!c.is_admin(&["alice"]));
+        let user = |sub: &str, email: Option<&str>| User {
+            sub: sub.into(),
+            name: "n".into(),
+            email: email.map(str::to_owned),
+        };
+        assert!(c.is_admin(&user("user-bob", None), false));
+        assert!(c.is_admin(&user("x@idp", None), false));
+        assert!(
+            !c.is_admin(&user("USER-BOB", None), false),
+            "subjects are exact"
+        );
+        assert!(
+            !c.is_admin(&user("bob", Some("user-bob")), true),
+            "a name or e-mail is not a subject"
+        );
+        assert!(c.is_admin(&user("c", Some("CAROL@acme.example")), true));
+        assert!(
+            !c.is_admin(&user("c", Some("carol@acme.example")), false),
+            "an unverified e-mail proves nothing"
+        );
+        assert!(!c.is_admin(&user("carol@acme.example", None), true));
+    }
+
+    #[test]
+    fn an_admin_entry_that_is_unclear_is_refused() {
+        for (entry, says) in [
+            ("carol@acme.example", "email:carol@acme.example"),
+            ("email:carol", "not an e-mail"),
+            ("email:", "names nobody"),
+        ] {
+            let mut v = complete();
+            v.push(("ADMIN_USERS", entry));
+            let e = Config::parse(vars(&v)).unwrap_err().to_string();
+            assert!(
+                e.contains("ADMIN_USERS") && e.contains(says),
+                "{entry}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn callers_learn_which_settings_are_wrong_never_their_values() {
+        let mut v = complete();
+        v.retain(|(k, _)| *k != "CLIENT_SECRET");
+        v.push(("ICON_HOSTS", "https://SECRET_VALUE.example/path"));
+        v.push(("SESSION_IDLE_MINUTES", "CLIENT_ID"));
+        let e = Config::parse(vars(&v)).unwrap_err();
+        assert!(
+            e.to_string().contains("SECRET_VALUE"),
+            "the log has the detail"
+        );
+        assert_eq!(
+            e.settings(),
+            [
+                "CLIENT_SECRET",
+                "ICON_HOSTS",
+                "SESSION_IDLE_MINUTES",
+                "CLIENT_ID"
+            ]
+        );
     }
 }

@@ -25,6 +25,9 @@ struct Claims {
     preferred_username: Option<String>,
     #[serde(default)]
     email: Option<String>,
+    /// `true` only when the provider says so; some send it as the string `"true"`.
+    #[serde(default)]
+    email_verified: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,13 +37,13 @@ enum Audience {
     Many(Vec<String>),
 }
 
-/// The signed-in user and the names admin checks may match.
+/// The signed-in user and what admin checks may rely on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     /// What the SPA shows.
     pub user: User,
-    /// The user name, where the token has one.
-    pub username: Option<String>,
+    /// Whether the provider vouched for the e-mail address.
+    pub email_verified: bool,
 }
 
 /// Checks `iss`, `aud`, `exp` and `nonce` and returns who signed in.
@@ -90,7 +93,9 @@ pub fn verify(
             name,
             email: claims.email,
         },
-        username: claims.preferred_username,
+        email_verified: claims
+            .email_verified
+            .is_some_and(|v| v == serde_json::Value::Bool(true) || v.as_str() == Some("true")),
     })
 }
 
@@ -116,7 +121,25 @@ mod tests {
     fn accepts_a_matching_token() {
         let id = verify(&jwt(good()), "https://as/core", "portal", "n1", 1000).unwrap();
         assert_eq!(id.user.name, "Alice");
-        assert_eq!(id.username.as_deref(), Some("alice"));
+        assert!(!id.email_verified, "no claim, no verified e-mail");
+    }
+
+    #[test]
+    fn only_a_true_email_verified_claim_counts() {
+        for (value, verified) in [
+            (serde_json::json!(true), true),
+            (serde_json::json!("true"), true),
+            (serde_json::json!(false), false),
+            (serde_json::json!("false"), false),
+            (serde_json::json!("yes"), false),
+            (serde_json::json!(1), false),
+            (serde_json::Value::Null, false),
+        ] {
+            let mut c = good();
+            c["email_verified"] = value.clone();
+            let id = verify(&jwt(c), "https://as/core", "portal", "n1", 1000).unwrap();
+            assert_eq!(id.email_verified, verified, "{value}");
+        }
     }
 
     #[test]

@@ -29,8 +29,11 @@ mod workspace;
 pub use secrets::SecretObject;
 pub use session::SessionObject;
 
+use std::time::Duration;
+
+use futures::FutureExt;
 use worker::{
-    Context, Env, Headers, Method, Request, Response, ScheduleContext, ScheduledEvent, event,
+    Context, Delay, Env, Headers, Method, Request, Response, ScheduleContext, ScheduledEvent, event,
 };
 
 use crate::config::Config;
@@ -40,11 +43,14 @@ use crate::rotation::Command;
 use crate::secrets::{Secrets, StepAnswer};
 
 /// Parses the configuration from the environment (vars and secrets are both strings there).
+/// The log gets every problem with its detail; callers learn only which settings are wrong.
 pub(crate) fn config_from_env(env: &Env) -> Result<Config, PortalError> {
     Config::parse(|name| env.var(name).ok().map(|v| v.to_string())).map_err(|e| {
-        let message = e.to_string();
-        worker::console_error!("{message}");
-        PortalError::Misconfigured(message)
+        worker::console_error!("{e}");
+        PortalError::Misconfigured(format!(
+            "The portal's settings need fixing: {}. The worker's log says what is wrong with each.",
+            e.settings().join(", ")
+        ))
     })
 }
 
@@ -53,7 +59,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     let path = req.path();
     let known_device = DeviceId::from_cookies(&header(&req, "Cookie").unwrap_or_default());
     let device = known_device.clone().unwrap_or_else(DeviceId::generate);
-    let response = match route(req, &env, &device).await {
+    let deadline = deadline(&path);
+    let outcome = futures::select! {
+        r = route(req, &env, &device).fuse() => r,
+        _ = Delay::from(deadline).fuse() => Err(PortalError::Upstream {
+            what: "working on your request".into(),
+            detail: format!("{path}: no answer within the request's deadline of {deadline:?}"),
+        }),
+    };
+    let response = match outcome {
         Ok(r) => r,
         Err(e) => api::error_response(&e),
     };
@@ -70,10 +84,31 @@ async fn route(req: Request, env: &Env, device: &DeviceId) -> Result<Response, P
     let method = req.method();
     let path = req.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let ticketed = matches!(
+        (&method, segments.as_slice()),
+        (Method::Get, ["api", "resources", _, "ica"])
+    );
+    let request_origin = req.url().ok().map(|u| u.origin().ascii_serialization());
+    let portal_url = env.var("PORTAL_URL").ok().map(|v| v.to_string());
+    let ours: Vec<&str> = [request_origin.as_deref(), portal_url.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(|o| o.trim_end_matches('/'))
+        .collect();
+    let (csrf_header, sec_fetch_site, origin) = (
+        header(&req, portal_shared::api::CSRF_HEADER),
+        header(&req, "Sec-Fetch-Site"),
+        header(&req, "Origin"),
+    );
     csrf::check(
-        method_is_safe(&method),
-        header(&req, portal_shared::api::CSRF_HEADER).as_deref(),
-        header(&req, "Sec-Fetch-Site").as_deref(),
+        csrf::Seen {
+            safe_method: method_is_safe(&method),
+            ticketed,
+            csrf_header: csrf_header.as_deref(),
+            sec_fetch_site: sec_fetch_site.as_deref(),
+            origin: origin.as_deref(),
+        },
+        &ours,
     )?;
     match (method, segments.as_slice()) {
         (Method::Get, ["auth", "login"]) => Ok(auth::login(&req, env).await),
@@ -151,6 +186,16 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
 }
 
+/// How long a request may take in all, whatever Citrix Cloud does: a hung upstream costs the
+/// user this, once, and then a clear error. The ICA download may wait for a desktop to start.
+fn deadline(path: &str) -> Duration {
+    if path.starts_with("/api/resources/") && path.ends_with("/ica") {
+        Duration::from_secs(40)
+    } else {
+        Duration::from_secs(10)
+    }
+}
+
 fn method_is_safe(m: &Method) -> bool {
     matches!(m, Method::Get | Method::Head | Method::Options)
 }
@@ -167,6 +212,12 @@ fn with_security_headers(response: Response, path: &str) -> worker::Result<Respo
     headers.set("X-Frame-Options", "DENY")?;
     headers.set("Referrer-Policy", "no-referrer")?;
     headers.set("Cross-Origin-Opener-Policy", "same-origin")?;
+    headers.set("Cross-Origin-Resource-Policy", "same-origin")?;
+    // Browsers ignore it over plain HTTP (local development), and keep to HTTPS once seen.
+    headers.set(
+        "Strict-Transport-Security",
+        "max-age=63072000; includeSubDomains",
+    )?;
     if !headers.has("Content-Security-Policy")? {
         headers.set(
             "Content-Security-Policy",

@@ -1,5 +1,8 @@
-//! Where to send the user after sign-in: a same-origin path, nothing else.
+//! Where to send the user after sign-in: one of the single-page app's own pages, nothing else.
+//! Never the API (`/api/resources/{id}/ica` would fetch a launch ticket for whoever started the
+//! sign-in), never `/auth/`, never a static file.
 
+use portal_shared::api::PAGES;
 use url::Url;
 
 /// A validated same-origin path with optional query, e.g. `/?view=desktops`.
@@ -7,7 +10,8 @@ use url::Url;
 pub struct ReturnTo(String);
 
 impl ReturnTo {
-    /// Parses `input`, falling back to `/` for anything that is not a plain same-origin path.
+    /// Parses `input`, falling back to `/` for anything that is not one of the app's pages
+    /// (with any query) on this origin.
     ///
     /// Refuses the known open-redirect bypasses: `//evil`, `/\evil` (oauth2-proxy CVE-2020-5233),
     /// `https:evil`, control characters, and anything that resolves off the origin.
@@ -31,13 +35,19 @@ impl ReturnTo {
         if resolved.origin() != base.origin() {
             return None;
         }
-        let mut path = resolved.path().to_owned();
+        let page = resolved.path();
+        let page = if page.len() > 1 {
+            page.trim_end_matches('/')
+        } else {
+            page
+        };
+        if !PAGES.contains(&page) {
+            return None;
+        }
+        let mut path = page.to_owned();
         if let Some(q) = resolved.query() {
             path.push('?');
             path.push_str(q);
-        }
-        if path.starts_with("//") || path.starts_with("/auth/") {
-            return None;
         }
         Some(ReturnTo(path))
     }
@@ -60,6 +70,28 @@ mod tests {
             "/?view=desktops&q=a%20b"
         );
         assert_eq!(ReturnTo::parse("/admin").as_str(), "/admin");
+        assert_eq!(ReturnTo::parse("/admin/").as_str(), "/admin");
+        assert_eq!(ReturnTo::parse("/./admin?x=1").as_str(), "/admin?x=1");
+    }
+
+    #[test]
+    fn refuses_everything_but_the_apps_pages() {
+        for not_a_page in [
+            "/api/resources/calc/ica",
+            "/api/resources/calc%20100%25/ica",
+            "/API/resources/x/ica",
+            "/%61pi/resources/x/ica",
+            "/admin/../api/resources/x/ica",
+            "/admin/%2e%2e/api/session",
+            "/api/session",
+            "/auth/logout",
+            "/index.html",
+            "/portal_frontend_bg.wasm",
+            "/admins",
+            "/admin/x",
+        ] {
+            assert_eq!(ReturnTo::parse(not_a_page).as_str(), "/", "{not_a_page}");
+        }
     }
 
     #[test]
@@ -84,19 +116,16 @@ mod tests {
     }
 
     #[test]
-    fn encoded_line_breaks_stay_encoded() {
+    fn encoded_line_breaks_stay_encoded_in_the_query() {
         assert_eq!(
-            ReturnTo::parse("/%0d%0aSet-Cookie:x").as_str(),
-            "/%0d%0aSet-Cookie:x"
+            ReturnTo::parse("/?q=%0d%0aSet-Cookie:x").as_str(),
+            "/?q=%0d%0aSet-Cookie:x"
         );
+        assert_eq!(ReturnTo::parse("/%0d%0aSet-Cookie:x").as_str(), "/");
     }
 
     #[test]
-    fn percent_encoded_slashes_stay_a_path() {
-        // `%2F%2F` is not a separator: the browser stays on our origin.
-        assert_eq!(
-            ReturnTo::parse("/%2F%2Fevil.com").as_str(),
-            "/%2F%2Fevil.com"
-        );
+    fn percent_encoded_slashes_are_not_a_page() {
+        assert_eq!(ReturnTo::parse("/%2F%2Fevil.com").as_str(), "/");
     }
 }

@@ -229,25 +229,28 @@ impl SecretObject {
             .get(KEY)
             .await
             .map_err(|e| PortalError::Internal(format!("secret storage read: {e}")))?;
-        let stored = match stored.map(|s| serde_json::from_str::<SecretStore>(&s)) {
-            None => None,
-            Some(Ok(s)) => Some(s),
-            Some(Err(e)) => {
-                return Err(PortalError::Internal(format!("stored secret store: {e}")));
-            }
-        };
+        let reseal = stored
+            .as_deref()
+            .is_some_and(|s| !config.keyring.is_current(s));
+        let stored = stored.map(|s| open_store(config, &s)).transpose()?;
         let (store, events) = SecretStore::load(stored, &config.client_secret);
-        if !events.is_empty() {
+        // A store kept in plain text (before sealing) or under an older key is sealed anew, so
+        // the older key can be removed from SESSION_KEY.
+        if !events.is_empty() || reseal {
             self.save(&store).await?;
             log(&events);
         }
         Ok(store)
     }
 
-    /// Writes the store, retrying a failed write.
+    /// Writes the store, sealed with the session key ring, retrying a failed write.
     async fn save(&self, store: &SecretStore) -> Result<(), PortalError> {
-        let json =
-            serde_json::to_string(store).map_err(|e| PortalError::Internal(e.to_string()))?;
+        let plain = serde_json::to_vec(store).map_err(|e| PortalError::Internal(e.to_string()))?;
+        let json = self
+            .config()?
+            .keyring
+            .seal(&plain)
+            .map_err(PortalError::Internal)?;
         let mut last = String::new();
         for _ in 0..WRITE_TRIES {
             match self.state.storage().put(KEY, json.clone()).await {
@@ -483,4 +486,20 @@ impl SecretObject {
         log(&events);
         Ok(())
     }
+}
+
+/// The stored secret store: sealed with `SESSION_KEY`'s key ring, or plain JSON as stored
+/// before sealing.
+fn open_store(config: &Config, stored: &str) -> Result<SecretStore, PortalError> {
+    let plain = if stored.starts_with('{') {
+        stored.as_bytes().to_vec()
+    } else {
+        config.keyring.open(stored).map_err(|e| {
+            PortalError::Misconfigured(format!(
+                "the stored client secrets cannot be read ({e}): put back the SESSION_KEY key that was removed."
+            ))
+        })?
+    };
+    serde_json::from_slice(&plain)
+        .map_err(|e| PortalError::Internal(format!("stored secret store: {e}")))
 }

@@ -4,6 +4,10 @@
 //! and the only place that refreshes them: requests of one session reach one object, and an async
 //! lock around the refresh makes parallel requests share a single refresh, so a rotated refresh
 //! token is never lost.
+//!
+//! Ending a session takes the same lock, so a refresh in flight finishes first and sign-out
+//! revokes the newest refresh token. An ended session leaves an "ended" marker behind, and every
+//! write checks it: no request in flight can bring an ended session back.
 
 use std::collections::HashMap;
 
@@ -24,8 +28,11 @@ use crate::secrets::with_secret;
 
 /// Binding name of the session objects in wrangler.toml.
 pub const BINDING: &str = "SESSIONS";
-/// Refresh this long before the access token expires.
-const REFRESH_MARGIN_SECS: u64 = 30;
+/// How long an ended session's marker outlives it: longer than any request in flight.
+const ENDED_KEEP_SECS: u64 = 3600;
+/// An id the last enumeration did not have is looked up again at most this often: an unknown
+/// id must not cost a full enumeration on every request.
+const REENUMERATE_AFTER_SECS: u64 = 30;
 
 /// A sign-in under way, kept until the callback (single use).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +49,11 @@ pub struct LoginTxn {
     pub redirect_uri: String,
     /// When the transaction stops being valid.
     pub expires_at: u64,
+    /// The session this browser had when sign-in started: the callback ends it and revokes
+    /// its refresh token. Read here because the callback, a navigation from the identity
+    /// provider's site, does not get the `SameSite=Strict` session cookie.
+    #[serde(default)]
+    pub previous_session: Option<String>,
 }
 
 /// What the session knows about its user.
@@ -49,10 +61,11 @@ pub struct LoginTxn {
 pub struct Profile {
     /// The user.
     pub user: User,
+    /// Whether the identity provider vouched for the e-mail address (`email_verified`).
+    #[serde(default)]
+    pub email_verified: bool,
     /// The customer domain.
     pub customer: String,
-    /// Whether the user is in `ADMIN_USERS`.
-    pub is_admin: bool,
     /// When the session ends at the latest.
     pub expires_at: u64,
 }
@@ -128,19 +141,37 @@ pub struct NewSession {
     pub idle_secs: u64,
 }
 
+/// What the session knows of one resource id.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Lookup {
+    /// Its links, if the last enumeration had it.
+    pub links: Option<ResourceLinks>,
+    /// Whether an enumeration now could find what the last one did not: the last one is older
+    /// than [`REENUMERATE_AFTER_SECS`], or there was none.
+    pub may_enumerate: bool,
+}
+
 /// The worker's handle on one session or login object.
 pub struct Handle(Stub);
 
 impl Handle {
-    /// The object of session `id` (the cookie value). The object's name is a hash, so the
-    /// cookie value never appears in the runtime's object names.
-    pub fn session(env: &Env, id: &str) -> Result<Handle, PortalError> {
+    /// The object of session `id` (the cookie value). An id the worker did not sign is refused
+    /// before any object is touched. The object's name is a hash, so the cookie value never
+    /// appears in the runtime's object names.
+    pub fn session(env: &Env, config: &Config, id: &str) -> Result<Handle, PortalError> {
+        if !config.keyring.verify_id(id) {
+            return Err(PortalError::Unauthenticated);
+        }
         Self::named(env, &format!("session:{}", hash(id)))
     }
 
-    /// The object of login transaction `id` (the login cookie value).
-    pub fn login(env: &Env, id: &str) -> Result<Handle, PortalError> {
-        Self::named(env, &format!("login:{}", hash(id)))
+    /// The object of login transaction `id` (the login cookie value); `None` for an id the
+    /// worker did not sign.
+    pub fn login(env: &Env, config: &Config, id: &str) -> Result<Option<Handle>, PortalError> {
+        if !config.keyring.verify_id(id) {
+            return Ok(None);
+        }
+        Self::named(env, &format!("login:{}", hash(id))).map(Some)
     }
 
     fn named(env: &Env, name: &str) -> Result<Handle, PortalError> {
@@ -190,7 +221,7 @@ impl Handle {
     }
 
     /// The links of one resource, if enumerated.
-    pub async fn resource(&self, id: &str) -> Result<Option<ResourceLinks>, PortalError> {
+    pub async fn resource(&self, id: &str) -> Result<Lookup, PortalError> {
         self.call("resources/get", &id).await
     }
 
@@ -203,12 +234,17 @@ impl Handle {
         self.call("launch/put", &(handle, launch)).await
     }
 
-    /// A pending launch.
-    pub async fn launch(&self, handle: &str) -> Result<Option<PendingLaunch>, PortalError> {
-        self.call("launch/get", &handle).await
+    /// Takes a pending launch out: a handle is good for one poll (the poll's answer carries
+    /// the next one), so it cannot be replayed and storage does not grow with polls.
+    pub async fn take_launch(&self, handle: &str) -> Result<Option<PendingLaunch>, PortalError> {
+        if !crate::crypto::is_token(handle, crate::api::LAUNCH_HANDLE_BYTES) {
+            return Ok(None);
+        }
+        self.call("launch/take", &handle).await
     }
 
-    /// Ends the session; returns the refresh token so it can be revoked.
+    /// Ends the session once any refresh in flight is done; returns the newest refresh token,
+    /// so it can be revoked.
     pub async fn end(&self) -> Result<Option<String>, PortalError> {
         self.call("end", &()).await
     }
@@ -280,14 +316,14 @@ impl DurableObject for SessionObject {
             "resources/put" => {
                 // Checked, then stored as sent: one row per resource.
                 parse::<HashMap<String, ResourceLinks>>(&body)?;
-                reply(self.put_resources(&body))
+                reply(self.put_resources(&body).await)
             }
             "resources/get" => reply(self.resource(parse(&body)?).await),
             "launch/put" => {
                 let (handle, launch): (String, PendingLaunch) = parse(&body)?;
-                reply(self.put(&format!("launch:{handle}"), &launch).await)
+                reply(self.put_launch(&handle, &launch).await)
             }
-            "launch/get" => reply(self.launch(parse(&body)?).await),
+            "launch/take" => reply(self.take_launch(parse(&body)?).await),
             "end" => reply(self.end().await),
             other => return Response::error(format!("unknown operation {other}"), 404),
         };
@@ -295,13 +331,22 @@ impl DurableObject for SessionObject {
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        // Expired state is deleted; a session still in use re-arms the alarm.
-        match self.live_record().await {
-            Ok(Some(record)) => self
-                .arm(&record)
-                .await
-                .map_err(|e| worker::Error::RustError(e.log_line()))?,
-            _ => self.state.storage().delete_all().await?,
+        // Expired state is deleted; a session still in use re-arms the alarm; an ended
+        // session's marker goes once its time is up.
+        let fail = |e: PortalError| worker::Error::RustError(e.log_line());
+        if let Some(ended) = self.get::<u64>(ENDED).await.map_err(fail)? {
+            if now() >= ended + ENDED_KEEP_SECS {
+                self.state.storage().delete_all().await?;
+            } else {
+                self.alarm_at(ended + ENDED_KEEP_SECS).await.map_err(fail)?;
+            }
+            return Response::empty();
+        }
+        match self.live_record().await.map_err(fail)? {
+            Some(record) => self.arm(&record).await.map_err(fail)?,
+            // Ended just now (its marker armed the alarm), or a login transaction's end.
+            None if self.get::<u64>(ENDED).await.map_err(fail)?.is_some() => {}
+            None => self.state.storage().delete_all().await?,
         }
         Response::empty()
     }
@@ -316,6 +361,11 @@ fn reply<T: Serialize>(r: Result<T, PortalError>) -> worker::Result<serde_json::
     serde_json::to_value(r).map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
+/// Storage key of the ended marker.
+const ENDED: &str = "ended";
+/// Storage key of the last enumeration's time.
+const ENUMERATED_AT: &str = "enumerated_at";
+
 fn storage_error(e: worker::Error) -> PortalError {
     PortalError::Internal(format!("session storage: {e}"))
 }
@@ -325,7 +375,9 @@ impl SessionObject {
         crate::config_from_env(&self.env)
     }
 
+    /// Every write goes through here: an ended session takes none.
     async fn put<T: Serialize>(&self, key: &str, value: &T) -> Result<(), PortalError> {
+        self.writable().await?;
         self.state
             .storage()
             .put(key, value)
@@ -333,12 +385,23 @@ impl SessionObject {
             .map_err(storage_error)
     }
 
+    /// Refuses writes to a session that has ended.
+    async fn writable(&self) -> Result<(), PortalError> {
+        match self.get::<u64>(ENDED).await? {
+            Some(_) => Err(PortalError::Unauthenticated),
+            None => Ok(()),
+        }
+    }
+
     async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, PortalError> {
         self.state.storage().get(key).await.map_err(storage_error)
     }
 
     async fn arm(&self, record: &Record) -> Result<(), PortalError> {
-        let at = record.ends_at();
+        self.alarm_at(record.ends_at()).await
+    }
+
+    async fn alarm_at(&self, at: u64) -> Result<(), PortalError> {
         self.state
             .storage()
             .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(
@@ -350,13 +413,7 @@ impl SessionObject {
 
     async fn begin_login(&self, txn: LoginTxn) -> Result<(), PortalError> {
         self.put("login", &txn).await?;
-        self.state
-            .storage()
-            .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(
-                &((txn.expires_at * 1000) as f64).into(),
-            )))
-            .await
-            .map_err(storage_error)
+        self.alarm_at(txn.expires_at).await
     }
 
     async fn take_login(&self) -> Result<Option<LoginTxn>, PortalError> {
@@ -388,11 +445,7 @@ impl SessionObject {
             return Ok(None);
         };
         if !record.is_live(now()) {
-            self.state
-                .storage()
-                .delete_all()
-                .await
-                .map_err(storage_error)?;
+            self.finish().await?;
             return Ok(None);
         }
         Ok(Some(record))
@@ -420,15 +473,11 @@ impl SessionObject {
         let config = self.config()?;
         let tokens: TokenSet = open(&config, &record.sealed_tokens)?;
         let refused = stale.as_deref() == Some(tokens.access_token.as_str());
-        if !refused && now() + REFRESH_MARGIN_SECS < tokens.expires_at {
+        if !refused && !tokens.needs_refresh(now()) {
             return Ok(tokens.access_token);
         }
         let Some(refresh_token) = tokens.refresh_token.as_deref() else {
-            self.state
-                .storage()
-                .delete_all()
-                .await
-                .map_err(storage_error)?;
+            self.finish().await?;
             return Err(PortalError::SessionExpired);
         };
         let customer = customer(&config).await?;
@@ -445,11 +494,7 @@ impl SessionObject {
                 Ok(fresh.access_token)
             }
             Err(TokenError::InvalidGrant) => {
-                self.state
-                    .storage()
-                    .delete_all()
-                    .await
-                    .map_err(storage_error)?;
+                self.finish().await?;
                 Err(PortalError::SessionExpired)
             }
             Err(e) => Err(e.into()),
@@ -470,9 +515,14 @@ impl SessionObject {
     }
 
     /// Replaces the links with a new enumeration's: `links` is its JSON object, id to links.
-    fn put_resources(&self, links: &[u8]) -> Result<(), PortalError> {
+    async fn put_resources(&self, links: &[u8]) -> Result<(), PortalError> {
         let links = std::str::from_utf8(links)
             .map_err(|e| PortalError::Internal(format!("resource links: {e}")))?;
+        // Only a live session keeps links (an ended one must not grow storage back).
+        self.live_record()
+            .await?
+            .ok_or(PortalError::Unauthenticated)?;
+        self.put(ENUMERATED_AT, &now()).await?;
         let sql = self.links_table()?;
         sql.exec("DELETE FROM resource_links", None)
             .map_err(storage_error)?;
@@ -484,7 +534,7 @@ impl SessionObject {
         Ok(())
     }
 
-    async fn resource(&self, id: String) -> Result<Option<ResourceLinks>, PortalError> {
+    async fn resource(&self, id: String) -> Result<Lookup, PortalError> {
         self.touched().await?;
         #[derive(Deserialize)]
         struct Row {
@@ -498,18 +548,42 @@ impl SessionObject {
             )
             .and_then(|cursor| cursor.to_array())
             .map_err(storage_error)?;
-        rows.first()
+        let links = rows
+            .first()
             .map(|row| serde_json::from_str(&row.links))
             .transpose()
-            .map_err(|e| PortalError::Internal(format!("stored resource links: {e}")))
+            .map_err(|e| PortalError::Internal(format!("stored resource links: {e}")))?;
+        let last = self.get::<u64>(ENUMERATED_AT).await?;
+        Ok(Lookup {
+            links,
+            may_enumerate: last.is_none_or(|at| now() >= at + REENUMERATE_AFTER_SECS),
+        })
     }
 
-    async fn launch(&self, handle: String) -> Result<Option<PendingLaunch>, PortalError> {
+    async fn put_launch(&self, handle: &str, launch: &PendingLaunch) -> Result<(), PortalError> {
+        self.live_record()
+            .await?
+            .ok_or(PortalError::Unauthenticated)?;
+        self.put(&format!("launch:{handle}"), launch).await
+    }
+
+    async fn take_launch(&self, handle: String) -> Result<Option<PendingLaunch>, PortalError> {
         self.touched().await?;
-        self.get(&format!("launch:{handle}")).await
+        let key = format!("launch:{handle}");
+        let launch = self.get(&key).await?;
+        if launch.is_some() {
+            self.state
+                .storage()
+                .delete(&key)
+                .await
+                .map_err(storage_error)?;
+        }
+        Ok(launch)
     }
 
     async fn end(&self) -> Result<Option<String>, PortalError> {
+        // A refresh in flight finishes first, so the token read below is the newest.
+        let _single_flight = self.refresh.lock().await;
         let refresh = match self.get::<Record>("session").await? {
             Some(record) => self
                 .config()
@@ -518,12 +592,17 @@ impl SessionObject {
                 .and_then(|t| t.refresh_token),
             None => None,
         };
-        self.state
-            .storage()
-            .delete_all()
-            .await
-            .map_err(storage_error)?;
+        self.finish().await?;
         Ok(refresh)
+    }
+
+    /// Deletes the session and leaves the ended marker: it refuses every later write, and the
+    /// alarm removes it once no request can be in flight any more.
+    async fn finish(&self) -> Result<(), PortalError> {
+        let storage = self.state.storage();
+        storage.delete_all().await.map_err(storage_error)?;
+        storage.put(ENDED, now()).await.map_err(storage_error)?;
+        self.alarm_at(now() + ENDED_KEEP_SECS).await
     }
 }
 
@@ -553,8 +632,8 @@ mod tests {
                     name: "n".into(),
                     email: None,
                 },
+                email_verified: false,
                 customer: "c".into(),
-                is_admin: false,
                 expires_at,
             },
             last_seen,

@@ -1,6 +1,7 @@
 //! Every call to Citrix Cloud goes through here: Citrix headers, a fresh transaction id that is
-//! logged, a timeout, one retry of idempotent calls on 5xx, redirects followed only on the same
-//! origin (and only a few), and no cookies either way.
+//! logged, a timeout, one retry of idempotent calls that failed fast (a 5xx or a refused
+//! connection, never a call that hung: the user's request has one deadline), redirects followed
+//! only on the same origin (and only a few), and no cookies either way.
 
 use std::time::Duration;
 
@@ -10,8 +11,11 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 use crate::crypto::random_bytes;
 use crate::error::PortalError;
 
-/// No upstream call may hold a request longer than this (a GET retried once: twice this).
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// No upstream call may hold a request longer than this.
+const TIMEOUT: Duration = Duration::from_secs(8);
+/// A failed GET is retried only when it failed within this long: retrying a slow failure
+/// would spend the user's deadline twice.
+const FAST_FAILURE_MS: u64 = 2000;
 /// Same-origin redirects followed in one call before giving up.
 const MAX_REDIRECTS: usize = 3;
 const USER_AGENT: &str = "WorkspacePortal/0.1 (+https://github.com/workspace-portal)";
@@ -67,15 +71,20 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// Sends the call; GETs are retried once on 5xx or a network failure.
+    /// Sends the call; a GET that failed fast (5xx or a network failure) is retried once.
     pub async fn send(&self) -> Result<Answer, PortalError> {
+        let started = worker::Date::now().as_millis();
         let first = self.follow().await;
-        let retry = self.method == Method::Get
-            && match &first {
-                Ok(a) => a.status >= 500,
-                Err(_) => true,
-            };
-        if retry { self.follow().await } else { first }
+        let failed = match &first {
+            Ok(a) => a.status >= 500,
+            Err(_) => true,
+        };
+        let fast = worker::Date::now().as_millis().saturating_sub(started) < FAST_FAILURE_MS;
+        if self.method == Method::Get && failed && fast {
+            self.follow().await
+        } else {
+            first
+        }
     }
 
     /// One attempt, following same-origin redirects: a redirect elsewhere, or one too many, is

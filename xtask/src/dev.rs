@@ -33,6 +33,11 @@ pub fn run() -> Result<(), String> {
             "dev: .dev.vars predates the emulator's separate hosts (CWS_API_URL on {EMULATOR_PORT}); copy CWS_API_URL, CC_TRUST_URL and ICON_HOSTS from .dev.vars.example"
         );
     }
+    if settings.lines().any(|l| l.trim() == "ADMIN_USERS=bob") {
+        eprintln!(
+            "dev: .dev.vars names the admin `bob`, but ADMIN_USERS now holds subjects (or `email:` entries): set ADMIN_USERS=user-bob, as .dev.vars.example does"
+        );
+    }
     let emulator_ports = EMULATOR_PORT..EMULATOR_PORT + EMULATOR_HOSTS;
     for port in emulator_ports.chain([PORTAL_PORT]) {
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {

@@ -2,6 +2,8 @@
 //! ([`super::Place`]); pages are paths, so `/admin` survives a reload and signing in again
 //! (`returnTo` carries the path).
 
+use portal_shared::api::{ADMIN_PAGE, CATALOGUE_PAGE};
+
 /// A page of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Route {
@@ -17,7 +19,7 @@ impl Route {
     /// The page a `location.pathname` names.
     pub fn from_path(path: &str) -> Route {
         match path.trim_end_matches('/') {
-            "/admin" => Route::Admin,
+            ADMIN_PAGE => Route::Admin,
             _ => Route::Catalogue,
         }
     }
@@ -25,8 +27,8 @@ impl Route {
     /// The path of the page.
     pub fn path(self) -> &'static str {
         match self {
-            Route::Catalogue => "/",
-            Route::Admin => "/admin",
+            Route::Catalogue => CATALOGUE_PAGE,
+            Route::Admin => ADMIN_PAGE,
         }
     }
 }

@@ -78,6 +78,7 @@ pub fn AdminPage(
     /// The app's navigation.
     nav: Nav,
 ) -> impl IntoView {
+    let subject = session.user.sub.clone();
     let ctx = Ctx {
         model: RwSignal::new(AdminModel::new(session.is_admin)),
         session_ended,
@@ -101,7 +102,7 @@ pub fn AdminPage(
                 <p class="message" data-tone="error" role="alert" data-testid="signout-problem">{m}</p>
             })}
             {move || match screen.get() {
-                Screen::NotAllowed => view! { <NotAllowed nav=nav /> }.into_any(),
+                Screen::NotAllowed => view! { <NotAllowed nav=nav subject=subject.clone() /> }.into_any(),
                 Screen::Loading => view! {
                     <p class="muted" aria-busy="true" data-testid="admin-loading">"Loading the client secret's status…"</p>
                 }.into_any(),
@@ -119,12 +120,17 @@ pub fn AdminPage(
 
 /// What a non-admin who opened `/admin` sees.
 #[component]
-fn NotAllowed(nav: Nav) -> impl IntoView {
+fn NotAllowed(
+    nav: Nav,
+    /// The user's subject: what an administrator adds to `ADMIN_USERS`.
+    subject: String,
+) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="not-allowed-title" data-testid="admin-not-allowed">
             <h2 id="not-allowed-title" class="panel-title">"You are not allowed to see this page"</h2>
             <p>
-                "This page is for the portal's administrators. If you need it, ask whoever runs the portal to make you an administrator."
+                "This page is for the portal's administrators. If you need it, ask whoever runs the portal to make you an administrator, and tell them your user id: "
+                <code data-testid="not-allowed-subject">{subject}</code>
             </p>
             <p>
                 <AppLink to=Route::Catalogue nav=nav testid="not-allowed-back">"Go to your apps and desktops"</AppLink>

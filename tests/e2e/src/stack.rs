@@ -23,15 +23,20 @@ pub const ROTATION_SETTINGS: [&str; 5] = [
     "CC_CLIENT_SECRET",
 ];
 
+/// The worker's `SESSION_KEY` in tests: one unlabelled key, as the README's setup makes.
+pub const SESSION_KEY: &str = "dGVzdC1vbmx5LXNlc3Npb24ta2V5LTMyLWJ5dGVzISE=";
+
 /// A running emulator and portal.
 pub struct Stack {
     /// The Citrix emulator.
     pub emulator: Emulator,
     /// The portal's origin, e.g. `http://127.0.0.1:41001`.
     pub portal: String,
-    wrangler: Child,
+    wrangler: tokio::sync::Mutex<Child>,
     dir: tempfile::TempDir,
     emulator_config: EmulatorConfig,
+    /// The worker's settings, as written to `.dev.vars`.
+    vars: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 /// The repository root.
@@ -132,16 +137,13 @@ impl Stack {
         )
         .map_err(|e| e.to_string())?;
         let hosts = emulator.hosts();
-        let mut vars = vec![
+        let mut vars: Vec<(&str, String)> = vec![
             ("WORKSPACE_URL", hosts.customer.clone()),
             ("APPLICATION_ID", demo::APPLICATION_ID.to_owned()),
             ("CLIENT_ID", demo::CLIENT_ID.to_owned()),
             ("CLIENT_SECRET", demo::CLIENT_SECRET.to_owned()),
-            (
-                "SESSION_KEY",
-                "dGVzdC1vbmx5LXNlc3Npb24ta2V5LTMyLWJ5dGVzISE=".to_owned(),
-            ),
-            ("ADMIN_USERS", "bob".to_owned()),
+            ("SESSION_KEY", SESSION_KEY.to_owned()),
+            ("ADMIN_USERS", "user-bob".to_owned()),
             // The emulator's CDN serves some icons.
             ("ICON_HOSTS", hosts.cdn.clone()),
             // The emulator serves the Citrix Cloud API too, on hosts of their own.
@@ -157,14 +159,10 @@ impl Stack {
                 vars.push((name, (*v).to_owned()));
             }
         }
-        let dev_vars: String = vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-        std::fs::write(dir.path().join(".dev.vars"), dev_vars).map_err(|e| e.to_string())?;
-
-        let bin = root.join("node_modules/.bin");
-        let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )))
-        .map_err(|e| e.to_string())?;
+        let vars: Vec<(String, String)> =
+            vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        write_vars(dir.path(), &vars)?;
+        let (bin, path) = wrangler_path()?;
         // A free port can be taken by another process between our check and wrangler's bind:
         // then wrangler says so and stops, and it is started again on other ports.
         let mut attempt = 0;
@@ -188,10 +186,74 @@ impl Stack {
         Ok(Stack {
             emulator,
             portal,
-            wrangler,
+            wrangler: tokio::sync::Mutex::new(wrangler),
             dir,
             emulator_config,
+            vars: std::sync::Mutex::new(vars),
         })
+    }
+
+    /// Restarts `wrangler dev` on the same port and the same stored state (sessions, the
+    /// secret store), with some settings replaced (`Some`) or removed (`None`): what an admin's
+    /// `wrangler secret put` and redeploy do.
+    pub async fn restart_worker(&self, changes: &[(&str, Option<&str>)]) -> Result<()> {
+        let mut running = self.wrangler.lock().await;
+        stop_group(&mut running).await;
+        {
+            let mut vars = self.vars.lock().map_err(|e| e.to_string())?;
+            for (name, value) in changes {
+                vars.retain(|(k, _)| k != name);
+                if let Some(v) = value {
+                    vars.push(((*name).to_owned(), (*v).to_owned()));
+                }
+            }
+            write_vars(self.dir.path(), &vars)?;
+        }
+        let (bin, path) = wrangler_path()?;
+        let port: u16 = self
+            .portal
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("no port in {}", self.portal))?;
+        let mut last = String::new();
+        // The old workerd releases the port a moment after it stops.
+        for _ in 0..20 {
+            let mut wrangler = spawn_wrangler(&bin, &path, self.dir.path(), port)?;
+            match wait_ready(&self.portal, &mut wrangler, self.dir.path()).await {
+                Ok(()) => {
+                    *running = wrangler;
+                    return Ok(());
+                }
+                Err(e) => {
+                    stop_group(&mut wrangler).await;
+                    last = e;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        Err(format!(
+            "wrangler did not come back on {}: {last}",
+            self.portal
+        ))
+    }
+
+    /// Every byte the worker's Durable Objects and caches keep on disk: for tests that look
+    /// for secrets and tokens at rest.
+    pub fn stored_state(&self) -> Vec<u8> {
+        fn walk(dir: &Path, out: &mut Vec<u8>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    out.extend(bytes);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.dir.path().join("state"), &mut out);
+        out
     }
 
     /// Restarts the emulator on the same addresses with a fresh state, as a Citrix Cloud that
@@ -234,9 +296,25 @@ impl Stack {
     }
 
     /// Stops wrangler and its workerd (the whole process group).
-    pub async fn stop(mut self) {
-        stop_group(&mut self.wrangler).await;
+    pub async fn stop(self) {
+        stop_group(&mut *self.wrangler.lock().await).await;
     }
+}
+
+/// Writes the worker's settings to `dir/.dev.vars`.
+fn write_vars(dir: &Path, vars: &[(String, String)]) -> Result<()> {
+    let text: String = vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    std::fs::write(dir.join(".dev.vars"), text).map_err(|e| e.to_string())
+}
+
+/// Where wrangler is (node_modules/.bin) and a `PATH` that has it first.
+fn wrangler_path() -> Result<(PathBuf, std::ffi::OsString)> {
+    let bin = root().join("node_modules/.bin");
+    let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .map_err(|e| e.to_string())?;
+    Ok((bin, path))
 }
 
 /// What wrangler logs when a port it was given is in use.

@@ -126,6 +126,13 @@ impl Visitor {
         self.request(Method::GET, path, &[]).await
     }
 
+    /// `GET path` as a link on one of the portal's pages makes it (`Sec-Fetch-Site:
+    /// same-origin`), e.g. the ICA download.
+    pub async fn navigate(&self, path: &str) -> Result<Response> {
+        self.request(Method::GET, path, &[("Sec-Fetch-Site", "same-origin")])
+            .await
+    }
+
     /// A state-changing request as the SPA makes it: with the CSRF header and
     /// `Sec-Fetch-Site: same-origin`.
     pub async fn send(&self, method: Method, path: &str) -> Result<Response> {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use portal_e2e::Result;
-use portal_e2e::stack::Stack;
+use portal_e2e::stack::{SESSION_KEY, Stack};
 use portal_e2e::suite::{self, Test, check};
 use portal_e2e::visitor::{
     CSRF, DEVICE_COOKIE, SESSION_COOKIE, Visitor, expect_error, header, location, ok_json,
@@ -99,6 +99,36 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
         }),
         ("an_upstream_that_hangs_times_out", |s| {
             Box::pin(an_upstream_that_hangs_times_out(s))
+        }),
+        (
+            "sign_out_waits_for_a_refresh_in_flight_and_revokes_the_newest_token",
+            |s| Box::pin(sign_out_waits_for_a_refresh_in_flight_and_revokes_the_newest_token(s)),
+        ),
+        (
+            "signing_in_again_revokes_the_previous_sessions_refresh_token",
+            |s| Box::pin(signing_in_again_revokes_the_previous_sessions_refresh_token(s)),
+        ),
+        ("a_ticket_is_fetched_only_for_the_portals_own_pages", |s| {
+            Box::pin(a_ticket_is_fetched_only_for_the_portals_own_pages(s))
+        }),
+        ("an_unknown_id_does_not_enumerate_on_every_request", |s| {
+            Box::pin(an_unknown_id_does_not_enumerate_on_every_request(s))
+        }),
+        // These restart the worker (same port, same stored state) with other settings.
+        (
+            "admin_rights_follow_subjects_and_verified_emails_at_every_request",
+            |s| Box::pin(admin_rights_follow_subjects_and_verified_emails_at_every_request(s)),
+        ),
+        (
+            "rotating_the_session_key_as_documented_keeps_every_session",
+            |s| {
+                Box::pin(rotating_the_session_key_as_documented_keeps_every_session(
+                    s,
+                ))
+            },
+        ),
+        ("no_secret_or_token_is_stored_in_plain_text", |s| {
+            Box::pin(no_secret_or_token_is_stored_in_plain_text(s))
         }),
         // Last: it reads the log of everything above.
         ("the_log_holds_no_secret_or_token", |s| {
@@ -253,6 +283,14 @@ async fn security_headers_on_api_auth_and_the_spa(stack: &Stack) -> Result<()> {
                 format!("{path}: cacheable")
             })?;
         }
+        check(get("cross-origin-resource-policy") == "same-origin", || {
+            format!("{path}: readable by other sites' pages")
+        })?;
+        let hsts = get("strict-transport-security");
+        check(
+            hsts.contains("max-age=") && !hsts.contains("max-age=0"),
+            || format!("{path}: HSTS {hsts:?}"),
+        )?;
     }
     Ok(())
 }
@@ -336,7 +374,7 @@ async fn return_to_only_leads_to_same_origin_paths(stack: &Stack) -> Result<()> 
         ("/\\evil.example", "/"),
         ("https://evil.example/", "/"),
         ("https:evil.example", "/"),
-        ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+        ("/%2F%2Fevil.example", "/"),
         ("/auth/logout", "/"),
         ("/\u{0}x", "/"),
     ] {
@@ -474,9 +512,10 @@ async fn a_disabled_client_at_the_code_exchange_is_explained(stack: &Stack) -> R
 // ---------------------------------------------------------------- tokens
 
 async fn parallel_requests_with_an_expired_token_share_one_refresh(stack: &Stack) -> Result<()> {
-    // Tokens that the worker sees as expired at once (it refreshes 30 s early)…
-    settings(stack, |s| s.access_token_ttl_secs = 30);
+    // Tokens that expire at once…
+    settings(stack, |s| s.access_token_ttl_secs = 2);
     let v = alice(stack).await?;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     // …and refreshed ones that last.
     settings(stack, |s| s.access_token_ttl_secs = 3600);
     let before = stack.emulator.refresh_requests();
@@ -649,7 +688,7 @@ async fn web_apps_are_listed_but_not_launchable(stack: &Stack) -> Result<()> {
     )
     .await?;
     expect_error(
-        v.get("/api/resources/intranet/ica").await?,
+        v.navigate("/api/resources/intranet/ica").await?,
         409,
         "not_launchable",
     )
@@ -751,7 +790,7 @@ async fn a_dotnet_shaped_tenant_is_read_leniently(stack: &Stack) -> Result<()> {
     }
     // The ICA file of an id that needs encoding, through the store's redirect.
     let r = v
-        .get(&format!(
+        .navigate(&format!(
             "/api/resources/{}/ica",
             encoded("calc 100%/x?y#z")
         ))
@@ -839,19 +878,30 @@ async fn a_redirect_to_another_origin_is_never_followed(stack: &Stack) -> Result
 
 async fn an_upstream_that_hangs_times_out(stack: &Stack) -> Result<()> {
     let v = alice(stack).await?;
+    // Two hangs in store: a worker that retried a hung call would meet the second.
     fault(
         stack,
         "/citrixapi/store/resources",
         FaultKind::Timeout,
-        None,
+        Some(2),
     );
     let t = Instant::now();
     let r = v.get("/api/resources").await?;
     let took = t.elapsed();
+    let left: Value = reqwest::get(format!("{}/_emulator/faults", stack.emulator.url()))
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
     stack.emulator.clear_faults();
     expect_error(r, 502, "upstream_unavailable").await?;
-    check(took < Duration::from_secs(30), || {
+    // One deadline per request (10 s): a call that hung is not tried again.
+    check(took < Duration::from_secs(11), || {
         format!("the worker waited {took:?}")
+    })?;
+    check(left[0]["times"] == 1, || {
+        format!("the hung call was made again: faults left {left}")
     })
 }
 
@@ -899,7 +949,7 @@ async fn favourites_are_added_and_removed(stack: &Stack) -> Result<()> {
 async fn the_ica_file_downloads_as_an_attachment(stack: &Stack) -> Result<()> {
     let v = alice(stack).await?;
     // A desktop answers 202 first: the worker waits and retries for the user.
-    let r = v.get("/api/resources/win11-desktop/ica").await?;
+    let r = v.navigate("/api/resources/win11-desktop/ica").await?;
     let (kind, disposition) = (
         header(&r, "content-type"),
         header(&r, "content-disposition"),
@@ -1089,5 +1139,323 @@ async fn the_log_holds_no_secret_or_token(stack: &Stack) -> Result<()> {
     }
     check(session.is_empty() || !log.contains(&session), || {
         "the log holds a session id".into()
+    })
+}
+
+// ---------------------------------------------------------------- sessions that end
+
+/// `GET /api/session` with a session cookie value the visitor may no longer hold.
+async fn session_status(stack: &Stack, cookie: &str) -> Result<u16> {
+    reqwest::Client::new()
+        .get(format!("{}/api/session", stack.portal))
+        .header("Cookie", format!("{SESSION_COOKIE}={cookie}"))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .map_err(|e| e.to_string())
+}
+
+async fn sign_out_waits_for_a_refresh_in_flight_and_revokes_the_newest_token(
+    stack: &Stack,
+) -> Result<()> {
+    let before = stack.emulator.live_refresh_tokens("alice");
+    settings(stack, |s| s.access_token_ttl_secs = 2);
+    let v = alice(stack).await?;
+    let cookie = v.cookie(SESSION_COOKIE).ok_or("no session cookie")?;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // The refresh the next request makes is done at once (the old refresh token is used up)
+    // and answered 3 s later; sign-out comes in the middle.
+    fault(
+        stack,
+        "/core/connect/token",
+        FaultKind::LateAnswer { ms: 3000 },
+        Some(1),
+    );
+    let refreshes = stack.emulator.refresh_requests();
+    let sign_out = async {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        v.send(Method::POST, "/auth/logout").await
+    };
+    let (_, signed_out) = tokio::join!(v.get("/api/resources"), sign_out);
+    check(signed_out?.status() == 200, || "sign-out failed".into())?;
+    check(stack.emulator.refresh_requests() > refreshes, || {
+        "no refresh was in flight: the race did not happen".into()
+    })?;
+    check(session_status(stack, &cookie).await? == 401, || {
+        "the refresh brought the ended session back".into()
+    })?;
+    let live = stack.emulator.live_refresh_tokens("alice");
+    check(live == before, || {
+        format!(
+            "{} refresh token(s) of the ended session still work",
+            live - before
+        )
+    })
+}
+
+async fn signing_in_again_revokes_the_previous_sessions_refresh_token(stack: &Stack) -> Result<()> {
+    let before = stack.emulator.live_refresh_tokens("alice");
+    let v = alice(stack).await?;
+    let old = v.cookie(SESSION_COOKIE).ok_or("no session cookie")?;
+    // A browser sends the Strict session cookie to /auth/login (a same-site navigation) but
+    // not to the callback (a navigation from the identity provider's site): do the same.
+    let u = &demo::USERS[0];
+    let again = Visitor::new(&stack.portal);
+    let start = v.get("/auth/login?returnTo=/").await?;
+    let login = v
+        .cookie("__Host-Http-portal-login")
+        .ok_or("no login cookie")?;
+    let authorize = location(&start)?;
+    let form: Vec<(String, String)> = url::Url::parse(&authorize)
+        .map_err(|e| e.to_string())?
+        .query_pairs()
+        .map(|(k, val)| (k.into_owned(), val.into_owned()))
+        .chain([
+            ("username".into(), u.username.into()),
+            ("password".into(), u.password.into()),
+        ])
+        .collect();
+    let origin = url::Url::parse(&authorize)
+        .map_err(|e| e.to_string())?
+        .origin()
+        .ascii_serialization();
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?
+        .post(format!("{origin}/core/connect/authorize/login"))
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let callback = location(&answer)?;
+    let callback = again
+        .request(
+            Method::GET,
+            &callback,
+            &[("Cookie", &format!("__Host-Http-portal-login={login}"))],
+        )
+        .await?;
+    check(again.cookie(SESSION_COOKIE).is_some(), || {
+        format!("no new session: {}", callback.status())
+    })?;
+    check(session_status(stack, &old).await? == 401, || {
+        "the previous session still works".into()
+    })?;
+    let live = stack.emulator.live_refresh_tokens("alice");
+    check(live == before + 1, || {
+        format!(
+            "{} refresh tokens work after signing in again; only the new session's should",
+            live - before
+        )
+    })
+}
+
+// ---------------------------------------------------------------- tickets and ids
+
+async fn a_ticket_is_fetched_only_for_the_portals_own_pages(stack: &Stack) -> Result<()> {
+    let u = &demo::USERS[0];
+    // Sign-in returns to the app's pages only: never to an API route that fetches a ticket.
+    for asked in [
+        "/api/resources/word/ica",
+        "/api/resources/calc%20100%25%2Fx%3Fy%23z/ica",
+        "/admin/../api/resources/word/ica",
+        "/API/resources/word/ica",
+        "/api/session",
+    ] {
+        let v = Visitor::new(&stack.portal);
+        let page = v.sign_in_at(asked, u.username, u.password).await?;
+        check(page.contains("0;url=/\""), || {
+            format!("returnTo {asked:?} was followed: {page}")
+        })?;
+    }
+    let v = alice(stack).await?;
+    let ica = "/api/resources/word/ica";
+    // A link on another site, an address typed in, a browser that says nothing: refused.
+    for (headers, what) in [
+        (
+            vec![("Sec-Fetch-Site", "cross-site")],
+            "a link on another site",
+        ),
+        (vec![("Sec-Fetch-Site", "same-site")], "a sibling site"),
+        (vec![("Sec-Fetch-Site", "none")], "an address typed in"),
+        (vec![("Origin", "https://evil.example")], "another origin"),
+        (vec![], "no Sec-Fetch-Site, Origin or CSRF header"),
+    ] {
+        let r = v.request(Method::GET, ica, &headers).await?;
+        expect_error(r, 403, "csrf_rejected")
+            .await
+            .map_err(|e| format!("{what}: {e}"))?;
+    }
+    // The SPA's link (same-origin) and its script (the CSRF header) get the file.
+    for headers in [vec![("Sec-Fetch-Site", "same-origin")], vec![CSRF]] {
+        let r = v.request(Method::GET, ica, &headers).await?;
+        check(r.status() == 200, || {
+            format!(
+                "{headers:?}: the portal's own download answered {}",
+                r.status()
+            )
+        })?;
+    }
+    // A launch handle is good for one poll: a replay finds nothing.
+    let first = ok_json(
+        v.send(Method::POST, "/api/resources/eng-workstation/launch")
+            .await?,
+    )
+    .await?;
+    let handle = first["handle"]
+        .as_str()
+        .ok_or_else(|| format!("no handle: {first}"))?;
+    let poll = format!("/api/launches/{handle}/poll");
+    ok_json(v.send(Method::POST, &poll).await?).await?;
+    expect_error(v.send(Method::POST, &poll).await?, 404, "not_found")
+        .await
+        .map(|_| ())
+}
+
+async fn an_unknown_id_does_not_enumerate_on_every_request(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    v.json("/api/resources").await?;
+    let start = stack.emulator.transaction_log().len();
+    for _ in 0..5 {
+        expect_error(
+            v.get("/api/icons/nobody-published-this").await?,
+            404,
+            "not_found",
+        )
+        .await?;
+    }
+    let enumerations = stack.emulator.transaction_log()[start..]
+        .iter()
+        .filter(|l| l.path.ends_with("/resources") || l.path.contains("/resources?"))
+        .count();
+    check(enumerations == 0, || {
+        format!("{enumerations} enumerations for an id the last one did not have")
+    })
+}
+
+// ---------------------------------------------------------------- settings an admin changes
+
+async fn admin_secret_status(v: &Visitor) -> Result<u16> {
+    Ok(v.get("/api/admin/secret").await?.status().as_u16())
+}
+
+async fn admin_rights_follow_subjects_and_verified_emails_at_every_request(
+    stack: &Stack,
+) -> Result<()> {
+    let outcome = async {
+        // Alice's e-mail is not verified in her ID token; Bob's is.
+        stack
+            .restart_worker(&[(
+                "ADMIN_USERS",
+                Some("email:alice@acme.example,email:bob@acme.example"),
+            )])
+            .await?;
+        let alice = alice(stack).await?;
+        let bob = Visitor::new(&stack.portal);
+        let u = &demo::USERS[1];
+        bob.sign_in(u.username, u.password).await?;
+        check(admin_secret_status(&alice).await? == 403, || {
+            "an unverified e-mail made alice an admin".into()
+        })?;
+        check(admin_secret_status(&bob).await? == 200, || {
+            "a verified e-mail entry did not make bob an admin".into()
+        })?;
+        // Removing bob and adding alice by subject takes effect on the sessions they have.
+        stack
+            .restart_worker(&[("ADMIN_USERS", Some("user-alice"))])
+            .await?;
+        check(admin_secret_status(&bob).await? == 403, || {
+            "bob is still an admin after his removal".into()
+        })?;
+        check(admin_secret_status(&alice).await? == 200, || {
+            "alice's subject did not make her an admin".into()
+        })?;
+        let session = alice.json("/api/session").await?;
+        check(session["isAdmin"] == true, || format!("{session}"))
+    }
+    .await;
+    let restored = stack
+        .restart_worker(&[("ADMIN_USERS", Some("user-bob"))])
+        .await;
+    outcome.and(restored)
+}
+
+async fn rotating_the_session_key_as_documented_keeps_every_session(stack: &Stack) -> Result<()> {
+    const NEW: &str = "bmV3LXRlc3Qta2V5LWZvci10aGUtcm90YXRpb24tMzI=";
+    let outcome = async {
+        let alice = alice(stack).await?;
+        let bob = Visitor::new(&stack.portal);
+        let u = &demo::USERS[1];
+        bob.sign_in(u.username, u.password).await?;
+        check(admin_secret_status(&bob).await? == 200, || {
+            "bob is no admin".into()
+        })?;
+        // The README: `SESSION_KEY=new:<key>,old:<key>`.
+        let rotated = format!("new:{NEW},old:{SESSION_KEY}");
+        stack
+            .restart_worker(&[("SESSION_KEY", Some(&rotated))])
+            .await?;
+        alice
+            .json("/api/resources")
+            .await
+            .map_err(|e| format!("alice's session did not survive the rotation: {e}"))?;
+        check(admin_secret_status(&bob).await? == 200, || {
+            "the secret store did not survive the rotation".into()
+        })?;
+        let later = Visitor::new(&stack.portal);
+        later.sign_in(u.username, u.password).await?;
+        // Once the old key is removed, what only it sealed is gone; the new key's sessions stay.
+        stack.restart_worker(&[("SESSION_KEY", Some(NEW))]).await?;
+        check(alice.get("/api/session").await?.status() == 401, || {
+            "a session sealed with a removed key still works".into()
+        })?;
+        later
+            .json("/api/resources")
+            .await
+            .map_err(|e| format!("a session sealed with the new key: {e}"))?;
+        // A key listed twice is refused, by name and without its value.
+        stack
+            .restart_worker(&[("SESSION_KEY", Some(&format!("{NEW},{NEW}")))])
+            .await?;
+        let r = Visitor::new(&stack.portal).get("/api/session").await?;
+        let body = expect_error(r, 500, "misconfigured").await?;
+        let message = body["message"].as_str().unwrap_or_default();
+        check(
+            message.contains("SESSION_KEY") && !message.contains(NEW),
+            || format!("{body}"),
+        )
+    }
+    .await;
+    // Back to the suite's key; the new one still opens what it sealed (the secret store).
+    let restored = stack
+        .restart_worker(&[("SESSION_KEY", Some(&format!("{SESSION_KEY},{NEW}")))])
+        .await;
+    outcome.and(restored)
+}
+
+async fn no_secret_or_token_is_stored_in_plain_text(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    v.json("/api/resources").await?;
+    let stored = stack.stored_state();
+    check(!stored.is_empty(), || "nothing stored: wrong place".into())?;
+    // Secrets and tokens are ASCII: a lossy view finds them wherever they are.
+    let stored = String::from_utf8_lossy(&stored);
+    let contains = |needle: &str| !needle.is_empty() && stored.contains(needle);
+    let mut leaked: Vec<String> = [demo::CLIENT_SECRET, demo::CLOUD_CLIENT_SECRET]
+        .into_iter()
+        .filter(|s| contains(s))
+        .map(|s| format!("secret {s}"))
+        .collect();
+    leaked.extend(
+        stack
+            .emulator
+            .issued_tokens()
+            .into_iter()
+            .filter(|t| contains(t))
+            .map(|t| format!("token {t}")),
+    );
+    check(leaked.is_empty(), || {
+        format!("stored in plain text: {leaked:?}")
     })
 }

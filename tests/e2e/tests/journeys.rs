@@ -260,7 +260,7 @@ async fn a_missing_setting_is_named_in_one_line() -> Result<()> {
     let message = body["message"].as_str().unwrap_or_default();
     if status != 500
         || body["code"] != "misconfigured"
-        || !message.contains("CLIENT_SECRET is missing")
+        || !message.contains("CLIENT_SECRET")
         || message.contains('\n')
     {
         return Err(format!("got {status} {body}"));

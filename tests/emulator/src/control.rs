@@ -40,8 +40,14 @@ pub struct Fault {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
-    /// The answer comes `ms` milliseconds late.
+    /// The answer comes `ms` milliseconds late; the request is handled only then.
     Latency {
+        /// Delay in milliseconds.
+        ms: u64,
+    },
+    /// The request is handled at once and its answer sent `ms` milliseconds later: it took
+    /// effect (a refresh token was used up) before the client can know.
+    LateAnswer {
         /// Delay in milliseconds.
         ms: u64,
     },
@@ -152,6 +158,16 @@ pub async fn faults_and_log(
             .into_response()
     } else {
         let response = next.run(request).await;
+        let late: u64 = faults
+            .iter()
+            .map(|f| match f {
+                FaultKind::LateAnswer { ms } => *ms,
+                _ => 0,
+            })
+            .sum();
+        if late > 0 {
+            tokio::time::sleep(Duration::from_millis(late)).await;
+        }
         if faults.contains(&FaultKind::MalformedJson) {
             malformed(response)
         } else if faults.contains(&FaultKind::TruncatedBody) {

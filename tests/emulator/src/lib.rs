@@ -578,7 +578,30 @@ impl Emulator {
         self.state.data().token_requests
     }
 
-    /// How many of those were refresh-token grants.
+    /// Every access and refresh token the emulator knows of: for tests that look for them
+    /// where they must not be.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let data = self.state.data();
+        data.access
+            .keys()
+            .chain(data.refresh.keys())
+            .cloned()
+            .collect()
+    }
+
+    /// How many refresh tokens of `user` (the sign-in name) still work: neither used up nor
+    /// revoked.
+    pub fn live_refresh_tokens(&self, user: &str) -> usize {
+        let data = self.state.data();
+        data.refresh
+            .values()
+            .filter(|e| {
+                e.active && e.grant.user == user && !data.revoked_families.contains(&e.family)
+            })
+            .count()
+    }
+
+    /// How many of the token-endpoint calls were refresh-token grants.
     pub fn refresh_requests(&self) -> usize {
         self.state.data().refresh_requests
     }

@@ -579,6 +579,9 @@ fn issue_tokens(state: &AppState, headers: &HeaderMap, issue: Issue) -> Response
         if let Some(n) = nonce {
             claims["nonce"] = n.into();
         }
+        if let Some(verified) = u.email_verified {
+            claims["email_verified"] = verified.into();
+        }
         if let Some(a) = acr {
             claims["acr"] = a.into();
         }
@@ -643,7 +646,15 @@ async fn revocation(
         );
     };
     let mut data = state.data();
-    if let Some(family) = data.refresh.get(presented).map(|e| e.family.clone()) {
+    // RFC 7009 lets a server revoke more than the token presented; the harshest one does not:
+    // a refresh token already exchanged for a newer one is revoked alone, and its successor
+    // keeps working. A client that revokes a stale token has not signed anyone out.
+    let live = data
+        .refresh
+        .get(presented)
+        .filter(|e| e.active)
+        .map(|e| e.family.clone());
+    if let Some(family) = live {
         data.revoke_family(&family);
     }
     data.access.remove(presented);

@@ -33,6 +33,9 @@ pub struct User {
     pub name: String,
     /// E-mail address.
     pub email: String,
+    /// The ID token's `email_verified` claim; absent when `None`, as some providers do.
+    #[serde(default)]
+    pub email_verified: Option<bool>,
 }
 
 /// A Workspace OAuth client as an admin created it in Citrix Cloud.
@@ -271,6 +274,8 @@ pub mod demo {
         pub display_name: &'static str,
         /// E-mail.
         pub email: &'static str,
+        /// Whether the ID token says the e-mail is verified (absent when `None`).
+        pub email_verified: Option<bool>,
     }
 
     /// The demo users; bob is the portal's admin in `.dev.vars.example`.
@@ -280,12 +285,14 @@ pub mod demo {
             password: "wonderland",
             display_name: "Alice Liddell",
             email: "alice@acme.example",
+            email_verified: None,
         },
         DemoUser {
             username: "bob",
             password: "builder",
             display_name: "Bob Builder",
             email: "bob@acme.example",
+            email_verified: Some(true),
         },
     ];
 
@@ -371,6 +378,7 @@ pub mod demo {
                     password: u.password.into(),
                     name: u.display_name.into(),
                     email: u.email.into(),
+                    email_verified: u.email_verified,
                 })
                 .collect(),
             clients: vec![OAuthClient {
