@@ -65,6 +65,7 @@ fn hostile_seed(config: &mut EmulatorConfig) {
         password: MALLORY.1.into(),
         name: format!("Mallory {MARKUP}"),
         email: "mallory<b data-xss>@acme.example".into(),
+        email_verified: Some(true),
     });
     seed.users.extend(load::users());
     let hostile = |id: &str, name: String, description: String, path: &str| SeedResource {

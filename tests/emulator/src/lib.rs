@@ -616,8 +616,9 @@ impl Emulator {
             .collect()
     }
 
-    /// Every access, refresh and ID token issued so far, revoked or not.
-    pub fn issued_tokens(&self) -> Vec<String> {
+    /// Every access, refresh and ID token issued so far, expired, used up or revoked as well
+    /// (unlike [`Emulator::issued_tokens`], the ones it still knows).
+    pub fn every_token_issued(&self) -> Vec<String> {
         self.state.data().issued_tokens.clone()
     }
 

@@ -47,6 +47,7 @@ pub fn users() -> Vec<User> {
             password: format!("load-password-{i:02}"),
             name: format!("Load User {i}"),
             email: format!("load-{i:02}@acme.example"),
+            email_verified: Some(true),
         })
         .collect()
 }
