@@ -9,7 +9,8 @@ use crate::workspace::{Resource, ResourceList, Skipped};
 
 /// The catalogue for the browser, and the links the worker keeps for later calls.
 ///
-/// Items the store sent that cannot be used (malformed, or without an id) are skipped, counted
+/// Items the store sent that cannot be used (malformed, without an id, or with the id of an
+/// earlier one) are skipped, counted
 /// in [`Catalogue::skipped`] and returned for the log, so the rest of the catalogue still shows.
 pub fn build(list: ResourceList) -> (Catalogue, HashMap<String, ResourceLinks>, Vec<Skipped>) {
     let mut skipped = list.resources.skipped;
@@ -24,6 +25,15 @@ pub fn build(list: ResourceList) -> (Catalogue, HashMap<String, ResourceLinks>, 
             continue;
         };
         if r.enabled == Some(false) {
+            continue;
+        }
+        // One id, one tile: a second resource under an id would show twice and launch with the
+        // other's links, which the table keeps by id.
+        if links.contains_key(&id) {
+            skipped.push(Skipped {
+                id: Some(id),
+                error: format!("the resource {:?} repeats an id already listed", r.name),
+            });
             continue;
         }
         let launchable = launchable(&r);
@@ -164,5 +174,24 @@ mod tests {
             Some("/api/icons/calc%20100%25%2Fx%3Fy%23z")
         );
         assert!(links.contains_key("calc 100%/x?y#z"));
+    }
+
+    #[test]
+    fn a_repeated_id_is_shown_once_with_the_first_ones_links() {
+        // Found by `fuzz::a_resource_list_is_never_refused_for_its_items`.
+        let (cat, _, skipped) = build(list(
+            r#"{"resources":[{"name":"","resourceId":"b"},{"name":"","resourceId":"b"}]}"#,
+        ));
+        assert_eq!((cat.resources.len(), cat.skipped), (1, 1));
+        assert_eq!(skipped[0].id.as_deref(), Some("b"));
+        let (cat, links, _) = build(list(
+            r#"{"resources":[
+              {"resourceId":"b","name":"First","links":{"launchStatusUrl":"https://x/1"}},
+              {"id":"b","name":"Second","links":{"launchStatusUrl":"https://x/2"}}
+            ]}"#,
+        ));
+        let names: Vec<_> = cat.resources.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["First"]);
+        assert_eq!(links["b"].launch, Some(("https://x/1".into(), true)));
     }
 }

@@ -44,7 +44,8 @@ pub fn parse_token(body: &[u8], now: u64) -> Result<CloudToken, String> {
     let lifetime = answer.expires_in().map_or(3600, |d| d.as_secs());
     Ok(CloudToken {
         value: answer.access_token().secret().clone(),
-        use_until: now + lifetime.saturating_sub(TOKEN_MARGIN_SECS),
+        // Saturating: the lifetime is the upstream's number, as large as it likes.
+        use_until: now.saturating_add(lifetime.saturating_sub(TOKEN_MARGIN_SECS)),
     })
 }
 
@@ -157,6 +158,17 @@ mod tests {
         assert_eq!(t.use_until, 300);
         let t = parse_token(br#"{"access_token":"t3","expires_in":60}"#, 0).unwrap();
         assert_eq!(t.use_until, 0, "a short-lived token is used once");
+    }
+
+    #[test]
+    fn an_endless_lifetime_is_used_until_the_end_of_time_not_a_panic() {
+        // Found by `fuzz::a_cloud_token_of_any_lifetime_is_used_until_a_sane_time`.
+        let t = parse_token(
+            br#"{"access_token":"t","expires_in":"18446744073709551615"}"#,
+            1_700_000_000,
+        )
+        .unwrap();
+        assert_eq!(t.use_until, u64::MAX);
     }
 
     #[test]

@@ -85,6 +85,10 @@ impl CloudApi {
 /// icons from "CDN URLs").
 const DEFAULT_ICON_HOSTS: &str = "https://*.cloud.com";
 
+/// The longest a session may last or idle, in minutes: 400 days, the longest a browser keeps a
+/// cookie. It also keeps the times computed from it far from overflowing.
+const MAX_SESSION_MINUTES: u64 = 400 * 24 * 60;
+
 /// Scopes requested when `SCOPES` is not set: the samples' scopes plus a refresh token.
 const DEFAULT_SCOPES: &str = "openid wsp spa leases offline_access";
 
@@ -287,10 +291,10 @@ impl Config {
             {
                 None => default,
                 Some(v) => match v.parse::<u64>() {
-                    Ok(n) if n > 0 => n,
+                    Ok(n) if (1..=MAX_SESSION_MINUTES).contains(&n) => n,
                     _ => {
                         problems.push(format!(
-                            "{name} must be a whole number of minutes above 0, not {v:?}"
+                            "{name} must be a whole number of minutes from 1 to {MAX_SESSION_MINUTES} (400 days), not {v:?}"
                         ));
                         default
                     }
@@ -572,6 +576,24 @@ mod tests {
             ("CC_CLIENT_SECRET", "cc-secret"),
         ]);
         v
+    }
+
+    #[test]
+    fn session_minutes_stop_at_400_days() {
+        // Found by `fuzz::any_configuration_is_parsed_or_explained`: minutes * 60 overflowed.
+        let mut v = complete();
+        v.push(("SESSION_MAX_MINUTES", "576000"));
+        assert_eq!(
+            Config::parse(vars(&v)).unwrap().absolute_timeout_secs,
+            400 * 24 * 3600
+        );
+        v.pop();
+        v.push(("SESSION_IDLE_MINUTES", "307445734561825861"));
+        let err = Config::parse(vars(&v)).unwrap_err().to_string();
+        assert!(
+            err.contains("SESSION_IDLE_MINUTES must be a whole number of minutes from 1 to 576000"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -75,7 +75,10 @@ pub fn normalise(status: u16, answer: &LaunchAnswer) -> Result<Step, String> {
 
 /// A failed launch with a message people can act on.
 pub fn failed(error_id: Option<&str>, suggest_restart: bool) -> Step {
-    let code = error_id.unwrap_or("LaunchFailed");
+    // A blank id is no id: the answer still gets a code.
+    let code = error_id
+        .filter(|id| !id.trim().is_empty())
+        .unwrap_or("LaunchFailed");
     let message = match code {
         "UnavailableDesktop" => {
             "No desktop is available for you right now. Try again in a few minutes; if it keeps happening, contact your administrator."
@@ -177,6 +180,25 @@ mod tests {
                 assert!(suggest_restart);
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_blank_error_id_gets_our_own_code() {
+        // Found by `fuzz::a_launch_answer_is_normalised_safely` (PROPTEST_CASES=10000).
+        for blank in ["", " "] {
+            let a = LaunchAnswer {
+                status: Some("failure".into()),
+                error_id: Some(blank.into()),
+                ..LaunchAnswer::default()
+            };
+            match normalise(200, &a).unwrap() {
+                Step::Failed { code, message, .. } => {
+                    assert_eq!(code, "LaunchFailed");
+                    assert!(message.contains("could not start"), "{message}");
+                }
+                other => panic!("{other:?}"),
+            }
         }
     }
 

@@ -15,6 +15,10 @@ mod csrf;
 mod device;
 mod discovery;
 mod error;
+/// Property tests of every parser of untrusted input, bounded by proptest's case count. Native
+/// only: proptest's random source does not build for wasm32, where the tests are only linted.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod fuzz;
 mod id_token;
 mod launch;
 mod oauth;

@@ -259,7 +259,8 @@ fn token_set(tokens: &Tokens, previous_refresh: Option<&str>, now: u64) -> Token
             .refresh_token()
             .map(|r| r.secret().clone())
             .or_else(|| previous_refresh.map(str::to_owned)),
-        expires_at: now + tokens.expires_in().map(|d| d.as_secs()).unwrap_or(300),
+        // Saturating: the lifetime is the token endpoint's number, as large as it likes.
+        expires_at: now.saturating_add(tokens.expires_in().map_or(300, |d| d.as_secs())),
         issued_at: now,
     }
 }
@@ -383,6 +384,19 @@ mod tests {
         assert!(!client_refused(400, br#"{"error":"invalid_grant"}"#));
         assert!(!client_refused(503, br#"{"error":"invalid_client"}"#));
         assert!(!client_refused(401, b"not json"));
+    }
+
+    #[test]
+    fn an_endless_token_lifetime_is_not_a_panic() {
+        // The pattern `fuzz::a_cloud_token_of_any_lifetime_is_used_until_a_sane_time` found in
+        // the Citrix Cloud API's token answers, in the same answers from the OIDC provider.
+        let tokens: Tokens = serde_json::from_str(
+            r#"{"access_token":"a","refresh_token":"r","expires_in":18446744073709551615}"#,
+        )
+        .unwrap();
+        let set = token_set(&tokens, None, 1_700_000_000);
+        assert_eq!(set.expires_at, u64::MAX);
+        assert_eq!(set.refresh_token.as_deref(), Some("r"));
     }
 
     fn customer(prompt_login: bool, acr: &str) -> Customer {

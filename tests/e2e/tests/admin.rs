@@ -605,6 +605,11 @@ async fn alice_gets_no_link_no_banner_and_a_not_allowed_page(c: &Ctx) -> Result<
         check(text.contains("not allowed"), || {
             format!("not allowed: {text:?}")
         })?;
+        // What she hands to whoever runs the portal: her subject, ADMIN_USERS' default entry.
+        let subject = page.text(&tid("not-allowed-subject")).await?;
+        check(subject == "user-alice", || {
+            format!("subject shown: {subject:?}")
+        })?;
         for id in ["admin-status", "rotate-button", "admin-link"] {
             let n = page.count(&tid(id)).await?;
             check(n == 0, || format!("alice's admin page shows {id}"))?;

@@ -709,8 +709,9 @@ async fn fault_citrix_cloud_restarts(ctx: &Ctx) -> Result<()> {
 async fn rotation_under_load_loses_no_request(ctx: &Ctx) -> Result<()> {
     let admin = bob(ctx).await?;
     due(ctx, &admin).await?;
-    // Access tokens shorter than the refresh margin: every catalogue refreshes.
-    settings(ctx, |s| s.access_token_ttl_secs = 20).await;
+    // Access tokens of a second: the second catalogue of each round, a second after the
+    // first, refreshes.
+    settings(ctx, |s| s.access_token_ttl_secs = 1).await;
     let refreshes_before = ctx.stack.lock().await.emulator.refresh_requests();
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicUsize::new(0));
@@ -725,7 +726,10 @@ async fn rotation_under_load_loses_no_request(ctx: &Ctx) -> Result<()> {
                 let outcome: Result<()> = async {
                     let v = Visitor::new(&portal);
                     v.sign_in(u.username, u.password).await?;
-                    for _ in 0..2 {
+                    for round in 0..2 {
+                        if round > 0 {
+                            tokio::time::sleep(Duration::from_millis(1100)).await;
+                        }
                         let (code, body) = status_json(v.get("/api/resources").await?).await;
                         check(code == 200, || {
                             format!("{} catalogue: {code} {body}", u.username)
