@@ -1,10 +1,12 @@
-//! `cargo xtask setup | build | build-worker | dev | test | bench`: the only entry points a person needs.
+//! `cargo xtask setup | build | build-worker | dev | test | bench | reliability`: the only entry
+//! points a person needs.
 //!
 //! Almost only the standard library (plus `ctrlc` and hashing for the CSP), so it compiles in
 //! seconds on a fresh machine before anything else is installed.
 
 mod dev;
 mod headers;
+mod reliability;
 mod setup;
 mod sh;
 
@@ -22,7 +24,10 @@ commands:
   test          everything CI checks: fmt, clippy (native and wasm32), unit tests, component tests
                 in headless Chromium, builds, browser journeys
   bench         the catalogue at 5,000 resources against 40: the model natively, then keystrokes
-                and first render in headless Chromium; prints medians and ratios";
+                and first render in headless Chromium; prints medians and ratios
+  reliability   attacks that must fail, the worker's parsers fuzzed, and 50 users for 60 s while
+                Citrix Cloud misbehaves; one summary table, within 15 minutes (a quick version
+                of the suite runs in `test`)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,6 +46,7 @@ fn main() -> ExitCode {
         ),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
+        Some("reliability") => reliability::run(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -158,6 +164,10 @@ fn test(journey_args: &[String]) -> Result<(), String> {
         (
             "journeys",
             "browser journeys (emulator + wrangler dev + headless Chromium)",
+        ),
+        (
+            "reliability",
+            "attacks that must fail, and a quick load with faults (`cargo xtask reliability` runs the full one)",
         ),
     ] {
         sh::step(what);

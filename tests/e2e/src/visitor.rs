@@ -35,9 +35,24 @@ impl Visitor {
         }
     }
 
+    /// A visitor signed in as `user`.
+    pub async fn signed_in(portal: &str, user: &str, password: &str) -> Result<Visitor> {
+        let v = Visitor::new(portal);
+        v.sign_in(user, password).await?;
+        Ok(v)
+    }
+
     /// The value of a cookie the portal set, if any.
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    /// Sets a cookie as if the portal had, e.g. one an attacker planted or tampered with.
+    pub fn plant(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), value.to_owned());
     }
 
     /// Forgets a cookie, as when the browser drops it.
@@ -133,6 +148,20 @@ impl Visitor {
     /// Signs in through `/auth/login` and the emulator's login form, as a browser would;
     /// returns the page the callback answered (a same-origin redirect page when all is well).
     pub async fn sign_in_at(&self, return_to: &str, user: &str, password: &str) -> Result<String> {
+        let callback = self.authorize_at(return_to, user, password).await?;
+        let page = self.get(&callback).await?;
+        page.text().await.map_err(|e| e.to_string())
+    }
+
+    /// The first half of a sign-in: `/auth/login` (which sets this visitor's login cookie) and
+    /// the emulator's login form; returns the callback URL the identity provider sends the
+    /// browser to, not yet visited, so attacks can replay, swap or steal it.
+    pub async fn authorize_at(
+        &self,
+        return_to: &str,
+        user: &str,
+        password: &str,
+    ) -> Result<String> {
         let start = self
             .get(&format!("/auth/login?returnTo={}", urlencode(return_to)))
             .await?;
@@ -156,9 +185,7 @@ impl Visitor {
             .send()
             .await
             .map_err(|e| e.to_string())?;
-        let callback = location(&answer)?;
-        let page = self.get(&callback).await?;
-        page.text().await.map_err(|e| e.to_string())
+        location(&answer)
     }
 
     /// Signs in and checks that a session exists.
@@ -204,6 +231,19 @@ pub async fn ok_json(r: Response) -> Result<serde_json::Value> {
         return Err(format!("expected 200, got {status}: {text}"));
     }
     serde_json::from_str(&text).map_err(|e| format!("not JSON ({e}): {text}"))
+}
+
+/// Checks that an answer is the worker's error `code` with `status` and a message for people;
+/// returns its body.
+pub async fn expect_error(r: Response, status: u16, code: &str) -> Result<serde_json::Value> {
+    let (got, body) = status_json(r).await;
+    if got != status || body["code"] != code {
+        return Err(format!("expected {status} {code}, got {got} {body}"));
+    }
+    if body["message"].as_str().is_none_or(str::is_empty) {
+        return Err(format!("no message for people: {body}"));
+    }
+    Ok(body)
 }
 
 /// Status and JSON body of an answer (the body is `null` when it is not JSON).

@@ -9,7 +9,8 @@ use portal_e2e::Result;
 use portal_e2e::stack::{SESSION_KEY, Stack};
 use portal_e2e::suite::{self, Test, check};
 use portal_e2e::visitor::{
-    CSRF, DEVICE_COOKIE, SESSION_COOKIE, Visitor, header, location, ok_json, status_json,
+    CSRF, DEVICE_COOKIE, SESSION_COOKIE, Visitor, expect_error, header, location, ok_json,
+    status_json,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -145,10 +146,8 @@ async fn main() -> ExitCode {
 
 /// A visitor signed in as alice.
 async fn alice(stack: &Stack) -> Result<Visitor> {
-    let v = Visitor::new(&stack.portal);
     let u = &demo::USERS[0];
-    v.sign_in(u.username, u.password).await?;
-    Ok(v)
+    Visitor::signed_in(&stack.portal, u.username, u.password).await
 }
 
 fn settings(stack: &Stack, change: impl FnOnce(&mut Settings)) {
@@ -177,18 +176,6 @@ async fn revoke_alice(stack: &Stack, access_only: bool) -> Result<()> {
     check(r.status() == 200, || {
         format!("revoke answered {}", r.status())
     })
-}
-
-async fn expect_error(r: reqwest::Response, status: u16, code: &str) -> Result<Value> {
-    let (got, body) = status_json(r).await;
-    check(got == status && body["code"] == code, || {
-        format!("expected {status} {code}, got {got} {body}")
-    })?;
-    check(
-        body["message"].as_str().is_some_and(|m| !m.is_empty()),
-        || format!("no message for people: {body}"),
-    )?;
-    Ok(body)
 }
 
 /// Launches a resource through the worker until it is ready, failed or 10 polls passed.

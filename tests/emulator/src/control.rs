@@ -391,6 +391,7 @@ async fn stats(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "tokenRequests": data.token_requests,
         "refreshRequests": data.refresh_requests,
+        "refreshRequestsByUser": data.refreshes_by_user,
         "activeAccessTokens": data.access.len(),
         "sessions": data.sessions.len(),
     }))

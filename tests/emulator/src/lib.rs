@@ -259,6 +259,12 @@ pub(crate) struct Data {
     pub log: Vec<LoggedRequest>,
     pub token_requests: usize,
     pub refresh_requests: usize,
+    /// Refresh-token grants by the user whose grant they presented (unknown tokens are not
+    /// attributed), so a load test can hold each session to its own refresh budget.
+    pub refreshes_by_user: HashMap<String, usize>,
+    /// Every access, refresh and ID token ever issued, so a test can look for them where they
+    /// must never appear (the browser, the portal's answers and logs).
+    pub issued_tokens: Vec<String>,
 }
 
 impl Data {
@@ -598,6 +604,22 @@ impl Emulator {
     /// How many of the token-endpoint calls were refresh-token grants.
     pub fn refresh_requests(&self) -> usize {
         self.state.data().refresh_requests
+    }
+
+    /// Refresh-token grants so far, by the user whose grant was presented.
+    pub fn refresh_requests_by_user(&self) -> std::collections::BTreeMap<String, usize> {
+        self.state
+            .data()
+            .refreshes_by_user
+            .iter()
+            .map(|(u, n)| (u.clone(), *n))
+            .collect()
+    }
+
+    /// Every access, refresh and ID token issued so far, expired, used up or revoked as well
+    /// (unlike [`Emulator::issued_tokens`], the ones it still knows).
+    pub fn every_token_issued(&self) -> Vec<String> {
+        self.state.data().issued_tokens.clone()
     }
 
     /// The current settings.

@@ -509,9 +509,11 @@ async fn token_endpoint(
             let presented = form.get("refresh_token").cloned().unwrap_or_default();
             let mut data = state.data();
             data.refresh_requests += 1;
-            let Some(entry) = data.refresh.get(&presented) else {
+            let Some(user) = data.refresh.get(&presented).map(|e| e.grant.user.clone()) else {
                 return invalid_grant("unknown refresh token");
             };
+            *data.refreshes_by_user.entry(user).or_default() += 1;
+            let entry = data.refresh.get(&presented).expect("looked up above");
             if entry.grant.client_id != client_id {
                 return invalid_grant("refresh token of another client");
             }
@@ -586,9 +588,14 @@ fn issue_tokens(state: &AppState, headers: &HeaderMap, issue: Issue) -> Response
         body["id_token"] = crate::jwt::sign(&claims).into();
     }
     let mut data = state.data();
+    data.issued_tokens.push(access.clone());
+    if let Some(id_token) = body["id_token"].as_str() {
+        data.issued_tokens.push(id_token.to_owned());
+    }
     if scopes.contains(&"offline_access") {
         let refresh = token(32);
         body["refresh_token"] = refresh.clone().into();
+        data.issued_tokens.push(refresh.clone());
         data.refresh.insert(
             refresh,
             RefreshEntry {

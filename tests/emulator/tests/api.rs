@@ -560,6 +560,17 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     let r = store(Method::GET, &url, r["access_token"].as_str().unwrap()).await;
     assert_eq!(r.status(), 400);
     assert_eq!(em.refresh_requests(), 3);
+    // Each is attributed to the grant's user; the tokens issued are all on record.
+    assert_eq!(em.refresh_requests_by_user().get("alice"), Some(&3));
+    let issued = em.every_token_issued();
+    for key in ["access_token", "refresh_token", "id_token"] {
+        let token = t[key].as_str().unwrap();
+        assert!(issued.iter().any(|i| i == token), "{key} not on record");
+    }
+    assert!(
+        issued.contains(&second),
+        "the rotated refresh token is not on record"
+    );
 }
 
 #[tokio::test]
