@@ -1,7 +1,9 @@
 //! `cargo xtask reliability`: the bar in one command, bounded in time. Builds the
 //! product, runs the worker's property tests (every parser fuzzed) with many more cases than
-//! `cargo test` does, then the reliability suite in full mode (attacks, 50 users for 60 s with
-//! faults), and prints one summary: each part and test with its outcome, and the load's table.
+//! `cargo test` does, the bff suite (the worker's security rules over HTTP, each fix of the
+//! security review with its test), then the reliability suite in full mode (attacks, 50 users
+//! for 60 s with faults), and prints one summary: each part and test with its outcome, and the
+//! load's table.
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
@@ -13,7 +15,10 @@ use crate::sh;
 /// Cases per property test, unless `PROPTEST_CASES` says otherwise.
 const PROPTEST_CASES: &str = "2000";
 /// The property tests' share of the 15-minute budget.
-const FUZZ_LIMIT: Duration = Duration::from_secs(4 * 60);
+const FUZZ_LIMIT: Duration = Duration::from_secs(3 * 60);
+/// The bff suite's share: the worker's security rules over HTTP, the fixes of the security
+/// review among them (about 90 s here).
+const BFF_LIMIT: Duration = Duration::from_secs(3 * 60);
 /// The suite's share: stack, attacks, sign-ins, 60 s of load and the slowest fault's tail.
 const SUITE_LIMIT: Duration = Duration::from_secs(8 * 60);
 
@@ -59,6 +64,31 @@ pub fn run() -> Result<(), String> {
             Some(_) => format!("{passed} passed, {failed} failed"),
         },
         ok: finished == Some(true) && failed == 0,
+        took: Some(t.elapsed()),
+    });
+
+    sh::step(&format!(
+        "the worker's security rules over HTTP: the bff suite (at most {} min)",
+        BFF_LIMIT.as_secs() / 60
+    ));
+    let t = Instant::now();
+    let mut bff = sh::cargo();
+    bff.args(["test", "-p", "portal-e2e", "--test", "bff"]);
+    let (finished, lines) = run_bounded(&mut bff, BFF_LIMIT)?;
+    // The suite's closing line: "N passed, M failed".
+    let counts = lines
+        .iter()
+        .rev()
+        .find(|l| l.contains(" passed, ") && l.ends_with(" failed"))
+        .cloned();
+    parts.push(Part {
+        name: "security rules over HTTP: cargo test -p portal-e2e --test bff".into(),
+        outcome: match (finished, counts) {
+            (None, _) => format!("stopped after {} s", BFF_LIMIT.as_secs()),
+            (Some(_), Some(counts)) => counts,
+            (Some(_), None) => "no result line".into(),
+        },
+        ok: finished == Some(true),
         took: Some(t.elapsed()),
     });
 

@@ -1200,42 +1200,13 @@ async fn signing_in_again_revokes_the_previous_sessions_refresh_token(stack: &St
     // A browser sends the Strict session cookie to /auth/login (a same-site navigation) but
     // not to the callback (a navigation from the identity provider's site): do the same.
     let u = &demo::USERS[0];
-    let again = Visitor::new(&stack.portal);
-    let start = v.get("/auth/login?returnTo=/").await?;
+    let callback = v.authorize_at("/", u.username, u.password).await?;
     let login = v
         .cookie("__Host-Http-portal-login")
         .ok_or("no login cookie")?;
-    let authorize = location(&start)?;
-    let form: Vec<(String, String)> = url::Url::parse(&authorize)
-        .map_err(|e| e.to_string())?
-        .query_pairs()
-        .map(|(k, val)| (k.into_owned(), val.into_owned()))
-        .chain([
-            ("username".into(), u.username.into()),
-            ("password".into(), u.password.into()),
-        ])
-        .collect();
-    let origin = url::Url::parse(&authorize)
-        .map_err(|e| e.to_string())?
-        .origin()
-        .ascii_serialization();
-    let answer = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| e.to_string())?
-        .post(format!("{origin}/core/connect/authorize/login"))
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let callback = location(&answer)?;
-    let callback = again
-        .request(
-            Method::GET,
-            &callback,
-            &[("Cookie", &format!("__Host-Http-portal-login={login}"))],
-        )
-        .await?;
+    let again = Visitor::new(&stack.portal);
+    again.plant("__Host-Http-portal-login", &login);
+    let callback = again.get(&callback).await?;
     check(again.cookie(SESSION_COOKIE).is_some(), || {
         format!("no new session: {}", callback.status())
     })?;
