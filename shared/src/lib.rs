@@ -1,7 +1,7 @@
 //! The wire contract of Workspace Portal.
 //!
 //! - [`api`]: what the portal's worker (the backend-for-frontend) sends its single-page app.
-//!   (What Citrix sends the worker is the worker's own business: `worker/src/workspace.rs`.)
+//!   (What Citrix sends the worker is the worker's own business: `worker/src/citrix/workspace.rs`.)
 //!
 //! Plus [`time`]: the one way dates are shown (secret expiry), shared by every side.
 //!

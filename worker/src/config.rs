@@ -3,12 +3,15 @@
 //! Parse, don't validate: every setting becomes a typed value here, and every problem is reported
 //! at once in one message that names the setting and says how to fix it.
 
+use std::ops::RangeInclusive;
+
 use portal_shared::api::User;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::crypto::Keyring;
-use crate::origin::{Origin, OriginPattern};
-use crate::rotation::{self, Policy};
+use crate::http::error::PortalError;
+use crate::http::origin::{Origin, OriginPattern};
 
 /// The settings of the Citrix Cloud API, which rotation needs: all or none.
 const ROTATION_SETTINGS: [&str; 5] = [
@@ -194,12 +197,25 @@ const SETTINGS: [&str; 21] = [
     "CC_TRUST_URL",
     "CC_CLIENT_ID",
     "CC_CLIENT_SECRET",
-    rotation::ROTATE_BEFORE_DAYS,
-    rotation::EXPIRE_OLD_AFTER_SUCCESSES,
-    rotation::EXPIRE_OLD_AFTER_HOURS,
+    ROTATE_BEFORE_DAYS,
+    EXPIRE_OLD_AFTER_SUCCESSES,
+    EXPIRE_OLD_AFTER_HOURS,
 ];
 
 impl Config {
+    /// Parses the configuration from the Workers environment (vars and secrets are both
+    /// strings there). The log gets every problem with its detail; callers learn only which
+    /// settings are wrong.
+    pub fn from_env(env: &worker::Env) -> Result<Config, PortalError> {
+        Config::parse(|name| env.var(name).ok().map(|v| v.to_string())).map_err(|e| {
+            worker::console_error!("{e}");
+            PortalError::Misconfigured(format!(
+                "The portal's settings need fixing: {}. The worker's log says what is wrong with each.",
+                e.settings().join(", ")
+            ))
+        })
+    }
+
     /// Parses the configuration from a lookup of vars and secrets by name.
     pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
@@ -305,9 +321,9 @@ impl Config {
         let absolute_timeout_secs = minutes("SESSION_MAX_MINUTES", 12 * 60) * 60;
         let rotation = parse_rotation(&get, &mut problems);
         let policy = Policy::parse(
-            get(rotation::ROTATE_BEFORE_DAYS).as_deref(),
-            get(rotation::EXPIRE_OLD_AFTER_SUCCESSES).as_deref(),
-            get(rotation::EXPIRE_OLD_AFTER_HOURS).as_deref(),
+            get(ROTATE_BEFORE_DAYS).as_deref(),
+            get(EXPIRE_OLD_AFTER_SUCCESSES).as_deref(),
+            get(EXPIRE_OLD_AFTER_HOURS).as_deref(),
         )
         .unwrap_or_else(|p| {
             problems.extend(p);
@@ -461,6 +477,111 @@ fn parse_rotation(
         client_id,
         client_secret,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client secret rotation's policy
+
+/// Setting: rotate when the secret expires within this many days (default 14, 1 to 89).
+pub const ROTATE_BEFORE_DAYS: &str = "ROTATE_BEFORE_DAYS";
+/// Setting: expire the old secret after this many successful token calls with the new one.
+pub const EXPIRE_OLD_AFTER_SUCCESSES: &str = "EXPIRE_OLD_AFTER_SUCCESSES";
+/// Setting: or after one success once this many hours have passed since the rotation.
+pub const EXPIRE_OLD_AFTER_HOURS: &str = "EXPIRE_OLD_AFTER_HOURS";
+
+/// When to rotate and when the new secret has proven itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Rotate when the current secret expires within this many days.
+    pub rotate_before_days: u32,
+    /// The new secret has proven itself after this many successful token calls...
+    pub expire_after_successes: u32,
+    /// ...or after one, once this long has passed since the overlap began.
+    pub expire_grace_secs: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            rotate_before_days: 14,
+            expire_after_successes: 3,
+            expire_grace_secs: 24 * 3600,
+        }
+    }
+}
+
+impl Policy {
+    /// Parses the three settings (unset or blank means the default); one message per problem.
+    pub fn parse(
+        rotate_before_days: Option<&str>,
+        expire_after_successes: Option<&str>,
+        expire_after_hours: Option<&str>,
+    ) -> Result<Policy, Vec<String>> {
+        let d = Policy::default();
+        let mut problems = Vec::new();
+        let rotate_before_days = setting(
+            ROTATE_BEFORE_DAYS,
+            rotate_before_days,
+            d.rotate_before_days,
+            1..=89,
+            "days",
+            &mut problems,
+        );
+        let expire_after_successes = setting(
+            EXPIRE_OLD_AFTER_SUCCESSES,
+            expire_after_successes,
+            d.expire_after_successes,
+            1..=1000,
+            "successful token calls",
+            &mut problems,
+        );
+        let hours = setting(
+            EXPIRE_OLD_AFTER_HOURS,
+            expire_after_hours,
+            (d.expire_grace_secs / 3600) as u32,
+            0..=720,
+            "hours",
+            &mut problems,
+        );
+        if problems.is_empty() {
+            Ok(Policy {
+                rotate_before_days,
+                expire_after_successes,
+                expire_grace_secs: u64::from(hours) * 3600,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// How long before its expiry a secret is rotated.
+    pub fn window(&self) -> u64 {
+        u64::from(self.rotate_before_days) * portal_shared::time::DAY_SECS
+    }
+}
+
+fn setting(
+    name: &str,
+    raw: Option<&str>,
+    default: u32,
+    range: RangeInclusive<u32>,
+    unit: &str,
+    problems: &mut Vec<String>,
+) -> u32 {
+    let Some(raw) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+        return default;
+    };
+    match raw.parse::<u32>() {
+        Ok(n) if range.contains(&n) => n,
+        _ => {
+            problems.push(format!(
+                "{name} must be a whole number of {unit} from {} to {}, not {raw:?}",
+                range.start(),
+                range.end()
+            ));
+            default
+        }
+    }
 }
 
 #[cfg(test)]
@@ -760,5 +881,33 @@ mod tests {
                 "CLIENT_ID"
             ]
         );
+    }
+
+    #[test]
+    fn policy_defaults_and_bounds() {
+        assert_eq!(Policy::parse(None, None, None), Ok(Policy::default()));
+        assert_eq!(
+            Policy::parse(Some(" "), Some(""), None),
+            Ok(Policy::default())
+        );
+        let p = Policy::parse(Some("30"), Some("5"), Some("0")).unwrap();
+        assert_eq!(
+            (
+                p.rotate_before_days,
+                p.expire_after_successes,
+                p.expire_grace_secs
+            ),
+            (30, 5, 0)
+        );
+        assert!(Policy::parse(Some("1"), None, None).is_ok());
+        assert!(Policy::parse(Some("89"), None, None).is_ok());
+        let problems = Policy::parse(Some("90"), Some("0"), Some("soon")).unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains("ROTATE_BEFORE_DAYS") && problems[0].contains("1 to 89"));
+        assert!(problems[0].contains("\"90\""));
+        assert!(problems[1].contains("EXPIRE_OLD_AFTER_SUCCESSES"));
+        assert!(problems[2].contains("EXPIRE_OLD_AFTER_HOURS"));
+        assert!(Policy::parse(Some("0"), None, None).is_err());
+        assert!(Policy::parse(Some("-3"), None, None).is_err());
     }
 }

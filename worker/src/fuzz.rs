@@ -23,20 +23,20 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use crate::catalogue;
-use crate::config::Config as PortalConfig;
-use crate::cookies;
-use crate::crypto::Keyring;
-use crate::device::DeviceId;
-use crate::id_token;
-use crate::launch::{self, Step};
-use crate::origin::{IconSource, Origin, OriginPattern, Trusted};
-use crate::return_to::ReturnTo;
-use crate::rotation::{self, RpClient};
-use crate::workspace::{
+use crate::auth::id_token;
+use crate::auth::return_to::ReturnTo;
+use crate::citrix::catalogue;
+use crate::citrix::device::DeviceId;
+use crate::citrix::launch::{self, Step};
+use crate::citrix::workspace::{
     Discovery, Endpoint, Items, LaunchAnswer, OAuthErrorBody, OidcMetadata, Resource, ResourceList,
     Service, TokenAnswer,
 };
+use crate::config::{self, Config as PortalConfig};
+use crate::crypto::Keyring;
+use crate::http::cookies;
+use crate::http::origin::{IconSource, Origin, OriginPattern, Trusted};
+use crate::secret::rotation::{self, RpClient};
 
 /// Proptest's defaults (including `PROPTEST_CASES` from the environment), without regression
 /// files in the source tree.
@@ -291,7 +291,7 @@ fn parse_everything(body: &[u8]) {
             check_step(status, &answer);
         }
     }
-    if let Ok(token) = crate::cloud::parse_token(body, 1_700_000_000) {
+    if let Ok(token) = crate::citrix::cloud::parse_token(body, 1_700_000_000) {
         assert!(!token.value.is_empty());
     }
     if let Ok(text) = std::str::from_utf8(body) {
@@ -603,7 +603,7 @@ proptest! {
     #[test]
     fn a_cloud_token_of_any_lifetime_is_used_until_a_sane_time(lifetime in number(), now in number()) {
         let body = json!({"access_token": "t", "expires_in": lifetime}).to_string();
-        let token = crate::cloud::parse_token(body.as_bytes(), now).unwrap();
+        let token = crate::citrix::cloud::parse_token(body.as_bytes(), now).unwrap();
         prop_assert!(token.use_until >= now);
     }
 
@@ -904,9 +904,9 @@ const SETTINGS: &[(&str, &str)] = &[
     ("CC_TRUST_URL", "https://api.cloud.com"),
     ("CC_CLIENT_ID", "cc-id"),
     ("CC_CLIENT_SECRET", "cc-secret"),
-    (rotation::ROTATE_BEFORE_DAYS, "14"),
-    (rotation::EXPIRE_OLD_AFTER_SUCCESSES, "3"),
-    (rotation::EXPIRE_OLD_AFTER_HOURS, "24"),
+    (config::ROTATE_BEFORE_DAYS, "14"),
+    (config::EXPIRE_OLD_AFTER_SUCCESSES, "3"),
+    (config::EXPIRE_OLD_AFTER_HOURS, "24"),
     ("CLIENT_SECRET_EXPIRES", "2026-12-31"),
 ];
 

@@ -14,20 +14,23 @@ use std::collections::HashMap;
 use portal_shared::api::User;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use worker::{
-    DurableObject, Env, Method, Request, RequestInit, Response, SqlStorage, State, Stub,
-    durable_object,
-};
+use worker::{DurableObject, Env, Request, Response, SqlStorage, State, Stub, durable_object};
 
+use crate::auth::oauth::{self, TokenError, TokenSet};
+use crate::citrix::catalogue::ResourceLinks;
+use crate::citrix::discovery::{customer, now};
 use crate::config::Config;
-use crate::discovery::{customer, now};
-use crate::error::PortalError;
-use crate::oauth::{self, TokenError, TokenSet};
-use crate::secrets::with_secret;
+use crate::crypto::sha256_hex;
+use crate::durable::{call_object, object, parse, reply};
+use crate::http::error::PortalError;
+use crate::secret::with_secret;
 
 /// Binding name of the session objects in wrangler.toml.
 pub const BINDING: &str = "SESSIONS";
+/// What the log calls them.
+const OBJECT: &str = "session object";
+/// Random bytes in a launch handle.
+pub const LAUNCH_HANDLE_BYTES: usize = 24;
 /// How long an ended session's marker outlives it: longer than any request in flight.
 const ENDED_KEEP_SECS: u64 = 3600;
 /// An id the last enumeration did not have is looked up again at most this often: an unknown
@@ -68,23 +71,6 @@ pub struct Profile {
     pub customer: String,
     /// When the session ends at the latest.
     pub expires_at: u64,
-}
-
-/// A resource as the worker needs it to act on the browser's behalf: only URLs from enumeration.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ResourceLinks {
-    /// Display name, for file names and messages.
-    pub name: String,
-    /// Icon URL.
-    pub image: Option<String>,
-    /// Ticketed launch: URL and whether it is POSTed (older generation) or GETted.
-    pub launch: Option<(String, bool)>,
-    /// ICA file URL.
-    pub ica: Option<String>,
-    /// Favourite URL.
-    pub favorite: Option<String>,
-    /// Whether the portal may launch it.
-    pub launchable: bool,
 }
 
 /// A launch waiting for its next poll.
@@ -162,7 +148,7 @@ impl Handle {
         if !config.keyring.verify_id(id) {
             return Err(PortalError::Unauthenticated);
         }
-        Self::named(env, &format!("session:{}", hash(id)))
+        Self::named(env, &format!("session:{}", sha256_hex(id)))
     }
 
     /// The object of login transaction `id` (the login cookie value); `None` for an id the
@@ -171,7 +157,7 @@ impl Handle {
         if !config.keyring.verify_id(id) {
             return Ok(None);
         }
-        Self::named(env, &format!("login:{}", hash(id))).map(Some)
+        Self::named(env, &format!("login:{}", sha256_hex(id))).map(Some)
     }
 
     fn named(env: &Env, name: &str) -> Result<Handle, PortalError> {
@@ -183,7 +169,7 @@ impl Handle {
         op: &str,
         body: &Q,
     ) -> Result<R, PortalError> {
-        call_object(&self.0, "session object", op, body).await
+        call_object(&self.0, OBJECT, op, body).await
     }
 
     /// Stores a login transaction.
@@ -237,7 +223,7 @@ impl Handle {
     /// Takes a pending launch out: a handle is good for one poll (the poll's answer carries
     /// the next one), so it cannot be replayed and storage does not grow with polls.
     pub async fn take_launch(&self, handle: &str) -> Result<Option<PendingLaunch>, PortalError> {
-        if !crate::crypto::is_token(handle, crate::api::LAUNCH_HANDLE_BYTES) {
+        if !crate::crypto::is_token(handle, LAUNCH_HANDLE_BYTES) {
             return Ok(None);
         }
         self.call("launch/take", &handle).await
@@ -248,43 +234,6 @@ impl Handle {
     pub async fn end(&self) -> Result<Option<String>, PortalError> {
         self.call("end", &()).await
     }
-}
-
-/// The Durable Object called `name` of `binding`.
-pub(crate) fn object(env: &Env, binding: &str, name: &str) -> Result<Stub, PortalError> {
-    env.durable_object(binding)
-        .and_then(|ns| ns.get_by_name(name))
-        .map_err(|e| {
-            PortalError::Misconfigured(format!(
-                "the {binding} Durable Object binding is unusable ({e})."
-            ))
-        })
-}
-
-/// One operation of a Durable Object over an internal fetch: the body is `body` as JSON, the
-/// answer a `Result<R, PortalError>` as JSON.
-pub(crate) async fn call_object<Q: Serialize, R: DeserializeOwned>(
-    stub: &Stub,
-    object: &str,
-    op: &str,
-    body: &Q,
-) -> Result<R, PortalError> {
-    let internal = |e: worker::Error| PortalError::Internal(format!("{object} {op}: {e}"));
-    let json = serde_json::to_string(body).map_err(|e| PortalError::Internal(e.to_string()))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(json.into()));
-    let request = Request::new_with_init(&format!("https://object.internal/{op}"), &init)
-        .map_err(internal)?;
-    let mut response = stub.fetch_with_request(request).await.map_err(internal)?;
-    let outcome: Result<R, PortalError> = response.json().await.map_err(internal)?;
-    outcome
-}
-
-fn hash(id: &str) -> String {
-    Sha256::digest(id.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The Durable Object class.
@@ -308,22 +257,22 @@ impl DurableObject for SessionObject {
         let op = req.path();
         let body = req.bytes().await?;
         let out = match op.trim_start_matches('/') {
-            "login/begin" => reply(self.begin_login(parse(&body)?).await),
+            "login/begin" => reply(self.begin_login(parse(OBJECT, &body)?).await),
             "login/take" => reply(self.take_login().await),
-            "create" => reply(self.create(parse(&body)?).await),
+            "create" => reply(self.create(parse(OBJECT, &body)?).await),
             "profile" => reply(self.profile().await),
-            "token" => reply(self.token(parse(&body)?).await),
+            "token" => reply(self.token(parse(OBJECT, &body)?).await),
             "resources/put" => {
                 // Checked, then stored as sent: one row per resource.
-                parse::<HashMap<String, ResourceLinks>>(&body)?;
+                parse::<HashMap<String, ResourceLinks>>(OBJECT, &body)?;
                 reply(self.put_resources(&body).await)
             }
-            "resources/get" => reply(self.resource(parse(&body)?).await),
+            "resources/get" => reply(self.resource(parse(OBJECT, &body)?).await),
             "launch/put" => {
-                let (handle, launch): (String, PendingLaunch) = parse(&body)?;
+                let (handle, launch): (String, PendingLaunch) = parse(OBJECT, &body)?;
                 reply(self.put_launch(&handle, &launch).await)
             }
-            "launch/take" => reply(self.take_launch(parse(&body)?).await),
+            "launch/take" => reply(self.take_launch(parse(OBJECT, &body)?).await),
             "end" => reply(self.end().await),
             other => return Response::error(format!("unknown operation {other}"), 404),
         };
@@ -352,15 +301,6 @@ impl DurableObject for SessionObject {
     }
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> worker::Result<T> {
-    serde_json::from_slice(body)
-        .map_err(|e| worker::Error::RustError(format!("session object request: {e}")))
-}
-
-fn reply<T: Serialize>(r: Result<T, PortalError>) -> worker::Result<serde_json::Value> {
-    serde_json::to_value(r).map_err(|e| worker::Error::RustError(e.to_string()))
-}
-
 /// Storage key of the ended marker.
 const ENDED: &str = "ended";
 /// Storage key of the last enumeration's time.
@@ -372,7 +312,7 @@ fn storage_error(e: worker::Error) -> PortalError {
 
 impl SessionObject {
     fn config(&self) -> Result<Config, PortalError> {
-        crate::config_from_env(&self.env)
+        Config::from_env(&self.env)
     }
 
     /// Every write goes through here: an ended session takes none.

@@ -2,8 +2,8 @@
 //! Name and Device ID": use the same value consistently for a device). A browser has no host
 //! name, so the worker issues one in a long-lived cookie of its own.
 
-use crate::cookies;
 use crate::crypto::random_bytes;
+use crate::http::cookies;
 
 /// Prefix of every device id: "Workspace Portal".
 const PREFIX: &str = "WP";

@@ -7,9 +7,9 @@
 
 use worker::Method;
 
+use crate::citrix::upstream::{Answer, Call};
+use crate::citrix::workspace::TokenAnswer;
 use crate::config::CloudApi;
-use crate::upstream::{Answer, Call};
-use crate::workspace::TokenAnswer;
 use oauth2::TokenResponse;
 
 /// Renew the Citrix Cloud API token this long before it expires.

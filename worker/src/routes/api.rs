@@ -3,51 +3,29 @@
 use std::time::Duration;
 
 use portal_shared::api::{FavoriteState, LaunchStatus, SessionInfo};
-use serde::Serialize;
 use worker::{Delay, Env, Method, Request, Response, Url};
 
-use crate::catalogue;
+use crate::citrix::catalogue;
+use crate::citrix::catalogue::ResourceLinks;
+use crate::citrix::device::DeviceId;
+use crate::citrix::discovery::customer;
+use crate::citrix::launch::{self, Step};
+use crate::citrix::upstream::{Answer, Call};
+use crate::citrix::workspace::{LaunchAnswer, ResourceList};
 use crate::config::Config;
-use crate::config_from_env;
-use crate::cookies;
 use crate::crypto::random_token;
-use crate::device::DeviceId;
-use crate::discovery::customer;
-use crate::error::PortalError;
-use crate::header;
-use crate::launch::{self, Step};
-use crate::origin::IconSource;
-use crate::session::{Handle, PendingLaunch, ResourceLinks};
-use crate::upstream::{Answer, Call};
-use crate::workspace::{LaunchAnswer, ResourceList};
+use crate::http::cookies;
+use crate::http::error::PortalError;
+use crate::http::origin::IconSource;
+use crate::http::{header, json};
+use crate::session::{self, Handle, PendingLaunch};
 
 /// How often the ICA download waits for a desktop that is still starting.
 const ICA_MAX_WAITS: usize = 5;
-/// Random bytes in a launch handle.
-pub const LAUNCH_HANDLE_BYTES: usize = 24;
-
-/// The one place a [`PortalError`] becomes an HTTP response.
-pub fn error_response(e: &PortalError) -> Response {
-    let (status, body) = e.to_api();
-    if status >= 500 {
-        worker::console_error!("{}", e.log_line());
-    }
-    json(status, &body).unwrap_or_else(|_| {
-        Response::empty()
-            .expect("an empty response")
-            .with_status(status)
-    })
-}
-
-pub(crate) fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, PortalError> {
-    Response::from_json(body)
-        .map(|r| r.with_status(status))
-        .map_err(|e| PortalError::Internal(format!("serialising a response: {e}")))
-}
 
 /// The configuration and the session of a signed-in request.
 pub(crate) async fn signed_in(req: &Request, env: &Env) -> Result<(Config, Handle), PortalError> {
-    let config = config_from_env(env)?;
+    let config = Config::from_env(env)?;
     let cookie_header = header(req, "Cookie").unwrap_or_default();
     let id = cookies::get(&cookie_header, cookies::SESSION).ok_or(PortalError::Unauthenticated)?;
     let session = Handle::session(env, &config, id)?;
@@ -388,7 +366,7 @@ async fn advance(
         } => {
             let next = retry_url.unwrap_or(at.url);
             admit(config, &next, WHAT).await?;
-            let handle = random_token(LAUNCH_HANDLE_BYTES);
+            let handle = random_token(session::LAUNCH_HANDLE_BYTES);
             session
                 .put_launch(
                     &handle,

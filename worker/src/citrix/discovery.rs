@@ -6,11 +6,11 @@ use std::rc::Rc;
 
 use worker::{Method, Url};
 
+use crate::citrix::upstream::Call;
+use crate::citrix::workspace::{Discovery, OidcMetadata};
 use crate::config::Config;
-use crate::error::PortalError;
-use crate::origin::{Origin, Trusted};
-use crate::upstream::Call;
-use crate::workspace::{Discovery, OidcMetadata};
+use crate::http::error::PortalError;
+use crate::http::origin::{Origin, Trusted};
 
 const TTL_SECS: u64 = 300;
 

@@ -3,18 +3,17 @@
 use portal_shared::api::SignedOut;
 use worker::{Env, Request, Response};
 
-use crate::api;
+use crate::auth::id_token;
+use crate::auth::oauth;
+use crate::auth::return_to::ReturnTo;
+use crate::citrix::discovery::{Customer, customer, now};
 use crate::config::Config;
-use crate::cookies;
 use crate::crypto::{constant_time_eq, random_token};
-use crate::discovery::{Customer, customer, now};
-use crate::error::PortalError;
-use crate::id_token;
-use crate::oauth;
-use crate::return_to::ReturnTo;
-use crate::secrets::with_secret;
+use crate::http::cookies;
+use crate::http::error::PortalError;
+use crate::http::{header, json};
+use crate::secret::with_secret;
 use crate::session::{Handle, LoginTxn, NewSession, Profile};
-use crate::{config_from_env, header};
 
 /// The portal's public origin: `PORTAL_URL`, or the origin the request came to.
 pub(crate) fn public_origin(req: &Request, config: &Config) -> Result<String, PortalError> {
@@ -49,7 +48,7 @@ pub async fn login(req: &Request, env: &Env) -> Response {
 }
 
 async fn start_login(req: &Request, env: &Env) -> Result<Response, PortalError> {
-    let config = config_from_env(env)?;
+    let config = Config::from_env(env)?;
     let customer = customer(&config).await?;
     let return_to = ReturnTo::parse(&query(req, "returnTo").unwrap_or_else(|| "/".into()));
     let redirect_uri = format!("{}/auth/callback", public_origin(req, &config)?);
@@ -105,7 +104,7 @@ pub async fn callback(req: &Request, env: &Env) -> Response {
 /// One of the worker's own HTML pages. Its redirect uses a meta refresh, never inline script.
 fn page_response(html: &str, status: u16) -> Response {
     let Ok(response) = Response::from_html(html) else {
-        return crate::api::error_response(&PortalError::Internal("an HTML page".into()));
+        return crate::http::error_response(&PortalError::Internal("an HTML page".into()));
     };
     let response = response.with_status(status);
     let _ = response.headers().set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
@@ -141,7 +140,7 @@ impl From<PortalError> for Problem {
 }
 
 async fn finish_login(req: &Request, env: &Env) -> Result<(String, String), Problem> {
-    let config = config_from_env(env)?;
+    let config = Config::from_env(env)?;
     let cookie_header = header(req, "Cookie").unwrap_or_default();
     let login_id = cookies::get(&cookie_header, cookies::LOGIN).ok_or_else(|| {
         Problem::new(
@@ -328,7 +327,7 @@ pub async fn logout(req: &Request, env: &Env) -> Result<Response, PortalError> {
     let mut end_session_url = None;
     if let Some(id) = cookies::get(&cookie_header, cookies::SESSION) {
         // Without its configuration no session can be found; the cookie is cleared anyway.
-        if let Ok(config) = config_from_env(env) {
+        if let Ok(config) = Config::from_env(env) {
             let customer = customer(&config).await.ok();
             end_and_revoke(env, &config, customer.as_deref(), id).await;
             end_session_url = customer
@@ -339,7 +338,7 @@ pub async fn logout(req: &Request, env: &Env) -> Result<Response, PortalError> {
                 });
         }
     }
-    let response = api::json(200, &SignedOut { end_session_url })?;
+    let response = json(200, &SignedOut { end_session_url })?;
     let headers = response.headers().clone();
     set(&headers, "Set-Cookie", &cookies::clear(cookies::SESSION))?;
     Ok(response.with_headers(headers))

@@ -610,7 +610,7 @@ mod tests {
             }),
             &["access_token"],
         );
-        tolerant::<crate::rotation::RpClient>(
+        tolerant::<crate::secret::rotation::RpClient>(
             "rpclients entry",
             json!({
                 "name": "n", "display_name": "d", "api_key": "k", "secret_update_time": 1,
@@ -649,7 +649,7 @@ mod tests {
             list.resources.skipped[0].id.as_deref(),
             Some("malformed-item")
         );
-        let clients = crate::rotation::parse_rpclients(
+        let clients = crate::secret::rotation::parse_rpclients(
             &json!([{"name": "ours", "api_key": "k"}, {"name": ["not", "a", "name"]}]).to_string(),
         )
         .unwrap();
@@ -659,7 +659,7 @@ mod tests {
     #[test]
     fn the_public_samples_shapes_parse_end_to_end() {
         let d: Discovery =
-            serde_json::from_str(include_str!("../fixtures/samples/discovery.json")).unwrap();
+            serde_json::from_str(include_str!("../../fixtures/samples/discovery.json")).unwrap();
         assert_eq!(
             d.endpoint("store", "ListResources"),
             Some("https://acme.cloud.com/citrixapi/store/resources")
@@ -667,16 +667,16 @@ mod tests {
         assert!(!d.client_settings.prompt_login_enabled);
         for (body, launch_generation_is_get) in [
             (
-                include_str!("../fixtures/samples/resources-2026.json"),
+                include_str!("../../fixtures/samples/resources-2026.json"),
                 true,
             ),
             (
-                include_str!("../fixtures/samples/resources-2023.json"),
+                include_str!("../../fixtures/samples/resources-2023.json"),
                 false,
             ),
         ] {
             let (catalogue, links, skipped) =
-                crate::catalogue::build(serde_json::from_str(body).unwrap());
+                crate::citrix::catalogue::build(serde_json::from_str(body).unwrap());
             assert!(skipped.is_empty(), "{skipped:?}");
             let first = &catalogue.resources[0];
             assert!(first.launchable && first.icon_url.is_some(), "{first:?}");
@@ -686,15 +686,18 @@ mod tests {
         }
         for (body, ready) in [
             (
-                include_str!("../fixtures/samples/launch-success.json"),
+                include_str!("../../fixtures/samples/launch-success.json"),
                 true,
             ),
-            (include_str!("../fixtures/samples/launch-retry.json"), false),
+            (
+                include_str!("../../fixtures/samples/launch-retry.json"),
+                false,
+            ),
         ] {
             let answer: LaunchAnswer = serde_json::from_str(body).unwrap();
-            let step = crate::launch::normalise(200, &answer).unwrap();
+            let step = crate::citrix::launch::normalise(200, &answer).unwrap();
             assert_eq!(
-                matches!(step, crate::launch::Step::Ready { .. }),
+                matches!(step, crate::citrix::launch::Step::Ready { .. }),
                 ready,
                 "{step:?}"
             );

@@ -3,9 +3,26 @@
 use std::collections::HashMap;
 
 use portal_shared::api::{Catalogue, CatalogueResource, ResourceKind};
+use serde::{Deserialize, Serialize};
 
-use crate::session::ResourceLinks;
-use crate::workspace::{Resource, ResourceList, Skipped};
+use crate::citrix::workspace::{Resource, ResourceList, Skipped};
+
+/// A resource as the worker needs it to act on the browser's behalf: only URLs from enumeration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourceLinks {
+    /// Display name, for file names and messages.
+    pub name: String,
+    /// Icon URL.
+    pub image: Option<String>,
+    /// Ticketed launch: URL and whether it is POSTed (older generation) or GETted.
+    pub launch: Option<(String, bool)>,
+    /// ICA file URL.
+    pub ica: Option<String>,
+    /// Favourite URL.
+    pub favorite: Option<String>,
+    /// Whether the portal may launch it.
+    pub launchable: bool,
+}
 
 /// The catalogue for the browser, and the links the worker keeps for later calls.
 ///

@@ -3,7 +3,7 @@
 //! The seed documents say the launch-status URL answers 202 (retry required) or 201 (ticket
 //! created); the public samples see 200 with a `status` field. Both become one [`Step`].
 
-use crate::workspace::LaunchAnswer;
+use crate::citrix::workspace::LaunchAnswer;
 
 /// Bounds on the delay the store asks for, so a bad answer neither spins nor stalls a launch.
 const MIN_POLL_SECS: u32 = 1;

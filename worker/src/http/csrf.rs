@@ -5,7 +5,7 @@
 //! A request that fetches a launch ticket is guarded the same way even as a GET (the ICA
 //! download is a plain link): another site must not be able to make the browser fetch one.
 
-use crate::error::PortalError;
+use crate::http::error::PortalError;
 
 /// What the check needs to know of a request.
 #[derive(Debug, Clone, Copy, Default)]

@@ -8,6 +8,8 @@
 //! Citrix Cloud: sign-ins never wait on the Citrix Cloud API. What a call did is applied to the
 //! store as it is *after* the call, and stored before anything uses it.
 
+pub mod rotation;
+
 use std::cell::RefCell;
 use std::future::Future;
 
@@ -16,21 +18,23 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
-use crate::cloud::{self, CloudToken};
+use crate::auth::oauth::TokenError;
+use crate::citrix::cloud::{self, CloudToken};
+use crate::citrix::discovery::now;
 use crate::config::{CloudApi, Config, ROTATION_NOT_CONFIGURED};
-use crate::discovery::now;
-use crate::error::PortalError;
-use crate::oauth::TokenError;
-use crate::rotation::{
+use crate::durable::{call_object, object, parse, reply};
+use crate::http::error::PortalError;
+use crate::secret::rotation::{
     Attempt, Command, Event, Level, Ours, Plan, SecretStore, Stage, TokenReport, Unusable,
     find_client, parse_rotated, parse_rpclients,
 };
-use crate::session::call_object;
 
 /// Binding name of the secret object in wrangler.toml.
 pub const BINDING: &str = "SECRETS";
 /// The one object's name.
 const NAME: &str = "client-secret";
+/// What the log calls it.
+const OBJECT: &str = "secret object";
 /// Storage key of the store (JSON).
 const KEY: &str = "store";
 /// A failed write is tried this many times in all: losing a rotated secret is the one failure
@@ -52,7 +56,7 @@ pub struct Secrets(worker::Stub);
 impl Secrets {
     /// The singleton.
     pub fn get(env: &Env) -> Result<Secrets, PortalError> {
-        crate::session::object(env, BINDING, NAME).map(Secrets)
+        object(env, BINDING, NAME).map(Secrets)
     }
 
     async fn call<Q: Serialize, R: DeserializeOwned>(
@@ -60,7 +64,7 @@ impl Secrets {
         op: &str,
         body: &Q,
     ) -> Result<R, PortalError> {
-        call_object(&self.0, "secret object", op, body).await
+        call_object(&self.0, OBJECT, op, body).await
     }
 
     /// The secrets a token call tries, in order.
@@ -150,7 +154,7 @@ where
         Err(TokenError::Other(PortalError::ClientUnusable {
             message: unusable
                 .as_ref()
-                .map_or(crate::error::CLIENT_REFUSED, Unusable::user_text)
+                .map_or(crate::http::error::CLIENT_REFUSED, Unusable::user_text)
                 .to_owned(),
             detail: format!(
                 "every secret was refused ({refusal}); {}",
@@ -186,22 +190,13 @@ impl DurableObject for SecretObject {
         let body = req.bytes().await?;
         let out = match op.trim_start_matches('/') {
             "attempts" => reply(self.attempts().await),
-            "report" => reply(self.report(parse(&body)?).await),
-            "step" => reply(self.step(parse(&body)?).await),
+            "report" => reply(self.report(parse(OBJECT, &body)?).await),
+            "step" => reply(self.step(parse(OBJECT, &body)?).await),
             "status" => reply(self.status().await),
             other => return Response::error(format!("unknown operation {other}"), 404),
         };
         Response::from_json(&out?)
     }
-}
-
-fn parse<T: DeserializeOwned>(body: &[u8]) -> worker::Result<T> {
-    serde_json::from_slice(body)
-        .map_err(|e| worker::Error::RustError(format!("secret object request: {e}")))
-}
-
-fn reply<T: Serialize>(r: Result<T, PortalError>) -> worker::Result<serde_json::Value> {
-    serde_json::to_value(r).map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
 /// Writes every event to the log at its level.
@@ -217,7 +212,7 @@ fn log(events: &[Event]) {
 
 impl SecretObject {
     fn config(&self) -> Result<Config, PortalError> {
-        crate::config_from_env(&self.env)
+        Config::from_env(&self.env)
     }
 
     /// The store as stored, seeded or reconciled with `CLIENT_SECRET` (and then stored).
@@ -415,7 +410,7 @@ impl SecretObject {
                 match cloud::expire_old(api, &token, &client_name).await {
                     Ok(()) => {
                         self.update(config, |s| {
-                            ((), s.after_expire_old(crate::discovery::now()))
+                            ((), s.after_expire_old(crate::citrix::discovery::now()))
                         })
                         .await?
                     }
@@ -502,4 +497,28 @@ fn open_store(config: &Config, stored: &str) -> Result<SecretStore, PortalError>
     };
     serde_json::from_slice(&plain)
         .map_err(|e| PortalError::Internal(format!("stored secret store: {e}")))
+}
+
+/// The daily cron trigger: one step of the client secret's rotation, when it is configured.
+pub async fn cron(env: &Env, cron: &str) {
+    let config = match Config::from_env(env) {
+        Ok(c) => c,
+        // Already logged by Config::from_env.
+        Err(_) => return,
+    };
+    if config.rotation.is_none() {
+        worker::console_log!("client secret: cron {cron}: {ROTATION_NOT_CONFIGURED}");
+        return;
+    }
+    let outcome = match Secrets::get(env) {
+        Ok(secrets) => secrets.step(Command::Step).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(StepAnswer::Done(status)) => {
+            worker::console_log!("client secret: cron {cron}: {}", status.next_action_text)
+        }
+        Ok(StepAnswer::Refused(why)) => worker::console_warn!("client secret: cron {cron}: {why}"),
+        Err(e) => worker::console_error!("client secret: cron {cron} failed: {}", e.log_line()),
+    }
 }

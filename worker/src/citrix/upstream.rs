@@ -9,7 +9,7 @@ use futures::FutureExt;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, Url};
 
 use crate::crypto::random_bytes;
-use crate::error::PortalError;
+use crate::http::error::PortalError;
 
 /// No upstream call may hold a request longer than this.
 const TIMEOUT: Duration = Duration::from_secs(8);
@@ -49,7 +49,7 @@ impl Answer {
     pub fn is_bad_token(&self) -> bool {
         self.status == 401
             || (self.status == 400
-                && serde_json::from_slice::<crate::workspace::OAuthErrorBody>(&self.body)
+                && serde_json::from_slice::<crate::citrix::workspace::OAuthErrorBody>(&self.body)
                     .is_ok_and(|e| e.error == "invalid_grant"))
     }
 }

@@ -99,7 +99,6 @@
 //! stays as the previous, a fallback, until Citrix Cloud shows it gone.
 
 use std::fmt;
-use std::ops::RangeInclusive;
 
 use portal_shared::api::{
     ActionAvailability, Banner, BannerLevel, NextAction, RunOutcome as RunResult, RunStatus,
@@ -107,116 +106,10 @@ use portal_shared::api::{
 };
 use portal_shared::time::{days_left, utc_minute};
 
-use crate::workspace::Items;
+use crate::citrix::workspace::Items;
+use crate::config::Policy;
+use crate::crypto::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
-/// Seconds in a day.
-pub const DAY: u64 = portal_shared::time::DAY_SECS;
-
-/// Setting: rotate when the secret expires within this many days (default 14, 1 to 89).
-pub const ROTATE_BEFORE_DAYS: &str = "ROTATE_BEFORE_DAYS";
-/// Setting: expire the old secret after this many successful token calls with the new one.
-pub const EXPIRE_OLD_AFTER_SUCCESSES: &str = "EXPIRE_OLD_AFTER_SUCCESSES";
-/// Setting: or after one success once this many hours have passed since the rotation.
-pub const EXPIRE_OLD_AFTER_HOURS: &str = "EXPIRE_OLD_AFTER_HOURS";
-
-// ---------------------------------------------------------------------------------------------
-// Policy
-
-/// When to rotate and when the new secret has proven itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Policy {
-    /// Rotate when the current secret expires within this many days.
-    pub rotate_before_days: u32,
-    /// The new secret has proven itself after this many successful token calls...
-    pub expire_after_successes: u32,
-    /// ...or after one, once this long has passed since the overlap began.
-    pub expire_grace_secs: u64,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            rotate_before_days: 14,
-            expire_after_successes: 3,
-            expire_grace_secs: 24 * 3600,
-        }
-    }
-}
-
-impl Policy {
-    /// Parses the three settings (unset or blank means the default); one message per problem.
-    pub fn parse(
-        rotate_before_days: Option<&str>,
-        expire_after_successes: Option<&str>,
-        expire_after_hours: Option<&str>,
-    ) -> Result<Policy, Vec<String>> {
-        let d = Policy::default();
-        let mut problems = Vec::new();
-        let rotate_before_days = setting(
-            ROTATE_BEFORE_DAYS,
-            rotate_before_days,
-            d.rotate_before_days,
-            1..=89,
-            "days",
-            &mut problems,
-        );
-        let expire_after_successes = setting(
-            EXPIRE_OLD_AFTER_SUCCESSES,
-            expire_after_successes,
-            d.expire_after_successes,
-            1..=1000,
-            "successful token calls",
-            &mut problems,
-        );
-        let hours = setting(
-            EXPIRE_OLD_AFTER_HOURS,
-            expire_after_hours,
-            (d.expire_grace_secs / 3600) as u32,
-            0..=720,
-            "hours",
-            &mut problems,
-        );
-        if problems.is_empty() {
-            Ok(Policy {
-                rotate_before_days,
-                expire_after_successes,
-                expire_grace_secs: u64::from(hours) * 3600,
-            })
-        } else {
-            Err(problems)
-        }
-    }
-
-    fn window(&self) -> u64 {
-        u64::from(self.rotate_before_days) * DAY
-    }
-}
-
-fn setting(
-    name: &str,
-    raw: Option<&str>,
-    default: u32,
-    range: RangeInclusive<u32>,
-    unit: &str,
-    problems: &mut Vec<String>,
-) -> u32 {
-    let Some(raw) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
-        return default;
-    };
-    match raw.parse::<u32>() {
-        Ok(n) if range.contains(&n) => n,
-        _ => {
-            problems.push(format!(
-                "{name} must be a whole number of {unit} from {} to {}, not {raw:?}",
-                range.start(),
-                range.end()
-            ));
-            default
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Secrets
@@ -290,13 +183,13 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RpClient {
     /// The name `$rotateSecret` and `$expireOldSecret` take.
-    #[serde(default, deserialize_with = "crate::workspace::or_default")]
+    #[serde(default, deserialize_with = "crate::citrix::workspace::or_default")]
     pub name: String,
     /// The name people see.
     #[serde(default)]
     pub display_name: Option<String>,
     /// The OAuth client id, or the application id: the seed never says which.
-    #[serde(default, deserialize_with = "crate::workspace::or_default")]
+    #[serde(default, deserialize_with = "crate::citrix::workspace::or_default")]
     pub api_key: String,
     /// When the current secret was issued, Unix seconds; `null` for a public client.
     #[serde(default)]
@@ -1070,13 +963,6 @@ impl fmt::Debug for SecretStore {
             .field("observed", &self.observed)
             .finish_non_exhaustive()
     }
-}
-
-fn sha256_hex(s: &str) -> String {
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 impl SecretStore {
@@ -1907,6 +1793,9 @@ fn run_status(r: &RunRecord, now: u64) -> RunStatus {
 mod tests {
     use super::*;
 
+    /// Seconds in a day.
+    const DAY: u64 = portal_shared::time::DAY_SECS;
+
     const T0: u64 = 1_700_000_000;
     const HOUR: u64 = 3600;
     const LIFE: u64 = 90 * DAY;
@@ -2212,34 +2101,6 @@ mod tests {
 
     // -----------------------------------------------------------------------------------------
     // Settings and parsing
-
-    #[test]
-    fn policy_defaults_and_bounds() {
-        assert_eq!(Policy::parse(None, None, None), Ok(Policy::default()));
-        assert_eq!(
-            Policy::parse(Some(" "), Some(""), None),
-            Ok(Policy::default())
-        );
-        let p = Policy::parse(Some("30"), Some("5"), Some("0")).unwrap();
-        assert_eq!(
-            (
-                p.rotate_before_days,
-                p.expire_after_successes,
-                p.expire_grace_secs
-            ),
-            (30, 5, 0)
-        );
-        assert!(Policy::parse(Some("1"), None, None).is_ok());
-        assert!(Policy::parse(Some("89"), None, None).is_ok());
-        let problems = Policy::parse(Some("90"), Some("0"), Some("soon")).unwrap_err();
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].contains("ROTATE_BEFORE_DAYS") && problems[0].contains("1 to 89"));
-        assert!(problems[0].contains("\"90\""));
-        assert!(problems[1].contains("EXPIRE_OLD_AFTER_SUCCESSES"));
-        assert!(problems[2].contains("EXPIRE_OLD_AFTER_HOURS"));
-        assert!(Policy::parse(Some("0"), None, None).is_err());
-        assert!(Policy::parse(Some("-3"), None, None).is_err());
-    }
 
     #[test]
     fn rpclients_entries_parse_with_nulls_and_unknown_fields() {

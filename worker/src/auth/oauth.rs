@@ -14,11 +14,11 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 use worker::{Method, Url};
 
+use crate::citrix::discovery::Customer;
+use crate::citrix::upstream::Call;
+use crate::citrix::workspace::TokenAnswer;
 use crate::config::Config;
-use crate::discovery::Customer;
-use crate::error::PortalError;
-use crate::upstream::Call;
-use crate::workspace::TokenAnswer;
+use crate::http::error::PortalError;
 
 type Tokens = TokenAnswer;
 type OidcClient = Client<
@@ -83,7 +83,7 @@ impl From<TokenError> for PortalError {
         match e {
             TokenError::InvalidGrant => PortalError::SessionExpired,
             TokenError::ClientRejected(why) => PortalError::ClientUnusable {
-                message: crate::error::CLIENT_REFUSED.into(),
+                message: crate::http::error::CLIENT_REFUSED.into(),
                 detail: format!(
                     "{why}: the client may be disabled or deleted, or its secret wrong or expired"
                 ),
@@ -248,7 +248,7 @@ pub async fn revoke(
 /// Whether an error answer refuses the client itself (RFC 6749 §5.2).
 fn client_refused(status: u16, body: &[u8]) -> bool {
     (status == 400 || status == 401)
-        && serde_json::from_slice::<crate::workspace::OAuthErrorBody>(body)
+        && serde_json::from_slice::<crate::citrix::workspace::OAuthErrorBody>(body)
             .is_ok_and(|e| matches!(e.error.as_str(), "invalid_client" | "unauthorized_client"))
 }
 

@@ -3,10 +3,11 @@
 
 use worker::{Env, Request, Response};
 
-use crate::api::{json, signed_in};
-use crate::error::PortalError;
-use crate::rotation::Command;
-use crate::secrets::{Secrets, StepAnswer};
+use crate::http::error::PortalError;
+use crate::http::json;
+use crate::routes::api::signed_in;
+use crate::secret::rotation::Command;
+use crate::secret::{Secrets, StepAnswer};
 
 /// The session's user must be an admin: 401 when signed out, 403 when not an admin. Checked
 /// against `ADMIN_USERS` on every request, so a removal takes effect at once.
