@@ -14,10 +14,10 @@ pub mod route;
 pub mod search;
 pub mod viewport;
 
-pub use catalogue::{CatalogueModel, Empty, FavoriteOutcome, Folder, SearchEnter, Sort, View};
+pub use catalogue::{CatalogueModel, Empty, FavoriteOutcome, Folder, SearchEnter};
 pub use launch::{Launch, LaunchPhase, Launches, Next};
 pub use notices::{Notice, Notices, Retry};
-pub use place::{Layout, Place};
+pub use place::{Layout, Place, Sort, View};
 pub use recents::Recents;
 pub use route::Route;
 pub use viewport::{Frame, Geometry, Window};

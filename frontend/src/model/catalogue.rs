@@ -4,102 +4,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use portal_shared::api::{Catalogue, CatalogueResource, FavoriteState, ResourceKind};
+use portal_shared::api::{Catalogue, CatalogueResource, FavoriteState};
 
-use super::place::Place;
+use super::place::{Place, Sort, View};
 use super::recents::Recents;
 use super::search::{Index, Query, fold};
 use crate::error::ClientError;
-
-/// Which slice of the catalogue is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum View {
-    /// Apps and desktops.
-    #[default]
-    All,
-    /// Apps only.
-    Apps,
-    /// Desktops only.
-    Desktops,
-    /// Whatever the user marked as a favourite.
-    Favorites,
-}
-
-impl View {
-    /// Every view, in the order the tabs show them.
-    pub const ALL: [View; 4] = [View::All, View::Apps, View::Desktops, View::Favorites];
-
-    /// The tab's label.
-    pub fn label(self) -> &'static str {
-        match self {
-            View::All => "All",
-            View::Apps => "Apps",
-            View::Desktops => "Desktops",
-            View::Favorites => "Favourites",
-        }
-    }
-
-    /// Stable name for URLs, test ids and attributes.
-    pub fn slug(self) -> &'static str {
-        match self {
-            View::All => "all",
-            View::Apps => "apps",
-            View::Desktops => "desktops",
-            View::Favorites => "favorites",
-        }
-    }
-
-    /// The view a slug names.
-    pub fn from_slug(s: &str) -> Option<View> {
-        View::ALL.into_iter().find(|v| v.slug() == s)
-    }
-
-    /// Whether a resource belongs in this view.
-    pub fn admits(self, resource: &CatalogueResource) -> bool {
-        match self {
-            View::All => true,
-            View::Apps => resource.kind == ResourceKind::App,
-            View::Desktops => resource.kind == ResourceKind::Desktop,
-            View::Favorites => resource.favorite,
-        }
-    }
-}
-
-/// The order of the list when no search ranks it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Sort {
-    /// Alphabetical.
-    #[default]
-    Name,
-    /// Recently launched first (in this browser), then alphabetical.
-    Recent,
-}
-
-impl Sort {
-    /// Both orders, as the picker lists them.
-    pub const ALL: [Sort; 2] = [Sort::Name, Sort::Recent];
-
-    /// Stable name for URLs and option values.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Sort::Name => "name",
-            Sort::Recent => "recent",
-        }
-    }
-
-    /// The picker's label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Sort::Name => "Name",
-            Sort::Recent => "Recently launched",
-        }
-    }
-
-    /// The order a slug names.
-    pub fn from_slug(s: &str) -> Option<Sort> {
-        Sort::ALL.into_iter().find(|v| v.slug() == s)
-    }
-}
 
 /// A category folder and how many resources of the view it holds, sub-folders included.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -403,7 +313,11 @@ impl CatalogueModel {
 /// A launchable resource with only an id, a name and a kind: where the tests' catalogues start
 /// (the model's and the component tests').
 #[cfg(test)]
-pub(crate) fn test_resource(id: &str, name: &str, kind: ResourceKind) -> CatalogueResource {
+pub(crate) fn test_resource(
+    id: &str,
+    name: &str,
+    kind: portal_shared::api::ResourceKind,
+) -> CatalogueResource {
     CatalogueResource {
         id: id.into(),
         name: name.into(),
@@ -419,6 +333,7 @@ pub(crate) fn test_resource(id: &str, name: &str, kind: ResourceKind) -> Catalog
 #[cfg(test)]
 mod tests {
     use super::*;
+    use portal_shared::api::ResourceKind;
     use portal_shared::api::{ApiError, ErrorCode};
 
     use super::test_resource as resource;

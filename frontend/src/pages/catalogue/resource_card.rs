@@ -11,6 +11,9 @@ use super::Ctx;
 use super::launch_panel::LaunchPanel;
 use crate::model::LaunchPhase;
 
+/// The id of the text that tells screen-reader users how to move between the cards.
+pub const KEYS_HINT_ID: &str = "grid-keys";
+
 /// The card at one place of the list.
 #[component]
 pub fn ResourceCard(
@@ -95,7 +98,7 @@ pub fn ResourceCard(
             data-launchable=move || launchable.get().to_string()
             tabindex=move || if tab_stop.get() { "0" } else { "-1" }
             aria-labelledby=name_id.clone()
-            aria-describedby=super::resource_grid::KEYS_HINT_ID
+            aria-describedby=KEYS_HINT_ID
             aria-posinset=position
             aria-setsize=move || set_size.get()
             on:focus=move |_| on_focus(id.get_untracked())

@@ -10,7 +10,7 @@ use portal_shared::api::{CatalogueResource, ResourceKind};
 use wasm_bindgen::JsCast;
 
 use super::Ctx;
-use super::resource_card::ResourceCard;
+use super::resource_card::{KEYS_HINT_ID, ResourceCard};
 use crate::model::grid_nav::{self, Move};
 use crate::model::viewport::{self, Frame, Geometry, Window};
 use crate::model::{Empty, Layout, View};
@@ -19,9 +19,6 @@ use crate::pause::AfterPause;
 /// How long the list must stay put before the rows beyond the screen are rendered: longer than
 /// the gap between keystrokes of someone typing.
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
-
-/// The id of the text that tells screen-reader users how to move between the cards.
-pub const KEYS_HINT_ID: &str = "grid-keys";
 
 /// The grid (or list) of cards.
 #[component]
