@@ -21,7 +21,10 @@ fn floor(room: &str) -> Option<usize> {
 
 /// Every `.rs` file under `dir`.
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("worker/src is readable").flatten() {
+    for entry in std::fs::read_dir(dir)
+        .expect("worker/src is readable")
+        .flatten()
+    {
         let path = entry.path();
         if path.is_dir() {
             sources(&path, out);
@@ -91,13 +94,23 @@ fn no_room_uses_one_above_it() {
             }
         }
     }
-    assert!(placed > 20, "only {placed} files found under {}", src.display());
-    assert!(wrong.is_empty(), "arrows that run back up:\n{}", wrong.join("\n"));
+    assert!(
+        placed > 20,
+        "only {placed} files found under {}",
+        src.display()
+    );
+    assert!(
+        wrong.is_empty(),
+        "arrows that run back up:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
 fn the_check_sees_an_arrow_up() {
-    let used = rooms_used("use crate::routes::api;\nfn f() { crate::http::header(); }\n#[cfg(test)]\nmod tests { use crate::session; }");
+    let used = rooms_used(
+        "use crate::routes::api;\nfn f() { crate::http::header(); }\n#[cfg(test)]\nmod tests { use crate::session; }",
+    );
     assert_eq!(used, ["routes", "http"]);
     assert!(floor("routes") > floor("http"));
 }
