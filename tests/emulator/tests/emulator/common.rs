@@ -2,9 +2,6 @@
 //! its client, the clock, the token endpoint, alice's PKCE sign-in to the demo client, the admin
 //! API's client creation and JSON error answers.
 
-// Each test binary (api, admin, cloud) uses a different subset of these helpers.
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 
 use base64::Engine;

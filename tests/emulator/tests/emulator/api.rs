@@ -1,17 +1,15 @@
 //! The emulator over real HTTP: discovery, the authorization server, the store and the control
 //! API's faults, each with its error paths.
 
-mod common;
-
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{
+use crate::common::{
     REDIRECT, VERIFIER, authorize, authorize_params, code_for, discovery, exchange, http,
     location_query, login, move_clock, patch_settings, query_of, redeem, refresh, token_call,
     tokens, userinfo,
 };
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use workspace_emulator::{

@@ -2,11 +2,9 @@
 //! to end against discovery, authorize, the token endpoint and userinfo (seed:
 //! oauth-client-management.txt: creating, editing, enabling, disabling and deleting clients).
 
-mod common;
-
 use std::time::Duration;
 
-use common::{
+use crate::common::{
     DAY, Harness, REDIRECT, SECRET_TIME_KEYS, authorize, create_client, create_client_ok,
     discovery, http, json_of, login, move_clock, secret_works, token_probe, tokens, userinfo,
 };
@@ -16,7 +14,7 @@ use workspace_emulator::{Emulator, EmulatorConfig, SECRET_LIFETIME_SECS, demo};
 
 /// Status and `error` of a JSON error answer, which always says where it came from and why.
 async fn error_of(r: reqwest::Response) -> (StatusCode, String) {
-    let (status, error, description) = common::error_of(r).await;
+    let (status, error, description) = crate::common::error_of(r).await;
     assert!(!error.is_empty(), "{status}: no error");
     assert!(!description.is_empty(), "{status} {error}: no description");
     (status, error)
@@ -76,14 +74,14 @@ impl Harness {
         format!("{}/admin/api/clients{path}", self.url)
     }
 
-    async fn list(&self) -> Vec<Value> {
+    async fn admin_clients(&self) -> Vec<Value> {
         let (status, body) = json_of(self.http.get(self.api("")).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::OK);
         serde_json::from_value(body).unwrap()
     }
 
     async fn view(&self, client_id: &str) -> Option<Value> {
-        self.list()
+        self.admin_clients()
             .await
             .into_iter()
             .find(|c| c["client_id"] == client_id)
@@ -390,7 +388,7 @@ async fn creating_a_client_validates_the_request() {
         .await
         .unwrap();
     assert_eq!(error_of(r).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(a.list().await.len(), 1, "nothing was created");
+    assert_eq!(a.admin_clients().await.len(), 1, "nothing was created");
     // The unaltered request is fine.
     assert_eq!(
         create_client(&a.emu, &ok).await.status(),
@@ -612,7 +610,7 @@ async fn a_deleted_client_and_its_tokens_stop_working() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(r.text().await.unwrap(), "");
 
-    let left = a.list().await;
+    let left = a.admin_clients().await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["client_id"], other["client_id"]);
     // Its grants are revoked: the access token no longer works anywhere.
@@ -620,7 +618,7 @@ async fn a_deleted_client_and_its_tokens_stop_working() {
         userinfo(&a.emu, access).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let r = common::refresh(&a.emu, refresh).await;
+    let r = crate::common::refresh(&a.emu, refresh).await;
     assert_eq!(
         error_of(r).await,
         (StatusCode::UNAUTHORIZED, "invalid_client".to_owned())
@@ -782,7 +780,7 @@ async fn page_forms_rotate_expire_disable_and_delete() {
     let (status, html) = a.page_action(demo::CLIENT_ID, "delete").await;
     assert_eq!(status, StatusCode::OK);
     assert!(testid(&html, "outcome").unwrap().contains("was deleted"));
-    assert!(a.list().await.is_empty());
+    assert!(a.admin_clients().await.is_empty());
     let page = a.page().await;
     assert!(!page.contains(demo::CLIENT_ID));
     assert!(page.contains("data-testid=no-clients"));
@@ -880,5 +878,5 @@ async fn the_create_form_makes_clients() {
         let error = testid(&html, "admin-error").unwrap();
         assert!(error.contains(why), "{error}");
     }
-    assert_eq!(a.list().await.len(), 3);
+    assert_eq!(a.admin_clients().await.len(), 3);
 }

@@ -4,11 +4,9 @@
 //! resource, strings for numbers, same-origin redirects), ids that need encoding, icons on a
 //! CDN that refuses credentials, and sign-out at the identity provider.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::{REDIRECT, authorize, code_for, discovery, exchange, http, login, tokens};
+use crate::common::{REDIRECT, authorize, code_for, discovery, exchange, http, login, tokens};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use workspace_emulator::{
@@ -636,7 +634,7 @@ async fn dotnet_tokens_carry_expires_in_as_a_string() {
     let em = start().await;
     let t = tokens(&em).await;
     assert_eq!(t["expires_in"], "3600");
-    let r = common::refresh(&em, t["refresh_token"].as_str().unwrap()).await;
+    let r = crate::common::refresh(&em, t["refresh_token"].as_str().unwrap()).await;
     assert_eq!(content_type(&r), "application/json; charset=utf-8");
     assert_eq!(r.json::<Value>().await.unwrap()["expires_in"], "3600");
 
@@ -861,13 +859,13 @@ async fn dotnet_icons_and_ica_files_redirect_once_to_the_same_origin() {
 async fn the_profile_can_be_patched() {
     let em = start().await;
     assert_eq!(em.settings().profile, Profile::DotNet);
-    let r = common::patch_settings(&em, &json!({"profile": "plain"})).await;
+    let r = crate::common::patch_settings(&em, &json!({"profile": "plain"})).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(em.settings().profile, Profile::Plain);
-    let r = common::patch_settings(&em, &json!({"profile": "dot_net"})).await;
+    let r = crate::common::patch_settings(&em, &json!({"profile": "dot_net"})).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(em.settings().profile, Profile::DotNet);
-    let r = common::patch_settings(&em, &json!({"profile": "java"})).await;
+    let r = crate::common::patch_settings(&em, &json!({"profile": "java"})).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
@@ -910,7 +908,7 @@ async fn encoded_ids_round_trip_through_launch_ica_file_and_favourite() {
             .as_str()
             .unwrap()
             .replacen("receiver://", "http://", 1);
-        let ticket = common::query_of(&uri)["ticket"].clone();
+        let ticket = crate::common::query_of(&uri)["ticket"].clone();
         let ica = http()
             .post(format!("{}/citrixapi/store/client/icaFile", em.url()))
             .json(&json!({"ticket": ticket}))
@@ -987,7 +985,7 @@ async fn cdn_icons_need_no_credentials_and_refuse_any() {
         http().get(format!("{url}?ApplicationId={}", demo::APPLICATION_ID)),
     ] {
         let r = r.send().await.unwrap();
-        let (status, error, _) = common::error_of(r).await;
+        let (status, error, _) = crate::common::error_of(r).await;
         assert_eq!(
             (status, error.as_str()),
             (StatusCode::BAD_REQUEST, "credentials_sent")
@@ -1024,7 +1022,7 @@ async fn end_session_signs_out_at_the_identity_provider_and_redirects_only_to_a_
     let c = http();
     let r = login(&em, &c, "alice", "wonderland", &[]).await;
     let cookie = sso_cookie(&r);
-    let code = common::location_query(&r)["code"].clone();
+    let code = crate::common::location_query(&r)["code"].clone();
     let t = exchange(&em, &code).await;
     let id_token = t["id_token"].as_str().unwrap();
     // Signed in: authorize goes straight back with a code.
@@ -1066,7 +1064,7 @@ async fn end_session_signs_out_at_the_identity_provider_and_redirects_only_to_a_
         .build()
         .unwrap()
         .get(format!("{accounts}/core/connect/authorize"))
-        .query(&common::authorize_params(&[]))
+        .query(&crate::common::authorize_params(&[]))
         .header("Cookie", format!("emu_sso={cookie}"))
         .send()
         .await

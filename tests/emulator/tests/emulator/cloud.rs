@@ -2,9 +2,7 @@
 //! list / `$rotateSecret` / `$expireOldSecret` calls, checked end to end against the OAuth
 //! token endpoint (seed: oauth-client-management.txt, "Programmatic Rotation").
 
-mod common;
-
-use common::{
+use crate::common::{
     DAY, Harness, SECRET_TIME_KEYS, create_client_ok, discovery, error_of, move_clock,
     secret_works, userinfo,
 };
@@ -56,7 +54,7 @@ impl Harness {
             .unwrap()
     }
 
-    async fn list(&self, token: &str) -> Vec<Value> {
+    async fn rpclients_list(&self, token: &str) -> Vec<Value> {
         let r = self.get_rpclients(token).await;
         assert_eq!(r.status(), StatusCode::OK);
         r.json().await.unwrap()
@@ -64,7 +62,7 @@ impl Harness {
 
     /// The demo client, found by its name (what `api_key` holds depends on the profile).
     async fn demo_client(&self, token: &str) -> Value {
-        self.list(token)
+        self.rpclients_list(token)
             .await
             .into_iter()
             .find(|c| c["name"] == demo::CLIENT_NAME)
@@ -102,7 +100,7 @@ async fn tokens_come_from_form_basic_and_legacy_json_requests() {
         let token = body["access_token"].as_str().unwrap().to_owned();
         assert!(token.len() >= 32, "{token}");
         // Each token works for the rpclients list.
-        assert!(!c.list(&token).await.is_empty());
+        assert!(!c.rpclients_list(&token).await.is_empty());
         tokens.push(token);
     }
     tokens.sort();
@@ -393,7 +391,7 @@ async fn a_cloud_token_expires_after_an_hour() {
     let c = Harness::start().await;
     let token = c.token().await;
     move_clock(&c.emu, 3599).await;
-    assert!(!c.list(&token).await.is_empty());
+    assert!(!c.rpclients_list(&token).await.is_empty());
     move_clock(&c.emu, 3601).await;
     let r = c.get_rpclients(&token).await;
     let (status, error, description) = error_of(r).await;
@@ -406,7 +404,7 @@ async fn a_cloud_token_expires_after_an_hour() {
     assert_eq!(error_of(r).await.0, StatusCode::UNAUTHORIZED);
     // A new one works on the moved clock.
     let fresh = c.token().await;
-    assert!(!c.list(&fresh).await.is_empty());
+    assert!(!c.rpclients_list(&fresh).await.is_empty());
 }
 
 /// The whole programmatic rotation: list, rotate, both secrets work, expire the old one.

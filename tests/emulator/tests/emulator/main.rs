@@ -1,0 +1,9 @@
+//! The emulator's own tests, one binary: its API over real HTTP (`api`), the admin portal's
+//! client management (`admin`), the Citrix Cloud API (`cloud`), and what makes it harsher than
+//! Citrix Cloud (`realism`). `common` holds their shared helpers.
+
+mod admin;
+mod api;
+mod cloud;
+mod common;
+mod realism;
