@@ -1,6 +1,7 @@
 //! The catalogue: views, folders, search and the cards, plus the drivers that talk to the worker
 //! (launch, favourite, sign out) and keep the URL in step with what is shown.
 
+mod empty_state;
 mod folder_nav;
 mod launch_panel;
 mod notice_list;
