@@ -73,7 +73,7 @@ pub fn run() -> Result<(), String> {
     ));
     let t = Instant::now();
     let mut bff = sh::cargo();
-    bff.args(["test", "-p", "portal-e2e", "--test", "bff"]);
+    bff.args(["test", "-p", "portal-e2e", "--test", "e2e", "--", "bff"]);
     let (finished, lines) = run_bounded(&mut bff, BFF_LIMIT)?;
     // The suite's closing line: "N passed, M failed".
     let counts = lines
@@ -82,7 +82,7 @@ pub fn run() -> Result<(), String> {
         .find(|l| l.contains(" passed, ") && l.ends_with(" failed"))
         .cloned();
     parts.push(Part {
-        name: "security rules over HTTP: cargo test -p portal-e2e --test bff".into(),
+        name: "security rules over HTTP: cargo test -p portal-e2e --test e2e -- bff".into(),
         outcome: match (finished, counts) {
             (None, _) => format!("stopped after {} s", BFF_LIMIT.as_secs()),
             (Some(_), Some(counts)) => counts,
@@ -102,7 +102,15 @@ pub fn run() -> Result<(), String> {
     let t = Instant::now();
     let mut suite = sh::cargo();
     suite
-        .args(["test", "-p", "portal-e2e", "--test", "reliability"])
+        .args([
+            "test",
+            "-p",
+            "portal-e2e",
+            "--test",
+            "e2e",
+            "--",
+            "reliability",
+        ])
         .env("PORTAL_RELIABILITY", "full")
         .env("PORTAL_RELIABILITY_REPORT", &report);
     let (finished, _) = run_bounded(&mut suite, SUITE_LIMIT)?;

@@ -14,14 +14,53 @@ use crate::stack::Stack;
 /// One test: an async function of the shared context.
 pub type Test<C> = for<'a> fn(&'a C) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
 
+/// The suites of the end-to-end binary, in the order they run, and what each proves.
+pub const SUITES: &[(&str, &str)] = &[
+    ("bff", "the worker over HTTP (emulator + wrangler dev)"),
+    (
+        "rotation",
+        "client secret rotation against the emulator's Citrix Cloud API",
+    ),
+    (
+        "catalogue",
+        "the catalogue in headless Chromium: views, search, favourites, launches, keyboard, axe",
+    ),
+    (
+        "admin",
+        "the admin page in headless Chromium: client secret status, rotate now, expire old, axe",
+    ),
+    (
+        "journeys",
+        "browser journeys (emulator + wrangler dev + headless Chromium)",
+    ),
+    (
+        "reliability",
+        "attacks that must fail, and load with faults (quick unless PORTAL_RELIABILITY=full)",
+    ),
+];
+
 /// The name filter given on the command line, if any.
 pub fn filter() -> Option<String> {
     std::env::args().skip(1).find(|a| !a.starts_with('-'))
 }
 
-/// The tests whose names match the command line's filter.
-pub fn selected<C>(tests: Vec<(&'static str, Test<C>)>) -> Vec<(&'static str, Test<C>)> {
-    let filter = filter();
+/// Whether suite `suite` may have a test to run: no filter, the suite's own name, or a filter
+/// that is not a suite's name (it then selects tests by name in every suite).
+pub fn wanted(suite: &str) -> bool {
+    match filter() {
+        None => true,
+        Some(f) if SUITES.iter().any(|(name, _)| *name == f) => f == suite,
+        Some(_) => true,
+    }
+}
+
+/// The tests of `suite` that the command line's filter selects: all of them when it names the
+/// suite, else those whose names contain it.
+pub fn selected<C>(
+    suite: &str,
+    tests: Vec<(&'static str, Test<C>)>,
+) -> Vec<(&'static str, Test<C>)> {
+    let filter = filter().filter(|f| f != suite);
     tests
         .into_iter()
         .filter(|(name, _)| filter.as_deref().is_none_or(|f| name.contains(f)))
@@ -116,7 +155,7 @@ pub async fn run_on<C: Context>(
     start: impl Future<Output = Result<C>>,
     reset: impl Fn(&C),
 ) -> Outcome {
-    let selected = selected(tests);
+    let selected = selected(suite, tests);
     if selected.is_empty() {
         return Ok((0, Vec::new()));
     }

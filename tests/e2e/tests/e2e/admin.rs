@@ -5,7 +5,6 @@
 //! stack (each continues from the secret the previous one left). `-- NAME` runs the tests whose
 //! name contains NAME.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use portal_e2e::Result;
@@ -93,13 +92,13 @@ impl Context for Ctx {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Runs the suite's selected tests.
+pub async fn run() -> Vec<suite::Outcome> {
     let reset = |c: &Ctx| c.stack.reset();
-    suite::exit(vec![
+    vec![
         suite::run_on("admin", configured_tests(), start(true), reset).await,
         suite::run_on("admin", unconfigured_tests(), start(false), reset).await,
-    ])
+    ]
 }
 
 // ------------------------------------------------------------------------------------ helpers

@@ -2,7 +2,6 @@
 //! emulator, with the emulator misbehaving on purpose. Each DESIGN.md rule has a test here that
 //! fails if the rule is broken. `-- NAME` runs the tests whose name contains NAME.
 
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use portal_e2e::Result;
@@ -137,11 +136,9 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
     ]
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    suite::exit(vec![
-        suite::run_on("bff", tests(), Stack::start(), Stack::reset).await,
-    ])
+/// Runs the suite's selected tests.
+pub async fn run() -> Vec<suite::Outcome> {
+    vec![suite::run_on("bff", tests(), Stack::start(), Stack::reset).await]
 }
 
 /// A visitor signed in as alice.

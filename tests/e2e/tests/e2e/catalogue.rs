@@ -3,7 +3,6 @@
 //! from a fresh browser context, so none depends on another's cookies. `-- NAME` runs the
 //! journeys whose name contains NAME.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use portal_e2e::Result;
@@ -104,11 +103,9 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
     ]
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    suite::exit(vec![
-        suite::run_on("catalogue", journeys(), Ctx::start(), reset).await,
-    ])
+/// Runs the suite's selected tests.
+pub async fn run() -> Vec<suite::Outcome> {
+    vec![suite::run_on("catalogue", journeys(), Ctx::start(), reset).await]
 }
 
 /// The emulator's defaults, plus the seed's launch behaviour for the resources journeys script.

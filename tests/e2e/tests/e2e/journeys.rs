@@ -2,7 +2,6 @@
 //! Chromium. Run by `cargo xtask test` after the builds; `-- NAME` runs the journeys whose name
 //! contains NAME.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use portal_e2e::Result;
@@ -43,11 +42,9 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
     ]
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    suite::exit(vec![
-        suite::run_on("journey", journeys(), Ctx::start(), |c| c.stack.reset()).await,
-    ])
+/// Runs the suite's selected tests.
+pub async fn run() -> Vec<suite::Outcome> {
+    vec![suite::run_on("journeys", journeys(), Ctx::start(), |c| c.stack.reset()).await]
 }
 
 /// Signs in as `user` through the emulator's login page, starting from the portal's sign-in

@@ -16,8 +16,6 @@ mod attacks;
 #[path = "reliability/load.rs"]
 mod load;
 
-use std::process::ExitCode;
-
 use portal_e2e::stack::Stack;
 use portal_e2e::suite::{self, Browsing, Test};
 use workspace_emulator::{
@@ -44,17 +42,17 @@ fn tests() -> Vec<(&'static str, Test<Ctx>)> {
     tests
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Runs the suite's selected tests.
+pub async fn run() -> Vec<suite::Outcome> {
     let tests = tests();
-    let names: Vec<&str> = suite::selected(tests.clone())
+    let names: Vec<&str> = suite::selected("reliability", tests.clone())
         .iter()
         .map(|(n, _)| *n)
         .collect();
     let start = async { Browsing::with(Stack::start_custom(&[], hostile_seed).await?).await };
     let outcome = suite::run_on("reliability", tests, start, |c: &Ctx| c.stack.reset()).await;
     write_report(&names, &outcome);
-    suite::exit(vec![outcome])
+    vec![outcome]
 }
 
 /// The demo seed plus the hostile resources, mallory and the load's users.

@@ -5,7 +5,6 @@
 //! the emulator's clock is set back 80 days: the new secret is then issued 80 days ago, as if
 //! that time had passed. `-- NAME` runs the tests whose name contains NAME.
 
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -111,18 +110,18 @@ impl Context for Ctx {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Runs the suite's selected tests.
+pub async fn run() -> Vec<suite::Outcome> {
     // A test may hold the stack (to restart the emulator); reset only what is free.
     let reset = |c: &Ctx| {
         if let Ok(stack) = c.stack.try_lock() {
             stack.reset();
         }
     };
-    suite::exit(vec![
+    vec![
         suite::run_on("rotation", configured_tests(), start(true), reset).await,
         suite::run_on("rotation", unconfigured_tests(), start(false), reset).await,
-    ])
+    ]
 }
 
 // ------------------------------------------------------------------------------------ helpers
