@@ -52,44 +52,51 @@ fn free_port() -> Result<u16> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
+/// How to start a [`Stack`]: the defaults are the demo seed, the realistic topology and the
+/// .NET profile, every worker setting the suites need, and the Citrix Cloud API (rotation on).
+#[derive(Default)]
+pub struct Options<'a> {
+    /// Worker settings replaced (`Some`) or removed (`None`).
+    pub settings: &'a [(&'a str, Option<&'a str>)],
+    /// Days the demo client's secret has left; the seed's age when `None`.
+    pub secret_days_left: Option<u32>,
+    /// Without the Citrix Cloud API settings: rotation is not configured.
+    pub without_rotation: bool,
+    /// A change to the emulator's configuration (its seed, topology or profile) first.
+    pub emulator: Option<EmulatorChange<'a>>,
+}
+
+/// A change to the emulator's configuration before it starts.
+pub type EmulatorChange<'a> = Box<dyn FnOnce(&mut EmulatorConfig) + 'a>;
+
 impl Stack {
-    /// Starts the emulator with the demo seed and `wrangler dev` pointed at it. The worker and
+    /// Starts the emulator and `wrangler dev` pointed at it, as `options` say. The worker and
     /// the SPA must have been built (`cargo xtask build`).
-    pub async fn start() -> Result<Stack> {
-        Self::start_with(&[]).await
-    }
-
-    /// Like [`Stack::start`], with some worker settings replaced (`Some`) or removed (`None`).
-    pub async fn start_with(overrides: &[(&str, Option<&str>)]) -> Result<Stack> {
-        Self::start_custom(overrides, |_| {}).await
-    }
-
-    /// The stack the secret-rotation suites use: the demo client's secret has `days_left` days
-    /// to live, and the Citrix Cloud API settings are set (`rotation`) or removed, with any
-    /// `extra` settings on top.
-    pub async fn start_with_secret(
-        days_left: u32,
-        rotation: bool,
-        extra: &[(&str, Option<&str>)],
-    ) -> Result<Stack> {
-        let mut overrides: Vec<(&str, Option<&str>)> = if rotation {
-            vec![]
-        } else {
+    pub async fn spawn(options: Options<'_>) -> Result<Stack> {
+        let mut overrides: Vec<(&str, Option<&str>)> = if options.without_rotation {
             ROTATION_SETTINGS.iter().map(|v| (*v, None)).collect()
+        } else {
+            vec![]
         };
-        overrides.extend_from_slice(extra);
-        Self::start_custom(&overrides, |config| {
-            for c in &mut config.seed.clients {
-                if c.client_id == demo::CLIENT_ID {
-                    c.secret_age_days = 90 - days_left;
+        overrides.extend_from_slice(options.settings);
+        let days_left = options.secret_days_left;
+        let change = options.emulator;
+        Self::launch(&overrides, move |config| {
+            if let Some(days_left) = days_left {
+                for c in &mut config.seed.clients {
+                    if c.client_id == demo::CLIENT_ID {
+                        c.secret_age_days = 90 - days_left;
+                    }
                 }
+            }
+            if let Some(change) = change {
+                change(config);
             }
         })
         .await
     }
 
-    /// Like [`Stack::start_with`], with the emulator's configuration (its seed) changed first.
-    pub async fn start_custom(
+    async fn launch(
         overrides: &[(&str, Option<&str>)],
         emulator_config: impl FnOnce(&mut EmulatorConfig),
     ) -> Result<Stack> {

@@ -116,9 +116,9 @@ pub struct Browsing {
 }
 
 impl Browsing {
-    /// Starts the demo stack and Chromium.
-    pub async fn start() -> Result<Browsing> {
-        Self::with(Stack::start().await?).await
+    /// Starts a stack as `options` say, and Chromium.
+    pub async fn spawn(options: crate::stack::Options<'_>) -> Result<Browsing> {
+        Self::with(Stack::spawn(options).await?).await
     }
 
     /// Chromium next to a stack started otherwise.

@@ -13,7 +13,7 @@ use std::time::Instant;
 use portal_e2e::Result;
 use portal_e2e::cdp::Page;
 use portal_e2e::signin::signed_in;
-use portal_e2e::stack::Stack;
+use portal_e2e::stack::Options;
 use portal_e2e::suite::Browsing;
 use serde_json::json;
 use workspace_emulator::generated_resources;
@@ -168,8 +168,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(n: usize) -> Result<Run> {
-    let stack = Stack::start_custom(&[], |c| c.seed.resources = generated_resources(n)).await?;
-    let browsing = Browsing::with(stack).await?;
+    let browsing = Browsing::spawn(Options {
+        emulator: Some(Box::new(move |c| c.seed.resources = generated_resources(n))),
+        ..Options::default()
+    })
+    .await?;
     let outcome = measure(&browsing).await;
     if outcome.is_err() {
         eprintln!(

@@ -10,7 +10,7 @@ use std::time::Duration;
 use portal_e2e::Result;
 use portal_e2e::axe::{axe, color_scheme};
 use portal_e2e::cdp::{Browser, Page, js_str};
-use portal_e2e::stack::{Stack, root};
+use portal_e2e::stack::{Options, Stack, root};
 use portal_e2e::suite::{self, Context, Test, check};
 use portal_e2e::visitor::{Visitor, status_json};
 use portal_shared::time::utc_date;
@@ -66,7 +66,12 @@ fn unconfigured_tests() -> Vec<Case> {
 }
 
 async fn start(configured: bool) -> Result<Ctx> {
-    let stack = Stack::start_with_secret(DAYS_LEFT as u32, configured, &[]).await?;
+    let stack = Stack::spawn(Options {
+        secret_days_left: Some(DAYS_LEFT as u32),
+        without_rotation: !configured,
+        ..Options::default()
+    })
+    .await?;
     let browser = match Browser::launch().await {
         Ok(b) => b,
         Err(e) => {

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use portal_e2e::Result;
-use portal_e2e::stack::{SESSION_KEY, Stack};
+use portal_e2e::stack::{Options, SESSION_KEY, Stack};
 use portal_e2e::suite::{self, Test, check};
 use portal_e2e::visitor::{
     CSRF, DEVICE_COOKIE, SESSION_COOKIE, Visitor, expect_error, header, location, ok_json,
@@ -138,7 +138,15 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
 
 /// Runs the suite's selected tests.
 pub async fn run() -> Vec<suite::Outcome> {
-    vec![suite::run_on("bff", tests(), Stack::start(), Stack::reset).await]
+    vec![
+        suite::run_on(
+            "bff",
+            tests(),
+            Stack::spawn(Options::default()),
+            Stack::reset,
+        )
+        .await,
+    ]
 }
 
 /// A visitor signed in as alice.

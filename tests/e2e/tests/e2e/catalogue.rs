@@ -10,7 +10,7 @@ use portal_e2e::axe::axe;
 use portal_e2e::cdp::{Page, js_str, next_navigation};
 use portal_e2e::grid::{card, reveal};
 use portal_e2e::signin::{sign_in_here, signed_in};
-use portal_e2e::stack::root;
+use portal_e2e::stack::{Options, root};
 use portal_e2e::suite::{self, Browsing, Test, check};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -105,7 +105,15 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
 
 /// Runs the suite's selected tests.
 pub async fn run() -> Vec<suite::Outcome> {
-    vec![suite::run_on("catalogue", journeys(), Ctx::start(), reset).await]
+    vec![
+        suite::run_on(
+            "catalogue",
+            journeys(),
+            Ctx::spawn(Options::default()),
+            reset,
+        )
+        .await,
+    ]
 }
 
 /// The emulator's defaults, plus the seed's launch behaviour for the resources journeys script.

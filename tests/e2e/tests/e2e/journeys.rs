@@ -7,7 +7,7 @@ use std::time::Duration;
 use portal_e2e::Result;
 use portal_e2e::cdp::{Browser, Page, js_str, next_navigation};
 use portal_e2e::grid::{card, every_name, reveal};
-use portal_e2e::stack::{Stack, root};
+use portal_e2e::stack::{Options, Stack, root};
 use portal_e2e::suite::{self, Browsing, Test, check};
 use serde_json::Value;
 use workspace_emulator::demo;
@@ -44,7 +44,15 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
 
 /// Runs the suite's selected tests.
 pub async fn run() -> Vec<suite::Outcome> {
-    vec![suite::run_on("journeys", journeys(), Ctx::start(), |c| c.stack.reset()).await]
+    vec![
+        suite::run_on(
+            "journeys",
+            journeys(),
+            Ctx::spawn(Options::default()),
+            |c| c.stack.reset(),
+        )
+        .await,
+    ]
 }
 
 /// Signs in as `user` through the emulator's login page, starting from the portal's sign-in
@@ -237,7 +245,11 @@ async fn a_tenant_that_answers_like_dotnet_works(stack: &Stack, browser: &Browse
 
 /// The status and body of `GET path` on a portal started with `overrides`.
 async fn answer_with(overrides: &[(&str, Option<&str>)], path: &str) -> Result<(u16, String)> {
-    let stack = Stack::start_with(overrides).await?;
+    let stack = Stack::spawn(Options {
+        settings: overrides,
+        ..Options::default()
+    })
+    .await?;
     let outcome = async {
         let response = reqwest::get(format!("{}{path}", stack.portal))
             .await

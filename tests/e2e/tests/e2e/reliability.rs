@@ -16,7 +16,7 @@ mod attacks;
 #[path = "reliability/load.rs"]
 mod load;
 
-use portal_e2e::stack::Stack;
+use portal_e2e::stack::Options;
 use portal_e2e::suite::{self, Browsing, Test};
 use workspace_emulator::{
     EmulatorConfig, IconFormat, LaunchFailure, LaunchScript, SeedResource, User,
@@ -49,7 +49,10 @@ pub async fn run() -> Vec<suite::Outcome> {
         .iter()
         .map(|(n, _)| *n)
         .collect();
-    let start = async { Browsing::with(Stack::start_custom(&[], hostile_seed).await?).await };
+    let start = Browsing::spawn(Options {
+        emulator: Some(Box::new(hostile_seed)),
+        ..Options::default()
+    });
     let outcome = suite::run_on("reliability", tests, start, |c: &Ctx| c.stack.reset()).await;
     write_report(&names, &outcome);
     vec![outcome]

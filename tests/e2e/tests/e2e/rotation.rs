@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use portal_e2e::Result;
-use portal_e2e::stack::Stack;
+use portal_e2e::stack::{Options, Stack};
 use portal_e2e::suite::{self, Context, Test, check};
 use portal_e2e::visitor::{Visitor, status_json};
 use reqwest::Method;
@@ -88,7 +88,13 @@ async fn start(configured: bool) -> Result<Ctx> {
     let expires = portal_shared::time::utc_date(unix_now() + 5 * portal_shared::time::DAY_SECS);
     let extra = [("CLIENT_SECRET_EXPIRES", Some(expires.as_str()))];
     let extra: &[(&str, Option<&str>)] = if configured { &[] } else { &extra };
-    let stack = Stack::start_with_secret(DAYS_LEFT as u32, configured, extra).await?;
+    let stack = Stack::spawn(Options {
+        settings: extra,
+        secret_days_left: Some(DAYS_LEFT as u32),
+        without_rotation: !configured,
+        ..Options::default()
+    })
+    .await?;
     Ok(Ctx {
         portal: stack.portal.clone(),
         hosts: stack.emulator.hosts(),
