@@ -232,20 +232,16 @@ impl SecretObject {
         // A store kept in plain text (before sealing) or under an older key is sealed anew, so
         // the older key can be removed from SESSION_KEY.
         if !events.is_empty() || reseal {
-            self.save(&store).await?;
+            self.save(config, &store).await?;
             log(&events);
         }
         Ok(store)
     }
 
     /// Writes the store, sealed with the session key ring, retrying a failed write.
-    async fn save(&self, store: &SecretStore) -> Result<(), PortalError> {
+    async fn save(&self, config: &Config, store: &SecretStore) -> Result<(), PortalError> {
         let plain = serde_json::to_vec(store).map_err(|e| PortalError::Internal(e.to_string()))?;
-        let json = self
-            .config()?
-            .keyring
-            .seal(&plain)
-            .map_err(PortalError::Internal)?;
+        let json = config.keyring.seal(&plain).map_err(PortalError::Internal)?;
         let mut last = String::new();
         for _ in 0..WRITE_TRIES {
             match self.state.storage().put(KEY, json.clone()).await {
@@ -268,7 +264,7 @@ impl SecretObject {
         let _store = self.store_lock.lock().await;
         let mut store = self.load(config).await?;
         let (answer, events) = change(&mut store);
-        self.save(&store).await?;
+        self.save(config, &store).await?;
         log(&events);
         Ok(answer)
     }
@@ -461,12 +457,12 @@ impl SecretObject {
             Ok(events) => events,
             Err(e) => {
                 let event = next.run_failed(Stage::Rotate, &e, now);
-                self.save(&next).await?;
+                self.save(config, &next).await?;
                 log(&[event]);
                 return Ok(());
             }
         };
-        if let Err(e) = self.save(&next).await {
+        if let Err(e) = self.save(config, &next).await {
             // The new secret is lost (module docs of rotation.rs): the one we hold is Citrix
             // Cloud's old one now and keeps working; the next run notices and recovers.
             worker::console_error!(
@@ -476,7 +472,7 @@ impl SecretObject {
             let mut stored = self.load(config).await?;
             let event = stored.run_failed(Stage::SaveNewSecret, &e.log_line(), now);
             log(&[event]);
-            return self.save(&stored).await;
+            return self.save(config, &stored).await;
         }
         log(&events);
         Ok(())

@@ -578,17 +578,6 @@ impl Emulator {
         self.state.data().token_requests
     }
 
-    /// Every access and refresh token the emulator knows of: for tests that look for them
-    /// where they must not be.
-    pub fn issued_tokens(&self) -> Vec<String> {
-        let data = self.state.data();
-        data.access
-            .keys()
-            .chain(data.refresh.keys())
-            .cloned()
-            .collect()
-    }
-
     /// How many refresh tokens of `user` (the sign-in name) still work: neither used up nor
     /// revoked.
     pub fn live_refresh_tokens(&self, user: &str) -> usize {
@@ -616,8 +605,7 @@ impl Emulator {
             .collect()
     }
 
-    /// Every access, refresh and ID token issued so far, expired, used up or revoked as well
-    /// (unlike [`Emulator::issued_tokens`], the ones it still knows).
+    /// Every access, refresh and ID token issued so far, expired, used up or revoked as well.
     pub fn every_token_issued(&self) -> Vec<String> {
         self.state.data().issued_tokens.clone()
     }

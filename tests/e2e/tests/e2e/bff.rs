@@ -1151,13 +1151,9 @@ async fn the_log_holds_no_secret_or_token(stack: &Stack) -> Result<()> {
 
 /// `GET /api/session` with a session cookie value the visitor may no longer hold.
 async fn session_status(stack: &Stack, cookie: &str) -> Result<u16> {
-    reqwest::Client::new()
-        .get(format!("{}/api/session", stack.portal))
-        .header("Cookie", format!("{SESSION_COOKIE}={cookie}"))
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .map_err(|e| e.to_string())
+    let v = Visitor::new(&stack.portal);
+    v.plant(SESSION_COOKIE, cookie);
+    Ok(v.get("/api/session").await?.status().as_u16())
 }
 
 async fn sign_out_waits_for_a_refresh_in_flight_and_revokes_the_newest_token(
@@ -1426,7 +1422,7 @@ async fn no_secret_or_token_is_stored_in_plain_text(stack: &Stack) -> Result<()>
     leaked.extend(
         stack
             .emulator
-            .issued_tokens()
+            .every_token_issued()
             .into_iter()
             .filter(|t| contains(t))
             .map(|t| format!("token {t}")),
