@@ -26,6 +26,7 @@ use url::Url;
 use crate::auth::id_token;
 use crate::auth::return_to::ReturnTo;
 use crate::citrix::catalogue;
+use crate::citrix::cloud::{self, RpClient};
 use crate::citrix::device::DeviceId;
 use crate::citrix::launch::{self, Step};
 use crate::citrix::workspace::{
@@ -36,7 +37,6 @@ use crate::config::{self, Config as PortalConfig};
 use crate::crypto::Keyring;
 use crate::http::cookies;
 use crate::http::origin::{IconSource, Origin, OriginPattern, Trusted};
-use crate::secret::rotation::{self, RpClient};
 
 /// Proptest's defaults (including `PROPTEST_CASES` from the environment), without regression
 /// files in the source tree.
@@ -291,12 +291,12 @@ fn parse_everything(body: &[u8]) {
             check_step(status, &answer);
         }
     }
-    if let Ok(token) = crate::citrix::cloud::parse_token(body, 1_700_000_000) {
+    if let Ok(token) = cloud::parse_token(body, 1_700_000_000) {
         assert!(!token.value.is_empty());
     }
     if let Ok(text) = std::str::from_utf8(body) {
-        let _ = rotation::parse_rpclients(text);
-        if let Err(e) = rotation::parse_rotated(text) {
+        let _ = cloud::parse_rpclients(text);
+        if let Err(e) = cloud::parse_rotated(text) {
             // The answer holds the new secret: its error names what went wrong and where, and
             // never quotes the body.
             assert!(
@@ -603,7 +603,7 @@ proptest! {
     #[test]
     fn a_cloud_token_of_any_lifetime_is_used_until_a_sane_time(lifetime in number(), now in number()) {
         let body = json!({"access_token": "t", "expires_in": lifetime}).to_string();
-        let token = crate::citrix::cloud::parse_token(body.as_bytes(), now).unwrap();
+        let token = cloud::parse_token(body.as_bytes(), now).unwrap();
         prop_assert!(token.use_until >= now);
     }
 

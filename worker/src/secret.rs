@@ -9,6 +9,7 @@
 //! store as it is *after* the call, and stored before anything uses it.
 
 pub mod rotation;
+pub mod run;
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -19,15 +20,13 @@ use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use crate::auth::oauth::TokenError;
-use crate::citrix::cloud::{self, CloudToken};
+use crate::citrix::cloud::{self, Call, CloudToken, Ours, Reply};
 use crate::citrix::discovery::now;
 use crate::config::{CloudApi, Config, ROTATION_NOT_CONFIGURED};
 use crate::durable::{call_object, object, parse, reply};
 use crate::http::error::PortalError;
-use crate::secret::rotation::{
-    Attempt, Command, Event, Level, Ours, Plan, SecretStore, Stage, TokenReport, Unusable,
-    find_client, parse_rotated, parse_rpclients,
-};
+use crate::secret::rotation::{Attempt, Command, Event, Level, SecretStore, TokenReport, Unusable};
+use crate::secret::run::{Host, Run, Settings, drive};
 
 /// Binding name of the secret object in wrangler.toml.
 pub const BINDING: &str = "SECRETS";
@@ -171,6 +170,7 @@ pub struct SecretObject {
     env: Env,
     store_lock: futures::lock::Mutex<()>,
     run_lock: futures::lock::Mutex<()>,
+    /// The Citrix Cloud API token of the last run, while it lasts.
     cloud_token: RefCell<Option<CloudToken>>,
 }
 
@@ -202,7 +202,7 @@ impl DurableObject for SecretObject {
 /// Writes every event to the log at its level.
 fn log(events: &[Event]) {
     for e in events {
-        match e.level() {
+        match e.level {
             Level::Info => worker::console_log!("{e}"),
             Level::Warn => worker::console_warn!("{e}"),
             Level::Error => worker::console_error!("{e}"),
@@ -299,183 +299,58 @@ impl SecretObject {
         Ok(store.status(now(), &config.policy, config.rotation.is_some()))
     }
 
-    /// Records a failed run.
-    async fn failed(&self, config: &Config, stage: Stage, error: &str) -> Result<(), PortalError> {
-        self.update(config, |s| ((), vec![s.run_failed(stage, error, now())]))
-            .await
-    }
-
-    /// A Citrix Cloud API token: the cached one until near its expiry, else a new one.
-    async fn cloud_token(&self, api: &CloudApi) -> Result<CloudToken, String> {
-        let cached = self.cloud_token.borrow().clone();
-        if let Some(t) = cached.filter(|t| now() < t.use_until) {
-            return Ok(t);
-        }
-        let fresh = cloud::token(api, now()).await?;
-        *self.cloud_token.borrow_mut() = Some(fresh.clone());
-        Ok(fresh)
-    }
-
     async fn step(&self, command: Command) -> Result<StepAnswer, PortalError> {
         let config = self.config()?;
         let Some(api) = config.rotation.clone() else {
             return Ok(StepAnswer::Refused(ROTATION_NOT_CONFIGURED.into()));
         };
         let _run = self.run_lock.lock().await;
-        self.update(&config, |s| ((), s.start_run(command, now())))
-            .await?;
-        if let Some(answer) = self.run(&config, &api, command).await? {
-            return Ok(answer);
+        let settings = Settings {
+            ours: Ours {
+                name: config.client_name.as_deref(),
+                client_id: &config.client_id,
+                application_id: &config.application_id,
+            },
+            configured: &config.client_secret,
+            policy: &config.policy,
+        };
+        let run = Run::new(command, settings, self.cloud_token.take());
+        let host = Running {
+            object: self,
+            config: &config,
+            api: &api,
+        };
+        let ran = drive(&host, run).await?;
+        let refusal = ran.refusal();
+        self.cloud_token.replace(ran.token);
+        if let Some(why) = refusal {
+            return Ok(StepAnswer::Refused(why));
         }
         Ok(StepAnswer::Done(Box::new(self.status().await?)))
     }
+}
 
-    /// The run after its start: `Some` only for a refused command.
-    async fn run(
-        &self,
-        config: &Config,
-        api: &CloudApi,
-        command: Command,
-    ) -> Result<Option<StepAnswer>, PortalError> {
-        let mut token = match self.cloud_token(api).await {
-            Ok(t) => t,
-            Err(e) => {
-                self.failed(config, Stage::CloudToken, &e).await?;
-                return Ok(None);
-            }
-        };
-        let mut list = cloud::list(api, &token).await;
-        if let Err(f) = &list
-            && f.stale_token
-        {
-            // A cached token Citrix Cloud no longer knows (it was restarted or revoked it):
-            // one retry with a new one.
-            self.cloud_token.replace(None);
-            token = match self.cloud_token(api).await {
-                Ok(t) => t,
-                Err(e) => {
-                    self.failed(config, Stage::CloudToken, &e).await?;
-                    return Ok(None);
-                }
-            };
-            list = cloud::list(api, &token).await;
-        }
-        let list = match list {
-            Ok(body) => parse_rpclients(&String::from_utf8_lossy(&body)),
-            Err(f) => {
-                if f.stale_token {
-                    self.cloud_token.replace(None);
-                }
-                Err(f.error)
-            }
-        };
-        let list = match list {
-            Ok(l) => l,
-            Err(e) => {
-                self.failed(config, Stage::ListClients, &e).await?;
-                return Ok(None);
-            }
-        };
-        for s in &list.skipped {
-            worker::console_warn!("client secret: rpclients: skipped an entry {s}");
-        }
-        let now = now();
-        let plan = self
-            .update(config, |s| {
-                let events = s.observe(
-                    find_client(
-                        &list.good,
-                        &Ours {
-                            name: config.client_name.as_deref(),
-                            client_id: &config.client_id,
-                            application_id: &config.application_id,
-                        },
-                    ),
-                    &config.client_secret,
-                    now,
-                );
-                (s.plan(now, &config.policy, command), events)
-            })
-            .await?;
-        worker::console_log!("client secret: {command:?}: plan: {plan}");
-        match plan {
-            Plan::Rotate { client_name, .. } => {
-                self.rotate(config, api, &token, &client_name).await?
-            }
-            Plan::ExpireOld { client_name } => {
-                match cloud::expire_old(api, &token, &client_name).await {
-                    Ok(()) => {
-                        self.update(config, |s| {
-                            ((), s.after_expire_old(crate::citrix::discovery::now()))
-                        })
-                        .await?
-                    }
-                    Err(f) => self.failed(config, Stage::ExpireOld, &f.error).await?,
-                }
-            }
-            Plan::Refused(why) => {
-                let summary = Plan::Refused(why.clone()).to_string();
-                self.update(config, |s| ((), vec![s.run_finished(summary, now)]))
-                    .await?;
-                return Ok(Some(StepAnswer::Refused(why)));
-            }
-            Plan::ClientUnusable(u) if command != Command::Step => {
-                let summary = u.admin_text();
-                self.update(config, |s| ((), vec![s.run_finished(summary.clone(), now)]))
-                    .await?;
-                return Ok(Some(StepAnswer::Refused(summary)));
-            }
-            other => {
-                let summary = other.to_string();
-                self.update(config, |s| ((), vec![s.run_finished(summary, now)]))
-                    .await?;
-            }
-        }
-        Ok(None)
+/// A run inside the object: its storage, under `store_lock` for each change, and Citrix Cloud.
+struct Running<'a> {
+    object: &'a SecretObject,
+    config: &'a Config,
+    api: &'a CloudApi,
+}
+
+impl Host for Running<'_> {
+    fn now(&self) -> u64 {
+        now()
     }
 
-    /// `$rotateSecret`, then the new secret is stored before anything uses it.
-    async fn rotate(
+    async fn update<R>(
         &self,
-        config: &Config,
-        api: &CloudApi,
-        token: &CloudToken,
-        client_name: &str,
-    ) -> Result<(), PortalError> {
-        let rotated = match cloud::rotate(api, token, client_name).await {
-            Ok(body) => parse_rotated(&String::from_utf8_lossy(&body)),
-            Err(f) => Err(f.error),
-        };
-        let rotated = match rotated {
-            Ok(r) => r,
-            Err(e) => return self.failed(config, Stage::Rotate, &e).await,
-        };
-        let _store = self.store_lock.lock().await;
-        let mut next = self.load(config).await?;
-        let now = now();
-        let events = match next.after_rotation(rotated, now) {
-            Ok(events) => events,
-            Err(e) => {
-                let event = next.run_failed(Stage::Rotate, &e, now);
-                self.save(config, &next).await?;
-                log(&[event]);
-                return Ok(());
-            }
-        };
-        if let Err(e) = self.save(config, &next).await {
-            // The new secret is lost (module docs of rotation.rs): the one we hold is Citrix
-            // Cloud's old one now and keeps working; the next run notices and recovers.
-            worker::console_error!(
-                "client secret: the rotated secret could not be stored and is lost: {}",
-                e.log_line()
-            );
-            let mut stored = self.load(config).await?;
-            let event = stored.run_failed(Stage::SaveNewSecret, &e.log_line(), now);
-            log(&[event]);
-            return self.save(config, &stored).await;
-        }
-        log(&events);
-        Ok(())
+        change: impl FnOnce(&mut SecretStore) -> (R, Vec<Event>),
+    ) -> Result<R, PortalError> {
+        self.object.update(self.config, change).await
+    }
+
+    async fn send(&self, call: &Call) -> Reply {
+        cloud::send(self.api, call).await
     }
 }
 

@@ -280,27 +280,39 @@ async fn list(
         return r;
     }
     let profile = state.profile();
-    let clients: Vec<serde_json::Value> = state
-        .data()
-        .clients
+    let body = rpclients_body(&state.data().clients, profile);
+    match profile {
+        Profile::Plain => Json(body).into_response(),
+        Profile::DotNet => json_as("application/json; charset=utf-8", &body),
+    }
+}
+
+/// The `rpclients` answer for `clients` in `profile`. Public so that the worker's native tests
+/// run its rotation against this very registry, without HTTP.
+pub fn rpclients_body(clients: &[Client], profile: Profile) -> serde_json::Value {
+    let ours = clients
         .iter()
         .enumerate()
-        .map(|(i, c)| RpClient::json(c, profile, i))
-        .collect();
+        .map(|(i, c)| RpClient::json(c, profile, i));
     match profile {
-        Profile::Plain => Json(clients).into_response(),
+        Profile::Plain => ours.collect(),
         Profile::DotNet => {
             // Other clients around ours: ours are neither first nor alone.
             let [first, last] = others();
-            let mut all = vec![first];
-            all.extend(clients);
-            all.push(last);
-            json_as(
-                "application/json; charset=utf-8",
-                &serde_json::Value::Array(all),
-            )
+            std::iter::once(first)
+                .chain(ours)
+                .chain(std::iter::once(last))
+                .collect()
         }
     }
+}
+
+/// The `$rotateSecret` answer once `client` was rotated to `secret`.
+pub fn rotated_body(client: &Client, secret: &str, profile: Profile) -> serde_json::Value {
+    serde_json::json!({
+        "client": RpClient::json(client, profile, 0),
+        "secret": secret,
+    })
 }
 
 async fn act(
@@ -325,11 +337,7 @@ async fn act(
     };
     if action == "$rotateSecret" {
         match admin::rotate(client, now) {
-            Ok(secret) => Json(serde_json::json!({
-                "client": RpClient::json(client, profile, 0),
-                "secret": secret,
-            }))
-            .into_response(),
+            Ok(secret) => Json(rotated_body(client, &secret, profile)).into_response(),
             Err(e) => e.into_response(),
         }
     } else {

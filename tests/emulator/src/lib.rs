@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 pub use clients::{Client, SECRET_LIFETIME_SECS, SecretSlot};
+pub use cloud::{rotated_body, rpclients_body};
 pub use control::{Fault, FaultKind};
 use hosts::Role;
 pub use hosts::{Hosts, Ports, Topology};

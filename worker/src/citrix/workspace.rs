@@ -610,7 +610,7 @@ mod tests {
             }),
             &["access_token"],
         );
-        tolerant::<crate::secret::rotation::RpClient>(
+        tolerant::<crate::citrix::cloud::RpClient>(
             "rpclients entry",
             json!({
                 "name": "n", "display_name": "d", "api_key": "k", "secret_update_time": 1,
@@ -649,7 +649,7 @@ mod tests {
             list.resources.skipped[0].id.as_deref(),
             Some("malformed-item")
         );
-        let clients = crate::secret::rotation::parse_rpclients(
+        let clients = crate::citrix::cloud::parse_rpclients(
             &json!([{"name": "ours", "api_key": "k"}, {"name": ["not", "a", "name"]}]).to_string(),
         )
         .unwrap();
