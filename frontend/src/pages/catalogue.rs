@@ -253,15 +253,16 @@ pub fn CataloguePage(
         })
     });
     // Admins hear about the client secret wherever they are: sign-in for everyone depends on it.
-    let secret_banner = RwSignal::new(None::<BannerView>);
-    if session.is_admin {
-        spawn_local(async move {
+    // Nobody else asks for it.
+    let secret_banner = session.is_admin.then(|| {
+        LocalResource::new(|| async {
             // A nicety: if the status cannot be had, the admin page says why.
-            if let Ok(status) = api::secret_status().await {
-                secret_banner.try_set(BannerView::of(&status));
-            }
-        });
-    }
+            api::secret_status()
+                .await
+                .ok()
+                .and_then(|status| BannerView::of(&status))
+        })
+    });
     // Loading, failed (why) or loaded: what the page shows depends on this alone, so a change to
     // the loaded catalogue (a favourite) leaves the grid in place.
     let loaded = Memo::new(move |_| model.with(|m| m.as_ref().map(|r| r.as_ref().err().cloned())));
@@ -279,13 +280,21 @@ pub fn CataloguePage(
             <Toolbar ctx=ctx search=search />
             <FolderNav ctx=ctx />
             <main id="catalogue-main" class="content" tabindex="-1" aria-labelledby="view-title">
-                {move || secret_banner.get().map(|b| view! {
-                    <div class="banner" role="status" data-tone=b.tone.slug() data-testid="secret-banner">
-                        <p>
-                            <strong>"Client secret: "</strong>{b.text}" "
-                            <AppLink to=Route::Admin nav=nav testid="secret-banner-link">"Open the admin page"</AppLink>
-                        </p>
-                    </div>
+                // Its own boundary: nothing shows until the status is there, and the rest of the
+                // page does not wait for it.
+                {secret_banner.map(|banner| view! {
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            banner.await.map(|b| view! {
+                                <div class="banner" role="status" data-tone=b.tone.slug() data-testid="secret-banner">
+                                    <p>
+                                        <strong>"Client secret: "</strong>{b.text}" "
+                                        <AppLink to=Route::Admin nav=nav testid="secret-banner-link">"Open the admin page"</AppLink>
+                                    </p>
+                                </div>
+                            })
+                        })}
+                    </Suspense>
                 })}
                 <div class="heading">
                     <h1 id="view-title" data-testid="view-title">{title}</h1>
