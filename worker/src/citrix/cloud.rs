@@ -99,27 +99,43 @@ pub type Reply = Result<Vec<u8>, CallFailed>;
 /// Makes `call`.
 pub async fn send(api: &CloudApi, call: &Call) -> Reply {
     let (method, url, what, token) = match call {
-        Call::Token => return token(api).await,
-        Call::List(token) => (Method::Get, api.rpclients_url(), "rpclients", token),
+        Call::Token => (
+            Method::Post,
+            api.token_url(),
+            "the Citrix Cloud token endpoint",
+            None,
+        ),
+        Call::List(token) => (Method::Get, api.rpclients_url(), "rpclients", Some(token)),
         Call::Rotate { name, token } => (
             Method::Post,
             api.action_url(name, "$rotateSecret"),
             "$rotateSecret",
-            token,
+            Some(token),
         ),
         Call::ExpireOld { name, token } => (
             Method::Post,
             api.action_url(name, "$expireOldSecret"),
             "$expireOldSecret",
-            token,
+            Some(token),
         ),
     };
+    let body = token.is_none().then(|| {
+        let form = format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            form(&api.client_id),
+            form(&api.client_secret)
+        );
+        ("application/x-www-form-urlencoded", form.into_bytes())
+    });
     let answer = upstream::Call {
         method,
         url: &url,
         application_id: None,
-        headers: vec![("Authorization", format!("CWSAuth bearer={}", token.value))],
-        body: None,
+        headers: token
+            .map(|t| ("Authorization", format!("CWSAuth bearer={}", t.value)))
+            .into_iter()
+            .collect(),
+        body,
         what,
     }
     .send()
@@ -128,50 +144,18 @@ pub async fn send(api: &CloudApi, call: &Call) -> Reply {
         error: e.log_line(),
         stale_token: false,
     })?;
-    if answer.status == 200 {
-        return Ok(answer.body);
-    }
-    Err(CallFailed {
-        error: failed(what, &answer),
-        stale_token: answer.status == 401,
-    })
-}
-
-/// The client-credentials token call.
-async fn token(api: &CloudApi) -> Reply {
-    let url = api.token_url();
-    let body = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
-        form(&api.client_id),
-        form(&api.client_secret)
-    );
-    let answer = upstream::Call {
-        method: Method::Post,
-        url: &url,
-        application_id: None,
-        headers: vec![],
-        body: Some(("application/x-www-form-urlencoded", body.into_bytes())),
-        what: "getting a Citrix Cloud API token",
-    }
-    .send()
-    .await
-    .map_err(|e| CallFailed {
-        error: e.log_line(),
-        stale_token: false,
-    })?;
-    let what = "the Citrix Cloud token endpoint";
-    match answer.status {
-        200 => Ok(answer.body),
-        400 | 401 => Err(CallFailed {
+    match (answer.status, token) {
+        (200, _) => Ok(answer.body),
+        (400 | 401, None) => Err(CallFailed {
             error: format!(
                 "{} (check CC_CLIENT_ID and CC_CLIENT_SECRET, and CUSTOMER_ID)",
                 failed(what, &answer)
             ),
             stale_token: false,
         }),
-        _ => Err(CallFailed {
+        (status, token) => Err(CallFailed {
             error: failed(what, &answer),
-            stale_token: false,
+            stale_token: status == 401 && token.is_some(),
         }),
     }
 }
