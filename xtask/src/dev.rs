@@ -46,7 +46,7 @@ pub fn run() -> Result<(), String> {
             ));
         }
     }
-    crate::build_frontend()?;
+    crate::compile::frontend()?;
     sh::step("building the emulator");
     sh::run(sh::cargo().args(["build", "--release", "-p", "workspace-emulator"]))?;
 

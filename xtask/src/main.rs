@@ -4,6 +4,7 @@
 //! Almost only the standard library (plus `ctrlc` and hashing for the CSP), so it compiles in
 //! seconds on a fresh machine before anything else is installed.
 
+mod compile;
 mod dev;
 mod headers;
 mod reliability;
@@ -34,9 +35,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(),
         Some("build") => setup::run()
-            .and_then(|_| build_frontend())
-            .and_then(|_| build_worker()),
-        Some("build-worker") => build_worker(),
+            .and_then(|_| compile::frontend())
+            .and_then(|_| compile::worker()),
+        Some("build-worker") => compile::worker(),
         Some("dev") => dev::run(),
         // Trunk's post-build hook: the directory being built, or dist/.
         Some("spa-headers") => headers::write(
@@ -65,33 +66,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// `trunk build --release --offline`, with wasm-opt from node_modules on PATH.
-pub fn build_frontend() -> Result<(), String> {
-    sh::step("building the frontend (trunk)");
-    // Trunk.toml's post-build hook writes dist/_headers (`cargo xtask spa-headers`).
-    sh::run(sh::tool("trunk").args(["build", "--release", "--offline"]))
-}
-
-/// `worker-build --release` in worker/, told where wasm-bindgen, wasm-opt and esbuild are so it
-/// never tries to download them.
-pub fn build_worker() -> Result<(), String> {
-    sh::step("building the worker (worker-build)");
-    let root = sh::root();
-    let bin = root.join("node_modules/.bin");
-    let mut cmd = sh::tool("worker-build");
-    cmd.arg("--release")
-        .current_dir(root.join("worker"))
-        .env("WASM_BINDGEN_BIN", sh::cargo_bin().join("wasm-bindgen"))
-        .env("WASM_OPT_BIN", bin.join("wasm-opt"))
-        .env("ESBUILD_BIN", bin.join("esbuild"));
-    sh::run(&mut cmd)
-}
-
 /// The benchmarks: ratios against a baseline measured in the same run, never asserted.
 fn bench() -> Result<(), String> {
     setup::run()?;
-    build_frontend()?;
-    build_worker()?;
+    compile::frontend()?;
+    compile::worker()?;
     sh::step("the catalogue model natively: 5,000 resources against 40");
     sh::run(sh::cargo().args([
         "run",
@@ -138,8 +117,8 @@ fn test(journey_args: &[String]) -> Result<(), String> {
     sh::run(sh::cargo().args(["test", "--workspace", "--exclude", "portal-e2e"]))?;
     sh::run(sh::cargo().args(["test", "-p", "portal-e2e", "--lib"]))?;
     component_tests()?;
-    build_frontend()?;
-    build_worker()?;
+    compile::frontend()?;
+    compile::worker()?;
     sh::step("wrangler deploy --dry-run (the deployment an admin makes, without uploading)");
     sh::run(sh::tool("wrangler").args([
         "deploy",

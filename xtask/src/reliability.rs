@@ -36,8 +36,8 @@ pub fn run() -> Result<(), String> {
 
     let t = Instant::now();
     crate::setup::run()?;
-    crate::build_frontend()?;
-    crate::build_worker()?;
+    crate::compile::frontend()?;
+    crate::compile::worker()?;
     parts.push(Part {
         name: "build (SPA and worker, release)".into(),
         outcome: "built".into(),
