@@ -17,21 +17,6 @@ use crate::model::Route;
 use crate::nav::Nav;
 use crate::pages::{AdminPage, CataloguePage, SignInPage};
 
-/// Sends the browser to sign in, coming back to where it is now (path and query, so the same
-/// view and search).
-pub fn sign_in() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let location = window.location();
-    let here = format!(
-        "{}{}",
-        location.pathname().unwrap_or_default(),
-        location.search().unwrap_or_default()
-    );
-    let _ = location.set_href(&model::paths::sign_in_url(&here));
-}
-
 /// The app: the sign-in screen when signed out, otherwise the page the address bar names.
 #[component]
 pub fn App() -> impl IntoView {

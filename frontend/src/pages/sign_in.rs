@@ -20,10 +20,25 @@ pub fn SignInPage(
                         "Your Citrix apps and desktops, in the browser. Sign in with your Citrix account to continue."
                     }}
                 </p>
-                <button class="primary" data-testid="signin-button" on:click=move |_| crate::sign_in()>
+                <button class="primary" data-testid="signin-button" on:click=move |_| sign_in()>
                     "Sign in"
                 </button>
             </section>
         </main>
     }
+}
+
+/// Sends the browser to sign in, coming back to where it is now (path and query, so the same
+/// view and search).
+fn sign_in() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let here = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    let _ = location.set_href(&crate::model::paths::sign_in_url(&here));
 }
