@@ -5,6 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod secret;
+
+pub use secret::*;
+
 /// Header every state-changing request must carry (value `1`); see DESIGN.md, CSRF.
 pub const CSRF_HEADER: &str = "X-Portal-Csrf";
 
@@ -192,175 +196,6 @@ pub struct ApiError {
     pub retryable: bool,
 }
 
-/// `GET /api/admin/secret`, and the answer of `POST /api/admin/secret/rotate` and
-/// `POST /api/admin/secret/expire-old`: where the rotation of the portal's client secret stands.
-/// Never contains a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SecretStatus {
-    /// The client's `name` in Citrix Cloud, once read.
-    pub client_name: Option<String>,
-    /// Its display name.
-    pub display_name: Option<String>,
-    /// Whether it is enabled, once read.
-    pub enabled: Option<bool>,
-    /// `false` when the client is missing, disabled, public, or the portal's secret is unlisted.
-    pub usable: bool,
-    /// Whether the Citrix Cloud API settings are present.
-    pub rotation_configured: bool,
-    /// Where the rotation stands.
-    pub phase: SecretPhase,
-    /// When the current secret expires, Unix seconds, once known.
-    pub current_expires_at: Option<u64>,
-    /// Days left, partial days rounded up.
-    pub current_days_left: Option<u64>,
-    /// When the old secret expires, while there is one.
-    pub old_expires_at: Option<u64>,
-    /// Days left, partial days rounded up.
-    pub old_days_left: Option<u64>,
-    /// Successful token calls with the current secret.
-    pub successes_with_current: u32,
-    /// When the portal last rotated the secret.
-    pub last_rotation_at: Option<u64>,
-    /// When Citrix Cloud issued the current secret (`secret_update_time`), once known.
-    pub current_issued_at: Option<u64>,
-    /// When the client was last read from Citrix Cloud.
-    pub last_observed_at: Option<u64>,
-    /// The last run.
-    pub last_run: Option<RunStatus>,
-    /// What happens next.
-    pub next_action: NextAction,
-    /// The same, for people.
-    pub next_action_text: String,
-    /// Whether "rotate now" may be used, and if not why.
-    pub rotate_now: ActionAvailability,
-    /// Whether "expire old secret now" may be used, and if not why.
-    pub expire_old_now: ActionAvailability,
-    /// A message for every admin page, when something needs attention.
-    pub banner: Option<Banner>,
-}
-
-/// Where the rotation of the client secret stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum SecretPhase {
-    /// One secret; waiting for its expiry to come near.
-    Idle,
-    /// A new secret is current and the old one still works until it is expired.
-    Overlap,
-}
-
-/// What the rotation does next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum NextAction {
-    /// The Citrix Cloud API settings are absent.
-    NotConfigured,
-    /// The client has not been read from Citrix Cloud yet.
-    FirstRead,
-    /// Rotate in `days` days.
-    RotateIn {
-        /// Days, rounded up.
-        days: u64,
-    },
-    /// Rotate at the next run.
-    RotateAtNextRun,
-    /// Expire the old secret after `successes` more successful token calls.
-    ExpireOldAfter {
-        /// How many more.
-        successes: u32,
-        /// When fewer will do (the grace period's end), if that is still ahead.
-        sooner_after: Option<u64>,
-    },
-    /// Expire the old secret at the next run.
-    ExpireOldAtNextRun,
-    /// Waiting for Citrix Cloud's old secret to go, to know which secret is the portal's.
-    WaitForOldSecret {
-        /// When it expires.
-        old_expires_at: Option<u64>,
-    },
-    /// Someone must fix the client in Citrix Cloud.
-    ClientUnusable,
-    /// Nothing to do.
-    Nothing,
-}
-
-/// Whether an admin action may be used now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActionAvailability {
-    /// Whether.
-    pub allowed: bool,
-    /// If not, why.
-    pub reason: Option<String>,
-}
-
-/// A banner for admins.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Banner {
-    /// How serious.
-    pub level: BannerLevel,
-    /// The message.
-    pub text: String,
-}
-
-/// How serious a [`Banner`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum BannerLevel {
-    /// Something needs attention soon.
-    Warning,
-    /// Sign-in fails, or will, until someone acts.
-    Error,
-}
-
-/// What a rotation run was asked to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum SecretCommand {
-    /// One step of the machine: the daily cron trigger.
-    Step,
-    /// An admin's "rotate now", whatever the expiry.
-    RotateNow,
-    /// An admin's "expire old secret now".
-    ExpireOldNow,
-}
-
-/// The last rotation run, for the admin page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunStatus {
-    /// What it was asked to do.
-    pub command: SecretCommand,
-    /// When it started, Unix seconds.
-    pub started_at: u64,
-    /// When it ended, if it did.
-    pub finished_at: Option<u64>,
-    /// How it ended.
-    pub outcome: RunOutcome,
-    /// What it did, or the error.
-    pub message: String,
-}
-
-/// How a rotation run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum RunOutcome {
-    /// Still running.
-    Running,
-    /// Started long ago and never finished.
-    Interrupted,
-    /// Finished.
-    Ok,
-    /// Failed; the message says where and why.
-    Failed,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,60 +218,6 @@ mod tests {
                 receiver_uri: "receiver://x".into()
             }
         );
-    }
-
-    #[test]
-    fn secret_status_round_trips_in_camel_case() {
-        let status = SecretStatus {
-            client_name: Some("acme-private-1".into()),
-            display_name: None,
-            enabled: Some(true),
-            usable: true,
-            rotation_configured: true,
-            phase: SecretPhase::Overlap,
-            current_expires_at: Some(100),
-            current_days_left: Some(1),
-            old_expires_at: None,
-            old_days_left: None,
-            successes_with_current: 2,
-            last_rotation_at: Some(50),
-            current_issued_at: None,
-            last_observed_at: Some(60),
-            last_run: Some(RunStatus {
-                command: SecretCommand::RotateNow,
-                started_at: 50,
-                finished_at: Some(51),
-                outcome: RunOutcome::Ok,
-                message: "m".into(),
-            }),
-            next_action: NextAction::ExpireOldAfter {
-                successes: 1,
-                sooner_after: Some(90),
-            },
-            next_action_text: "t".into(),
-            rotate_now: ActionAvailability {
-                allowed: true,
-                reason: None,
-            },
-            expire_old_now: ActionAvailability {
-                allowed: false,
-                reason: Some("r".into()),
-            },
-            banner: Some(Banner {
-                level: BannerLevel::Warning,
-                text: "b".into(),
-            }),
-        };
-        let json = serde_json::to_value(&status).unwrap();
-        assert_eq!(json["phase"], "overlap");
-        assert_eq!(json["lastRun"]["command"], "rotateNow");
-        assert_eq!(json["lastRun"]["outcome"], "ok");
-        assert_eq!(json["nextAction"]["kind"], "expireOldAfter");
-        assert_eq!(json["nextAction"]["soonerAfter"], 90);
-        assert_eq!(json["banner"]["level"], "warning");
-        assert_eq!(json["expireOldNow"]["reason"], "r");
-        let back: SecretStatus = serde_json::from_value(json).unwrap();
-        assert_eq!(back, status);
     }
 
     #[test]

@@ -15,8 +15,8 @@ use std::cell::RefCell;
 use std::future::Future;
 
 use portal_shared::api::SecretStatus;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use crate::auth::oauth::TokenError;
@@ -25,7 +25,10 @@ use crate::citrix::discovery::now;
 use crate::config::{CloudApi, Config, ROTATION_NOT_CONFIGURED};
 use crate::durable::{call_object, object, parse, reply};
 use crate::http::error::PortalError;
-use crate::secret::rotation::{Attempt, Command, Event, Level, SecretStore, TokenReport, Unusable};
+use crate::secret::rotation::{
+    Attempt, ClientProblem, Command, Event, Level, SecretStore, TokenReport, problem_words,
+    user_text,
+};
 use crate::secret::run::{Host, Run, Settings, drive};
 
 /// Binding name of the secret object in wrangler.toml.
@@ -39,15 +42,6 @@ const KEY: &str = "store";
 /// A failed write is tried this many times in all: losing a rotated secret is the one failure
 /// the machine cannot undo by itself.
 const WRITE_TRIES: usize = 3;
-
-/// What a run answers: the status after it, or why an admin's command was not carried out.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum StepAnswer {
-    /// The run happened (it may have failed: `last_run` says).
-    Done(Box<SecretStatus>),
-    /// The command was refused, and why.
-    Refused(String),
-}
 
 /// The worker's handle on the secret object.
 pub struct Secrets(worker::Stub);
@@ -73,12 +67,16 @@ impl Secrets {
 
     /// Records the results of a token call's attempts; answers why the client is unusable, if
     /// the last read of Citrix Cloud says so.
-    pub async fn report(&self, reports: &[TokenReport]) -> Result<Option<Unusable>, PortalError> {
+    pub async fn report(
+        &self,
+        reports: &[TokenReport],
+    ) -> Result<Option<ClientProblem>, PortalError> {
         self.call("report", &reports).await
     }
 
-    /// One run of the machine.
-    pub async fn step(&self, command: Command) -> Result<StepAnswer, PortalError> {
+    /// One run of the machine: the status after it, whose last run says what it did (it may
+    /// have failed, or refused an admin's command). 409 when rotation is not configured.
+    pub async fn step(&self, command: Command) -> Result<SecretStatus, PortalError> {
         self.call("step", &command).await
     }
 
@@ -153,11 +151,13 @@ where
         Err(TokenError::Other(PortalError::ClientUnusable {
             message: unusable
                 .as_ref()
-                .map_or(crate::http::error::CLIENT_REFUSED, Unusable::user_text)
+                .map_or(crate::http::error::CLIENT_REFUSED, user_text)
                 .to_owned(),
             detail: format!(
                 "every secret was refused ({refusal}); {}",
-                unusable.map_or("Citrix Cloud has not said why".into(), |u| u.admin_text())
+                unusable.map_or("Citrix Cloud has not said why".into(), |u| problem_words(
+                    &u
+                ))
             ),
         }))
     })
@@ -276,7 +276,10 @@ impl SecretObject {
         Ok(store.secrets_to_try(&config.client_secret, now()))
     }
 
-    async fn report(&self, reports: Vec<TokenReport>) -> Result<Option<Unusable>, PortalError> {
+    async fn report(
+        &self,
+        reports: Vec<TokenReport>,
+    ) -> Result<Option<ClientProblem>, PortalError> {
         let config = self.config()?;
         let now = now();
         self.update(&config, |s| {
@@ -299,10 +302,10 @@ impl SecretObject {
         Ok(store.status(now(), &config.policy, config.rotation.is_some()))
     }
 
-    async fn step(&self, command: Command) -> Result<StepAnswer, PortalError> {
+    async fn step(&self, command: Command) -> Result<SecretStatus, PortalError> {
         let config = self.config()?;
         let Some(api) = config.rotation.clone() else {
-            return Ok(StepAnswer::Refused(ROTATION_NOT_CONFIGURED.into()));
+            return Err(PortalError::Conflict(ROTATION_NOT_CONFIGURED.into()));
         };
         let _run = self.run_lock.lock().await;
         let settings = Settings {
@@ -321,12 +324,8 @@ impl SecretObject {
             api: &api,
         };
         let ran = drive(&host, run).await?;
-        let refusal = ran.refusal();
         self.cloud_token.replace(ran.token);
-        if let Some(why) = refusal {
-            return Ok(StepAnswer::Refused(why));
-        }
-        Ok(StepAnswer::Done(Box::new(self.status().await?)))
+        self.status().await
     }
 }
 
@@ -386,10 +385,9 @@ pub async fn cron(env: &Env, cron: &str) {
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(StepAnswer::Done(status)) => {
-            worker::console_log!("client secret: cron {cron}: {}", status.next_action_text)
+        Ok(status) => {
+            worker::console_log!("client secret: cron {cron}: next: {:?}", status.next_action)
         }
-        Ok(StepAnswer::Refused(why)) => worker::console_warn!("client secret: cron {cron}: {why}"),
         Err(e) => worker::console_error!("client secret: cron {cron} failed: {}", e.log_line()),
     }
 }

@@ -3,12 +3,15 @@
 //! around loading and running an action.
 
 use portal_shared::api::{
-    ActionAvailability, Banner, BannerLevel, RunOutcome, RunStatus, SecretCommand, SecretPhase,
-    SecretStatus,
+    ActionAvailability, RunResult, RunStatus, SecretCommand, SecretPhase, SecretStatus,
 };
 use portal_shared::time::{days_left, utc_date, utc_minute};
 
 use crate::error::ClientError;
+
+mod words;
+
+pub use words::Tone;
 
 /// An admin action on the secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,28 +58,6 @@ impl Action {
     }
 }
 
-/// How a message or banner should look and be announced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    /// It worked.
-    Success,
-    /// Needs attention soon.
-    Warning,
-    /// Failed, or sign-in fails until someone acts.
-    Error,
-}
-
-impl Tone {
-    /// Stable name for CSS and tests.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Tone::Success => "success",
-            Tone::Warning => "warning",
-            Tone::Error => "error",
-        }
-    }
-}
-
 /// A sentence for the page's live region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -86,28 +67,20 @@ pub struct Message {
     pub text: String,
 }
 
-/// The worker's banner, for admins on every page.
+/// The status's alert as a banner, for admins on every page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BannerView {
     /// Warning or error.
     pub tone: Tone,
-    /// The worker's text.
+    /// What to say.
     pub text: String,
 }
 
 impl BannerView {
     /// The banner the status asks for, if any.
     pub fn of(status: &SecretStatus) -> Option<BannerView> {
-        status
-            .banner
-            .as_ref()
-            .map(|Banner { level, text }| BannerView {
-                tone: match level {
-                    BannerLevel::Warning => Tone::Warning,
-                    BannerLevel::Error => Tone::Error,
-                },
-                text: text.trim().to_owned(),
-            })
+        let (tone, text) = words::alert(status.alert.as_ref()?, status);
+        Some(BannerView { tone, text })
     }
 }
 
@@ -133,7 +106,7 @@ pub struct ActionView {
     pub label: &'static str,
     /// Whether pressing it does something now.
     pub enabled: bool,
-    /// Why not, when the worker says it is not available.
+    /// Why not, when it is not available.
     pub reason: Option<String>,
 }
 
@@ -142,7 +115,7 @@ pub struct ActionView {
 pub struct StatusView {
     /// Heading under the page title: the client's name, or that it is not known yet.
     pub client: String,
-    /// The worker's banner.
+    /// The banner, when something needs attention.
     pub banner: Option<BannerView>,
     /// The status list.
     pub rows: Vec<Row>,
@@ -204,11 +177,7 @@ impl StatusView {
         ];
         rows.push(match &status.last_run {
             Some(run) => Row {
-                detail: Some((
-                    run.message.trim().to_owned(),
-                    matches!(run.outcome, RunOutcome::Failed | RunOutcome::Interrupted),
-                ))
-                .filter(|(m, _)| !m.is_empty()),
+                detail: Some((words::run_result(&run.result, status), failed(run))),
                 ..row("last-run", "Last run", last_run(run))
             },
             None => row("last-run", "Last run", "No run yet".into()),
@@ -216,7 +185,7 @@ impl StatusView {
         rows.push(row(
             "next-action",
             "Next action",
-            status.next_action_text.trim().to_owned(),
+            words::next_action(&status.next_action, status),
         ));
         let actions = Action::ALL
             .into_iter()
@@ -230,13 +199,9 @@ impl StatusView {
                         action.label()
                     },
                     enabled: available.allowed && busy.is_none(),
-                    reason: (!available.allowed).then(|| {
-                        match available.reason.as_deref().map(str::trim) {
-                            Some(why) if !why.is_empty() => {
-                                format!("Not available: {}", sentence(why))
-                            }
-                            _ => "Not available right now.".into(),
-                        }
+                    reason: (!available.allowed).then(|| match &available.reason {
+                        Some(why) => format!("Not available. {}", words::refusal(why)),
+                        None => "Not available right now.".into(),
                     }),
                 }
             })
@@ -269,7 +234,7 @@ fn client_name(status: &SecretStatus) -> String {
 }
 
 fn state(status: &SecretStatus) -> &'static str {
-    match (status.enabled, status.usable) {
+    match (status.enabled, status.problem.is_none()) {
         (Some(true), true) => "Enabled",
         (Some(true), false) => "Enabled, but sign-in cannot use it",
         (Some(false), _) => "Disabled: nobody can sign in",
@@ -301,23 +266,19 @@ fn last_run(run: &RunStatus) -> String {
         SecretCommand::RotateNow => "rotate now",
         SecretCommand::ExpireOldNow => "expire old secret now",
     };
-    let how = match run.outcome {
-        RunOutcome::Running => "running",
-        RunOutcome::Interrupted => "never finished",
-        RunOutcome::Ok => "succeeded",
-        RunOutcome::Failed => "failed",
-    };
-    format!("{}, {what}: {how}", utc_minute(run.started_at))
+    format!(
+        "{}, {what}: {}",
+        utc_minute(run.started_at),
+        words::run_result_short(&run.result)
+    )
 }
 
-/// The worker's reasons are sentence fragments ("there is no old secret to expire").
-fn sentence(s: &str) -> String {
-    let s = s.trim();
-    if s.ends_with(['.', '!', '?']) {
-        s.to_owned()
-    } else {
-        format!("{s}.")
-    }
+/// Whether the run failed (or never finished).
+fn failed(run: &RunStatus) -> bool {
+    matches!(
+        run.result,
+        RunResult::Failed { .. } | RunResult::Interrupted
+    )
 }
 
 /// What the page does after the model took an answer in.
@@ -446,13 +407,9 @@ impl AdminModel {
                 After::Done
             }
             Err(e) => {
-                let not_done = match action {
-                    Action::Rotate => "The secret was not rotated",
-                    Action::ExpireOld => "The old secret was not expired",
-                };
+                let not_done = not_done(action);
                 let after = self.failed(&e, |e| match e.conflict() {
-                    // The worker's reason is a fragment: "there is no old secret to expire".
-                    Some(why) => format!("{not_done}: {}", sentence(why)),
+                    Some(why) => format!("{not_done}. {why}"),
                     None => format!("{not_done}. {}", e.message()),
                 });
                 if e.conflict().is_some() {
@@ -485,21 +442,33 @@ impl AdminModel {
     }
 }
 
-/// What an action that answered 200 did: the run may still have failed (its record says).
+/// What an action that answered 200 did: the run may still have failed or been refused (its
+/// record says).
 fn done(action: Action, status: &SecretStatus) -> Message {
-    let failed = status
-        .last_run
-        .as_ref()
-        .filter(|r| matches!(r.outcome, RunOutcome::Failed | RunOutcome::Interrupted));
-    if let Some(run) = failed {
-        let what = match action {
-            Action::Rotate => "Rotating the secret failed",
-            Action::ExpireOld => "Expiring the old secret failed",
-        };
-        return Message {
-            tone: Tone::Error,
-            text: format!("{what}: {}", sentence(&run.message)),
-        };
+    match status.last_run.as_ref().map(|r| &r.result) {
+        Some(RunResult::Refused { refusal }) => {
+            return Message {
+                tone: Tone::Error,
+                text: format!("{}. {}", not_done(action), words::refusal(refusal)),
+            };
+        }
+        Some(result @ (RunResult::Failed { .. } | RunResult::Interrupted)) => {
+            let what = match action {
+                Action::Rotate => "Rotating the secret failed",
+                Action::ExpireOld => "Expiring the old secret failed",
+            };
+            let why = match result {
+                RunResult::Failed { stage, error } => {
+                    format!(" while {}: {error}.", words::stage(*stage))
+                }
+                _ => ": the run never finished.".into(),
+            };
+            return Message {
+                tone: Tone::Error,
+                text: format!("{what}{why}"),
+            };
+        }
+        _ => {}
     }
     let text = match action {
         Action::Rotate => match status.current_expires_at {
@@ -519,10 +488,20 @@ fn done(action: Action, status: &SecretStatus) -> Message {
     }
 }
 
+/// The start of the message when an action was not carried out.
+fn not_done(action: Action) -> &'static str {
+    match action {
+        Action::Rotate => "The secret was not rotated",
+        Action::ExpireOld => "The old secret was not expired",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use portal_shared::api::{ApiError, ErrorCode, NextAction};
+    use portal_shared::api::{
+        ApiError, ClientProblem, ErrorCode, NextAction, Refusal, RunStage, SecretAlert,
+    };
     use portal_shared::time::DAY_SECS;
 
     /// 2026-03-01 00:00 UTC.
@@ -535,10 +514,10 @@ mod tests {
         }
     }
 
-    fn refused(why: &str) -> ActionAvailability {
+    fn refused(why: Refusal) -> ActionAvailability {
         ActionAvailability {
             allowed: false,
-            reason: Some(why.into()),
+            reason: Some(why),
         }
     }
 
@@ -548,8 +527,9 @@ mod tests {
             client_name: Some("acme-private-1".into()),
             display_name: Some("Workspace Portal".into()),
             enabled: Some(true),
-            usable: true,
+            problem: None,
             rotation_configured: true,
+            rotate_before_days: 14,
             phase: SecretPhase::Idle,
             current_expires_at: Some(NOW + 10 * DAY_SECS),
             current_days_left: Some(10),
@@ -561,10 +541,9 @@ mod tests {
             last_observed_at: Some(NOW - 60),
             last_run: None,
             next_action: NextAction::RotateAtNextRun,
-            next_action_text: "Rotate at the next run.".into(),
             rotate_now: allowed(),
-            expire_old_now: refused("there is no old secret to expire"),
-            banner: None,
+            expire_old_now: refused(Refusal::NoOldSecret),
+            alert: None,
         }
     }
 
@@ -580,13 +559,17 @@ mod tests {
                 command: SecretCommand::RotateNow,
                 started_at: NOW,
                 finished_at: Some(NOW + 2),
-                outcome: RunOutcome::Ok,
-                message: "rotated".into(),
+                result: RunResult::Rotated {
+                    expires_at: Some(NOW + 90 * DAY_SECS),
+                    old_expires_at: Some(NOW + 10 * DAY_SECS),
+                },
             }),
-            next_action_text: "Expire the old secret after 3 more successful sign-ins.".into(),
-            expire_old_now: refused(
-                "the current secret has not been used successfully yet: expiring the old one now could stop sign-in. Try again after someone has signed in.",
-            ),
+            next_action: NextAction::ExpireOldAfter {
+                successes: 3,
+                sooner_after: None,
+                after_grace: 1,
+            },
+            expire_old_now: refused(Refusal::CurrentUnproven),
             ..idle()
         }
     }
@@ -650,10 +633,8 @@ mod tests {
             current_expires_at: None,
             last_observed_at: None,
             next_action: NextAction::NotConfigured,
-            next_action_text: "Rotation is not configured: set the Citrix Cloud API settings."
-                .into(),
-            rotate_now: refused("rotation is not configured"),
-            expire_old_now: refused("rotation is not configured"),
+            rotate_now: refused(Refusal::NotConfigured),
+            expire_old_now: refused(Refusal::NotConfigured),
             ..idle()
         };
         let v = StatusView::new(&s, None, NOW);
@@ -670,7 +651,7 @@ mod tests {
             assert!(!a.enabled);
             assert_eq!(
                 a.reason.as_deref(),
-                Some("Not available: rotation is not configured.")
+                Some("Not available. Rotation is not configured.")
             );
         }
     }
@@ -679,10 +660,9 @@ mod tests {
     fn a_disabled_or_missing_client_is_an_error_banner_and_a_clear_state() {
         let s = SecretStatus {
             enabled: Some(false),
-            usable: false,
-            banner: Some(Banner {
-                level: BannerLevel::Error,
-                text: "Sign-in is unavailable: the portal's Citrix client is disabled in Citrix Cloud. Tell your administrator.".into(),
+            problem: Some(ClientProblem::Disabled),
+            alert: Some(SecretAlert::ClientUnusable {
+                problem: ClientProblem::Disabled,
             }),
             ..idle()
         };
@@ -694,7 +674,7 @@ mod tests {
         let missing = SecretStatus {
             client_name: None,
             enabled: None,
-            usable: false,
+            problem: Some(ClientProblem::Missing { listed: vec![] }),
             ..idle()
         };
         assert_eq!(
@@ -702,17 +682,14 @@ mod tests {
             "Not found in Citrix Cloud: nobody can sign in"
         );
         let warning = SecretStatus {
-            banner: Some(Banner {
-                level: BannerLevel::Warning,
-                text: " soon ".into(),
-            }),
+            alert: Some(SecretAlert::ExpiresUnrotated { days: 1 }),
             ..idle()
         };
         assert_eq!(
             BannerView::of(&warning),
             Some(BannerView {
                 tone: Tone::Warning,
-                text: "soon".into()
+                text: "The client secret expires in 1 day and rotation is not configured: rotate it in Citrix Cloud and update CLIENT_SECRET.".into()
             })
         );
         assert_eq!(BannerView::of(&idle()), None);
@@ -725,8 +702,10 @@ mod tests {
                 command: SecretCommand::Step,
                 started_at: NOW,
                 finished_at: Some(NOW + 1),
-                outcome: RunOutcome::Failed,
-                message: "rotating the secret: Citrix Cloud answered 500".into(),
+                result: RunResult::Failed {
+                    stage: RunStage::Rotate,
+                    error: "Citrix Cloud answered 500".into(),
+                },
             }),
             ..idle()
         };
@@ -736,7 +715,7 @@ mod tests {
         assert_eq!(
             run.detail,
             Some((
-                "rotating the secret: Citrix Cloud answered 500".into(),
+                "Failed rotating the secret: Citrix Cloud answered 500.".into(),
                 true
             ))
         );
@@ -755,7 +734,7 @@ mod tests {
         assert!(!expire.enabled);
         assert!(
             expire.reason.as_deref().unwrap().starts_with(
-                "Not available: the current secret has not been used successfully yet"
+                "Not available. The current secret has not been used successfully yet"
             )
         );
         let no_reason = SecretStatus {
@@ -828,8 +807,10 @@ mod tests {
                 command: SecretCommand::RotateNow,
                 started_at: NOW,
                 finished_at: Some(NOW),
-                outcome: RunOutcome::Failed,
-                message: "rotating the secret: Citrix Cloud answered 503".into(),
+                result: RunResult::Failed {
+                    stage: RunStage::Rotate,
+                    error: "Citrix Cloud answered 503".into(),
+                },
             }),
             ..idle()
         };
@@ -838,8 +819,110 @@ mod tests {
         assert_eq!(msg.tone, Tone::Error);
         assert_eq!(
             msg.text,
-            "Rotating the secret failed: rotating the secret: Citrix Cloud answered 503."
+            "Rotating the secret failed while rotating the secret: Citrix Cloud answered 503."
         );
+    }
+
+    #[test]
+    fn a_refused_command_says_why_in_the_pages_words() {
+        let mut m = AdminModel::new(true);
+        m.loaded(Ok(SecretStatus {
+            expire_old_now: allowed(),
+            ..rotated()
+        }));
+        assert!(m.begin(Action::ExpireOld));
+        let refused = SecretStatus {
+            last_run: Some(RunStatus {
+                command: SecretCommand::ExpireOldNow,
+                started_at: NOW,
+                finished_at: Some(NOW),
+                result: RunResult::Refused {
+                    refusal: Refusal::NoOldSecret,
+                },
+            }),
+            ..idle()
+        };
+        assert_eq!(
+            m.finish(Action::ExpireOld, Ok(refused.clone())),
+            After::Done
+        );
+        assert_eq!(
+            m.message(),
+            Some(&Message {
+                tone: Tone::Error,
+                text: "The old secret was not expired. There is no old secret to expire.".into()
+            })
+        );
+        assert_eq!(
+            m.status(),
+            Some(&refused),
+            "the status after the run is shown"
+        );
+        let v = m.view(NOW).unwrap();
+        let run = v.rows.iter().find(|r| r.key == "last-run").unwrap();
+        assert_eq!(
+            run.value,
+            "2026-03-01 00:00 UTC, expire old secret now: refused"
+        );
+    }
+
+    #[test]
+    fn every_fact_has_words() {
+        let status = idle();
+        let listed = ClientProblem::Missing {
+            listed: vec!["customer-private-999 (Workspace Portal)".into(), "b".into()],
+        };
+        let text = words::problem(&listed);
+        assert!(
+            text.contains("It lists: customer-private-999 (Workspace Portal), b.")
+                && text.contains("set CLIENT_NAME"),
+            "{text}"
+        );
+        assert!(
+            words::problem(&ClientProblem::Missing { listed: vec![] })
+                .contains("check CUSTOMER_ID")
+        );
+        assert_eq!(
+            words::next_action(&NextAction::RotateIn { days: 1 }, &status),
+            "Rotate in 1 day."
+        );
+        let grace = NOW + DAY_SECS;
+        assert_eq!(
+            words::next_action(
+                &NextAction::ExpireOldAfter {
+                    successes: 2,
+                    sooner_after: Some(grace),
+                    after_grace: 0
+                },
+                &status
+            ),
+            "Expire the old secret after 2 more successful sign-ins or at the first run after 2026-03-02 00:00 UTC."
+        );
+        assert_eq!(
+            words::next_action(
+                &NextAction::ExpireOldAfter {
+                    successes: 3,
+                    sooner_after: Some(grace),
+                    after_grace: 1
+                },
+                &status
+            ),
+            "Expire the old secret after 3 more successful sign-ins (or 1, after 2026-03-02 00:00 UTC)."
+        );
+        let unusable = SecretStatus {
+            problem: Some(ClientProblem::Disabled),
+            ..idle()
+        };
+        assert!(
+            words::next_action(&NextAction::ClientUnusable, &unusable)
+                .contains("disabled in Citrix Cloud")
+        );
+        let (tone, text) = words::alert(&SecretAlert::LostNewerSecret { until: None }, &status);
+        assert_eq!(tone, Tone::Warning);
+        assert!(text.contains("rotates again 14 days before"), "{text}");
+        let (tone, text) = words::alert(&SecretAlert::Expired { at: NOW }, &status);
+        assert_eq!(tone, Tone::Error);
+        assert!(text.ends_with("(the next run rotates it)."), "{text}");
     }
 
     #[test]
@@ -853,18 +936,14 @@ mod tests {
         assert!(m.begin(Action::ExpireOld));
         let after = m.finish(
             Action::ExpireOld,
-            Err(api(
-                409,
-                ErrorCode::Conflict,
-                "there is no old secret to expire",
-            )),
+            Err(api(409, ErrorCode::Conflict, "Rotation is not configured.")),
         );
         assert_eq!(after, After::Reload);
         assert_eq!(
             m.message(),
             Some(&Message {
                 tone: Tone::Error,
-                text: "The old secret was not expired: there is no old secret to expire.".into()
+                text: "The old secret was not expired. Rotation is not configured.".into()
             })
         );
         // The stale status stays on screen until the new one arrives, and the message with it.

@@ -6,8 +6,8 @@ use worker::{Env, Request, Response};
 use crate::http::error::PortalError;
 use crate::http::json;
 use crate::routes::api::signed_in;
+use crate::secret::Secrets;
 use crate::secret::rotation::Command;
-use crate::secret::{Secrets, StepAnswer};
 
 /// The session's user must be an admin: 401 when signed out, 403 when not an admin. Checked
 /// against `ADMIN_USERS` on every request, so a removal takes effect at once.
@@ -28,11 +28,9 @@ pub async fn status(req: &Request, env: &Env) -> Result<Response, PortalError> {
 }
 
 /// `POST /api/admin/secret/rotate` and `POST /api/admin/secret/expire-old`: one run with the
-/// admin's command; the status after it, or 409 with the reason the command was refused.
+/// admin's command; the status after it, whose last run says what the run did, or why the
+/// command was refused. 409 when rotation is not configured.
 pub async fn run(req: &Request, env: &Env, command: Command) -> Result<Response, PortalError> {
     admin(req, env).await?;
-    match Secrets::get(env)?.step(command).await? {
-        StepAnswer::Done(status) => json(200, &status),
-        StepAnswer::Refused(why) => Err(PortalError::Conflict(why)),
-    }
+    json(200, &Secrets::get(env)?.step(command).await?)
 }

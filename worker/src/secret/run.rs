@@ -53,29 +53,19 @@ pub struct Run<'a> {
     token: Option<CloudToken>,
     new_token_tried: bool,
     awaiting: Option<Awaiting>,
+    /// What it planned, for the tests' assertions.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     plan: Option<Plan>,
 }
 
-/// How a run ended.
+/// How a run ended; what it did is in the store's last run.
 #[derive(Debug)]
 pub struct Ran {
-    /// What it was asked to do.
-    pub command: Command,
-    /// What it planned, when it got that far.
+    /// What it planned, when it got that far, for the tests' assertions.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     pub plan: Option<Plan>,
     /// The Citrix Cloud API token, for the next run while it lasts.
     pub token: Option<CloudToken>,
-}
-
-impl Ran {
-    /// Why an admin's command was not carried out, if it was not.
-    pub fn refusal(&self) -> Option<String> {
-        match &self.plan {
-            Some(Plan::Refused(why)) => Some(why.clone()),
-            Some(Plan::ClientUnusable(u)) if self.command != Command::Step => Some(u.admin_text()),
-            _ => None,
-        }
-    }
 }
 
 impl<'a> Run<'a> {
@@ -87,6 +77,7 @@ impl<'a> Run<'a> {
             token,
             new_token_tried: false,
             awaiting: None,
+            #[cfg(all(test, not(target_arch = "wasm32")))]
             plan: None,
         }
     }
@@ -144,7 +135,7 @@ impl<'a> Run<'a> {
     /// How the run ended.
     pub fn ended(self) -> Ran {
         Ran {
-            command: self.command,
+            #[cfg(all(test, not(target_arch = "wasm32")))]
             plan: self.plan,
             token: self.token,
         }
@@ -196,11 +187,14 @@ impl<'a> Run<'a> {
                 })
             }
             (other, _) => {
-                events.push(store.run_finished(other.to_string(), now));
+                events.push(store.run_finished(other, now));
                 None
             }
         };
-        self.plan = Some(plan);
+        #[cfg(all(test, not(target_arch = "wasm32")))]
+        {
+            self.plan = Some(plan);
+        }
         (next, events)
     }
 

@@ -6,15 +6,21 @@
 use std::cell::{Cell, RefCell};
 
 use portal_shared::api::{
-    BannerLevel, NextAction, RunOutcome as RunResult, SecretPhase, SecretStatus,
+    ClientProblem, NextAction, Refusal, RunResult, RunStage, SecretAlert, SecretPhase, SecretStatus,
 };
+use portal_shared::time::utc_minute;
 use workspace_emulator::{Client, Profile, SecretSlot, demo, rotated_body, rpclients_body};
 
+use super::plan::{RotateWhy, Wait};
+use super::store::{Phase, Secret};
 use super::tokens::Slot;
 use super::*;
 use crate::citrix::cloud::{
-    Call, CallFailed, CloudToken, Ours, Reply, find_client, parse_rotated, parse_rpclients,
+    Call, CallFailed, CloudToken, Ours, Reply, Rotated, RpClient, find_client, parse_rotated,
+    parse_rpclients,
 };
+use crate::config::Policy;
+use crate::crypto::SecretValue;
 use crate::http::error::PortalError;
 use crate::secret::run::{Host, Run, Settings, drive};
 
@@ -476,7 +482,12 @@ fn full_cycle_rotate_use_prove_expire_idle() {
         })
     );
     let last = p.store().last_run.clone().unwrap();
-    assert!(matches!(last.outcome, RunOutcome::Done(_)));
+    assert_eq!(
+        last.result,
+        RunResult::Waiting {
+            next: NextAction::RotateIn { days: 76 }
+        }
+    );
     assert_eq!(last.finished_at, Some(T0 + 2 * HOUR));
 }
 
@@ -557,8 +568,7 @@ fn invalid_client_with_the_current_secret_falls_back_to_the_previous_and_resets_
     // The current secret stays current: one refusal does not undo a rotation.
     assert_eq!(current_value(&p), cloud.current().value);
     let status = p.status(T0 + 4);
-    assert_eq!(status.banner.as_ref().unwrap().level, BannerLevel::Warning);
-    assert!(status.banner.unwrap().text.contains("fallback"));
+    assert_eq!(status.alert, Some(SecretAlert::UsingFallback));
     // The old secret is not expired on the strength of a refused secret.
     let plan = p.step(&mut cloud, T0 + HOUR).unwrap();
     assert!(
@@ -568,7 +578,7 @@ fn invalid_client_with_the_current_secret_falls_back_to_the_previous_and_resets_
 
     cloud.refuse_current = false;
     assert_eq!(p.sign_in(&cloud, T0 + HOUR + 1), Some(Slot::Current));
-    assert!(p.status(T0 + HOUR + 2).banner.is_none());
+    assert_eq!(p.status(T0 + HOUR + 2).alert, None);
 }
 
 #[test]
@@ -639,19 +649,18 @@ fn a_failed_cloud_token_or_list_changes_nothing_and_the_next_run_carries_on() {
         assert_eq!(s.current.value.expose(), SEED);
         assert!(s.previous.is_none());
         assert!(matches!(
-            s.last_run.as_ref().unwrap().outcome,
-            RunOutcome::Failed { .. }
+            s.last_run.as_ref().unwrap().result,
+            RunResult::Failed { .. }
         ));
         assert_eq!(p.sign_in(&cloud, T0 + 1), Some(Slot::Current));
     }
     let status = p.status(T0 + 2);
-    assert_eq!(status.last_run.as_ref().unwrap().outcome, RunResult::Failed);
-    assert!(
-        status
-            .last_run
-            .unwrap()
-            .message
-            .contains("reading the client")
+    assert_eq!(
+        status.last_run.unwrap().result,
+        RunResult::Failed {
+            stage: RunStage::ListClients,
+            error: "timed out".into()
+        }
     );
     assert!(matches!(
         p.step(&mut cloud, T0 + DAY),
@@ -675,8 +684,8 @@ fn a_failed_rotation_changes_nothing_and_is_retried() {
     assert_eq!(current_value(&p), SEED);
     assert_eq!(p.store().phase(), Phase::Idle);
     assert_eq!(
-        p.store().last_run.as_ref().unwrap().outcome,
-        RunOutcome::Failed {
+        p.store().last_run.as_ref().unwrap().result,
+        RunResult::Failed {
             stage: Stage::Rotate,
             error: "Citrix Cloud answered 500".into()
         }
@@ -684,14 +693,13 @@ fn a_failed_rotation_changes_nothing_and_is_retried() {
     assert_eq!(p.sign_in(&cloud, T0 + 1), Some(Slot::Current));
     let status = p.status(T0 + 2);
     assert_eq!(status.next_action, NextAction::RotateAtNextRun);
-    let banner = status.banner.unwrap();
-    assert_eq!(banner.level, BannerLevel::Warning);
-    assert!(
-        banner
-            .text
-            .contains("expires in 10 days and the last run failed rotating"),
-        "{}",
-        banner.text
+    assert_eq!(
+        status.alert,
+        Some(SecretAlert::ExpiresAfterFailedRun {
+            days: 10,
+            stage: RunStage::Rotate,
+            error: "Citrix Cloud answered 500".into()
+        })
     );
 
     assert!(matches!(
@@ -699,7 +707,7 @@ fn a_failed_rotation_changes_nothing_and_is_retried() {
         Some(Plan::Rotate { .. })
     ));
     assert_eq!(current_value(&p), cloud.current().value);
-    assert!(p.status(T0 + DAY).banner.is_none());
+    assert_eq!(p.status(T0 + DAY).alert, None);
 }
 
 #[test]
@@ -714,8 +722,8 @@ fn a_lost_new_secret_is_detected_and_the_next_run_rotates_again() {
     // Citrix Cloud rotated; we still hold the seed, which is now its old secret.
     assert_ne!(cloud.current().value, SEED);
     assert!(matches!(
-        p.store().last_run.as_ref().unwrap().outcome,
-        RunOutcome::Failed {
+        p.store().last_run.as_ref().unwrap().result,
+        RunResult::Failed {
             stage: Stage::SaveNewSecret,
             ..
         }
@@ -777,11 +785,16 @@ fn the_documented_risk_a_second_lost_secret_leaves_no_working_secret() {
     // The recovery rotation deleted the secret we hold and its result was lost too.
     assert_eq!(p.sign_in(&cloud, T0 + DAY + 1), None);
     let plan = p.step(&mut cloud, T0 + 2 * DAY).unwrap();
-    assert_eq!(plan, Plan::ClientUnusable(Unusable::SecretNotListed));
+    assert_eq!(plan, Plan::ClientUnusable(ClientProblem::SecretNotListed));
     assert!(p.logged(Level::Error, "no longer lists the secret the portal holds"));
     let status = p.status(T0 + 2 * DAY);
-    assert!(!status.usable);
-    assert_eq!(status.banner.unwrap().level, BannerLevel::Error);
+    assert!(status.problem.is_some());
+    assert_eq!(
+        status.alert,
+        Some(SecretAlert::ClientUnusable {
+            problem: ClientProblem::SecretNotListed
+        })
+    );
     assert!(!status.rotate_now.allowed);
 
     // The operator's way out: rotate in Citrix Cloud, set CLIENT_SECRET.
@@ -797,14 +810,8 @@ fn the_documented_risk_a_second_lost_secret_leaves_no_working_secret() {
         "{plan:?}"
     );
     let status = p.status(T0 + 3 * DAY + 1);
-    assert!(status.usable);
-    assert!(
-        status
-            .banner
-            .unwrap()
-            .text
-            .contains("expire the old one in Citrix Cloud")
-    );
+    assert!(status.problem.is_none());
+    assert_eq!(status.alert, Some(SecretAlert::CannotTellSecrets));
     cloud.client.expire_old();
     let plan = p.step(&mut cloud, T0 + 3 * DAY + 2).unwrap();
     assert_eq!(p.store().current.expires_at, Some(T0 + 3 * DAY + LIFE));
@@ -837,7 +844,7 @@ fn a_lost_secret_after_a_forced_rotation_waits_until_ours_is_due() {
     let s = p.store();
     assert!(matches!(
         s.plan(T0 + DAY, &p.policy, Command::ExpireOldNow),
-        Plan::Refused(why) if why.contains("would stop sign-in")
+        Plan::Refused(Refusal::OldSecretIsOurs)
     ));
     assert!(matches!(
         s.plan(T0 + DAY, &p.policy, Command::RotateNow),
@@ -848,7 +855,12 @@ fn a_lost_secret_after_a_forced_rotation_waits_until_ours_is_due() {
     ));
     let status = p.status(T0 + DAY);
     assert_eq!(status.next_action, NextAction::RotateIn { days: 65 });
-    assert!(status.banner.unwrap().text.contains("did not save"));
+    assert_eq!(
+        status.alert,
+        Some(SecretAlert::LostNewerSecret {
+            until: Some(T0 + 80 * DAY)
+        })
+    );
     assert!(matches!(
         s.plan(due_at, &p.policy, Command::Step),
         Plan::Rotate {
@@ -874,8 +886,8 @@ fn a_failed_expire_old_is_planned_again_at_the_next_run() {
     assert!(p.store().previous.is_some());
     assert_eq!(p.store().phase(), Phase::Overlap { since: T0 });
     assert!(matches!(
-        p.store().last_run.as_ref().unwrap().outcome,
-        RunOutcome::Failed {
+        p.store().last_run.as_ref().unwrap().result,
+        RunResult::Failed {
             stage: Stage::ExpireOld,
             ..
         }
@@ -968,22 +980,22 @@ fn a_disabled_deleted_or_public_client_is_unusable() {
     for (setup, unusable, event) in [
         (
             (|c: &mut Cloud| c.client.seed.enabled = false) as fn(&mut Cloud),
-            Unusable::Disabled,
+            ClientProblem::Disabled,
             "is disabled in Citrix Cloud",
         ),
         (
             |c: &mut Cloud| c.deleted = true,
-            Unusable::Missing {
+            ClientProblem::Missing {
                 listed: vec![
                     "analytics-connector".into(),
                     "svc-principal-backup (Backup (service principal))".into(),
                 ],
             },
-            "It lists: analytics-connector, svc-principal-backup (Backup (service principal)).",
+            "it lists: analytics-connector, svc-principal-backup (Backup (service principal))",
         ),
         (
             |c: &mut Cloud| c.client.secret = None,
-            Unusable::NoSecret,
+            ClientProblem::NoSecret,
             "without a secret (a public client)",
         ),
     ] {
@@ -1000,10 +1012,21 @@ fn a_disabled_deleted_or_public_client_is_unusable() {
             Plan::ClientUnusable(unusable.clone())
         );
         let status = p.status(T0);
-        assert!(!status.usable);
+        assert!(status.problem.is_some());
         assert_eq!(status.next_action, NextAction::ClientUnusable);
-        assert_eq!(status.next_action_text, unusable.admin_text());
-        assert_eq!(status.banner.unwrap().level, BannerLevel::Error);
+        assert_eq!(status.problem.as_ref(), Some(&unusable));
+        assert_eq!(
+            status.alert,
+            Some(SecretAlert::ClientUnusable {
+                problem: unusable.clone()
+            })
+        );
+        assert_eq!(
+            status.rotate_now.reason,
+            Some(Refusal::ClientUnusable {
+                problem: unusable.clone()
+            })
+        );
         assert!(!status.rotate_now.allowed && !status.expire_old_now.allowed);
         assert!(cloud.old().is_none(), "nothing was rotated");
     }
@@ -1013,7 +1036,7 @@ fn a_disabled_deleted_or_public_client_is_unusable() {
     p.step(&mut cloud, T0);
     let status = p.status(T0);
     assert_eq!(status.enabled, Some(false));
-    assert!(status.next_action_text.contains("disabled in Citrix Cloud"));
+    assert_eq!(status.problem, Some(ClientProblem::Disabled));
     // Enabled again: the next run carries on.
     cloud.client.seed.enabled = true;
     assert!(matches!(
@@ -1055,31 +1078,22 @@ fn expire_old_now_needs_an_old_secret_and_a_used_current_one() {
     let plan = p
         .run(&mut cloud, Command::ExpireOldNow, T0, NO_FAULTS)
         .unwrap();
-    assert_eq!(
-        plan,
-        Plan::Refused("there is no old secret to expire".into())
-    );
+    assert_eq!(plan, Plan::Refused(Refusal::NoOldSecret));
     assert!(matches!(
-        &p.store().last_run.as_ref().unwrap().outcome,
-        RunOutcome::Done(s) if s.contains("refused")
+        &p.store().last_run.as_ref().unwrap().result,
+        RunResult::Refused {
+            refusal: Refusal::NoOldSecret
+        }
     ));
     p.run(&mut cloud, Command::RotateNow, T0 + 1, NO_FAULTS);
     let plan = p
         .run(&mut cloud, Command::ExpireOldNow, T0 + 2, NO_FAULTS)
         .unwrap();
-    assert!(
-        matches!(&plan, Plan::Refused(why) if why.contains("has not been used successfully yet"))
-    );
+    assert!(matches!(&plan, Plan::Refused(Refusal::CurrentUnproven)));
     assert!(cloud.old().is_some());
     let status = p.status(T0 + 2);
     assert!(!status.expire_old_now.allowed);
-    assert!(
-        status
-            .expire_old_now
-            .reason
-            .unwrap()
-            .contains("not been used")
-    );
+    assert_eq!(status.expire_old_now.reason, Some(Refusal::CurrentUnproven));
     assert!(status.rotate_now.allowed);
 
     p.sign_in(&cloud, T0 + 3);
@@ -1108,28 +1122,6 @@ fn admin_commands_before_the_first_read_are_refused() {
     assert_eq!(status.next_action, NextAction::FirstRead);
     // Offered all the same: the command reads Citrix Cloud first, then plans.
     assert!(status.rotate_now.allowed && status.expire_old_now.allowed);
-}
-
-#[test]
-fn a_missing_client_tells_the_admin_what_to_set() {
-    let text = Unusable::Missing {
-        listed: vec![
-            "customer-private-999 (Workspace Portal)".into(),
-            NAME.into(),
-        ],
-    }
-    .admin_text();
-    assert!(
-        text.contains("It lists: customer-private-999 (Workspace Portal), ")
-            && text.contains(NAME)
-            && text.contains("set CLIENT_NAME"),
-        "{text}"
-    );
-    assert!(
-        Unusable::Missing { listed: vec![] }
-            .admin_text()
-            .contains("check CUSTOMER_ID")
-    );
 }
 
 // -----------------------------------------------------------------------------------------
@@ -1210,7 +1202,7 @@ fn a_mistyped_client_secret_does_not_cut_off_the_working_secret() {
     // Both claim Citrix Cloud's only secret; the working one stays as the fallback.
     assert_eq!(p.store().previous.as_ref().unwrap().value.expose(), SEED);
     assert_eq!(p.sign_in(&cloud, T0 + 3), Some(Slot::Previous));
-    assert!(p.status(T0 + 4).banner.unwrap().text.contains("fallback"));
+    assert_eq!(p.status(T0 + 4).alert, Some(SecretAlert::UsingFallback));
 }
 
 #[test]
@@ -1233,7 +1225,7 @@ fn two_unknown_secrets_in_citrix_cloud_block_rotation_until_the_old_one_is_gone(
     for command in [Command::RotateNow, Command::ExpireOldNow] {
         assert!(matches!(
             s.plan(T0, &p.policy, command),
-            Plan::Refused(why) if why.contains("cannot tell")
+            Plan::Refused(Refusal::CannotTellSecrets)
         ));
     }
     let status = p.status(T0);
@@ -1243,7 +1235,7 @@ fn two_unknown_secrets_in_citrix_cloud_block_rotation_until_the_old_one_is_gone(
             old_expires_at: Some(old_expiry)
         }
     );
-    assert!(status.banner.unwrap().text.contains("cannot tell"));
+    assert_eq!(status.alert, Some(SecretAlert::CannotTellSecrets));
     assert_eq!(p.sign_in(&cloud, T0 + 1), Some(Slot::Current));
 
     // Once the old one has expired, ours is the only one.
@@ -1306,23 +1298,18 @@ fn status_shows_rotate_in_days_with_partial_days_rounded_up() {
         Some("Workspace Portal (local)")
     );
     assert_eq!(status.enabled, Some(true));
-    assert!(status.usable);
+    assert!(status.problem.is_none());
     assert_eq!(status.phase, SecretPhase::Idle);
     assert_eq!(status.current_days_left, Some(26));
     assert_eq!(status.next_action, NextAction::RotateIn { days: 12 });
-    assert_eq!(status.next_action_text, "Rotate in 12 days.");
-    assert!(status.banner.is_none());
+    assert_eq!(status.alert, None);
     assert!(status.rotate_now.allowed);
     assert!(!status.expire_old_now.allowed);
-    assert_eq!(
-        status.expire_old_now.reason.as_deref(),
-        Some("there is no old secret to expire")
-    );
+    assert_eq!(status.expire_old_now.reason, Some(Refusal::NoOldSecret));
     let one_day = p.status(now + 11 * DAY);
-    assert_eq!(one_day.next_action_text, "Rotate in 1 day.");
+    assert_eq!(one_day.next_action, NextAction::RotateIn { days: 1 });
     let due = p.status(now + 12 * DAY);
     assert_eq!(due.next_action, NextAction::RotateAtNextRun);
-    assert_eq!(due.next_action_text, "Rotate at the next run.");
 }
 
 #[test]
@@ -1340,43 +1327,41 @@ fn status_during_the_overlap() {
         status.next_action,
         NextAction::ExpireOldAfter {
             successes: 2,
-            sooner_after: Some(T0 + DAY)
+            sooner_after: Some(T0 + DAY),
+            after_grace: 0,
         }
     );
-    assert_eq!(
-        status.next_action_text,
-        format!(
-            "Expire the old secret after 2 more successful sign-ins or at the first run after {}.",
-            utc_minute(T0 + DAY)
-        )
-    );
     assert!(status.expire_old_now.allowed);
-    let last_run = status.last_run.unwrap();
-    assert_eq!(last_run.outcome, RunResult::Ok);
-    assert!(
-        last_run.message.contains("rotated and saved"),
-        "{}",
-        last_run.message
+    assert_eq!(
+        status.last_run.unwrap().result,
+        RunResult::Rotated {
+            expires_at: Some(T0 + LIFE),
+            old_expires_at: Some(T0 + 10 * DAY)
+        }
     );
 
     let mut unproven = rotated_at_t0().0;
     unproven.log.clear();
-    let text = unproven.status(T0 + HOUR).next_action_text;
+    let next = unproven.status(T0 + HOUR).next_action;
     assert_eq!(
-        text,
-        format!(
-            "Expire the old secret after 3 more successful sign-ins (or 1, after {}).",
-            utc_minute(T0 + DAY)
-        )
-    );
-    let late = unproven.status(T0 + 2 * DAY).next_action_text;
-    assert_eq!(
-        late,
-        "Expire the old secret after 1 more successful sign-in."
+        next,
+        NextAction::ExpireOldAfter {
+            successes: 3,
+            sooner_after: Some(T0 + DAY),
+            after_grace: 1,
+        }
     );
     assert_eq!(
-        unproven.status(T0 + HOUR).next_action_text,
-        text,
+        unproven.status(T0 + 2 * DAY).next_action,
+        NextAction::ExpireOldAfter {
+            successes: 1,
+            sooner_after: None,
+            after_grace: 1,
+        }
+    );
+    assert_eq!(
+        unproven.status(T0 + HOUR).next_action,
+        next,
         "status is pure"
     );
 }
@@ -1389,30 +1374,23 @@ fn status_without_rotation_configured_warns_within_the_window() {
     let (mut s, _) = SecretStore::seed(SEED);
     let status = s.status(T0, &policy, false);
     assert_eq!(status.next_action, NextAction::NotConfigured);
-    assert!(
-        status
-            .next_action_text
-            .starts_with("Rotation is not configured")
-    );
-    assert!(status.banner.is_none());
-    assert_eq!(
-        status.rotate_now.reason.as_deref(),
-        Some("rotation is not configured")
-    );
+    assert_eq!(status.alert, None);
+    assert_eq!(status.rotate_now.reason, Some(Refusal::NotConfigured));
 
     // Read once, e.g. while rotation was still configured.
     s.observe(Ok(&cloud.entry()), SEED, T0 - 20 * DAY);
     let status = s.status(T0, &policy, false);
     assert_eq!(status.next_action, NextAction::NotConfigured);
-    let banner = status.banner.unwrap();
-    assert_eq!(banner.level, BannerLevel::Warning);
     assert_eq!(
-        banner.text,
-        "The client secret expires in 5 days and rotation is not configured: rotate it in Citrix Cloud and update CLIENT_SECRET."
+        status.alert,
+        Some(SecretAlert::ExpiresUnrotated { days: 5 })
     );
-    assert!(s.status(T0 - 10 * DAY, &policy, false).banner.is_none());
+    assert_eq!(s.status(T0 - 10 * DAY, &policy, false).alert, None);
     let expired = s.status(T0 + 5 * DAY, &policy, false);
-    assert_eq!(expired.banner.unwrap().level, BannerLevel::Error);
+    assert_eq!(
+        expired.alert,
+        Some(SecretAlert::Expired { at: T0 + 5 * DAY })
+    );
     assert_eq!(expired.current_days_left, Some(0));
 }
 
@@ -1423,9 +1401,11 @@ fn an_expiry_the_admin_states_warns_without_rotation() {
     s.assume_expiry(SEED, T0 + 5 * DAY);
     let status = s.status(T0, &policy, false);
     assert_eq!(status.current_days_left, Some(5));
-    let banner = status.banner.expect("a warning within 14 days");
-    assert!(banner.text.contains("expires in 5 days"), "{}", banner.text);
-    assert!(s.status(T0 - 10 * DAY, &policy, false).banner.is_none());
+    assert_eq!(
+        status.alert,
+        Some(SecretAlert::ExpiresUnrotated { days: 5 })
+    );
+    assert_eq!(s.status(T0 - 10 * DAY, &policy, false).alert, None);
     // A known expiry, or a secret that is not CLIENT_SECRET, is not overridden.
     let (mut known, _) = SecretStore::seed(SEED);
     known.assume_expiry(SEED, T0 + 40 * DAY);
@@ -1445,8 +1425,9 @@ fn status_serialises_camel_case_and_without_secrets() {
         "clientName",
         "displayName",
         "enabled",
-        "usable",
+        "problem",
         "rotationConfigured",
+        "rotateBeforeDays",
         "phase",
         "currentExpiresAt",
         "currentDaysLeft",
@@ -1458,10 +1439,9 @@ fn status_serialises_camel_case_and_without_secrets() {
         "lastObservedAt",
         "lastRun",
         "nextAction",
-        "nextActionText",
         "rotateNow",
         "expireOldNow",
-        "banner",
+        "alert",
     ] {
         assert!(json.get(key).is_some(), "{key} missing from {json}");
     }
@@ -1485,9 +1465,9 @@ fn an_unfinished_run_shows_as_interrupted() {
     let policy = Policy::default();
     s.start_run(Command::RotateNow, T0);
     let running = s.status(T0 + 60, &policy, true).last_run.unwrap();
-    assert_eq!(running.outcome, RunResult::Running);
+    assert_eq!(running.result, RunResult::Running);
     let stuck = s.status(T0 + HOUR, &policy, true).last_run.unwrap();
-    assert_eq!(stuck.outcome, RunResult::Interrupted);
+    assert_eq!(stuck.result, RunResult::Interrupted);
     let events = s.start_run(Command::Step, T0 + DAY);
     assert_eq!(
         events,
@@ -1538,6 +1518,18 @@ fn the_store_round_trips_through_storage() {
     let s = p.store();
     let back: SecretStore = serde_json::from_str(&serde_json::to_string(s).unwrap()).unwrap();
     assert_eq!(&back, s);
+}
+
+#[test]
+fn a_last_run_stored_by_an_older_version_is_forgotten_not_fatal() {
+    let (p, _cloud) = rotated_at_t0();
+    let mut stored = serde_json::to_value(p.store()).unwrap();
+    stored["last_run"] = serde_json::json!({
+        "command": "step", "started_at": T0, "finished_at": T0, "outcome": {"Done": "rotated"}
+    });
+    let back: SecretStore = serde_json::from_value(stored).unwrap();
+    assert_eq!(back.last_run, None);
+    assert_eq!(back.current, p.store().current, "the secrets are kept");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Event, Secret, SecretStore, promoted_configured};
+use super::store::{Event, Secret, SecretStore, promoted_configured};
 use crate::crypto::SecretValue;
 
 /// Which secret a token call used.
