@@ -8,4 +8,3 @@ mod top_bar;
 pub use admin::AdminPage;
 pub use catalogue::CataloguePage;
 pub use sign_in::SignInPage;
-use top_bar::TopBar;

@@ -10,7 +10,7 @@ use crate::model::Route;
 use crate::model::admin::{Action, AdminModel, After, Screen, StatusView, Tone};
 use crate::nav::{AppLink, Nav};
 
-use super::TopBar;
+use super::top_bar::TopBar;
 
 const TITLE: &str = "Client secret · Workspace Portal";
 

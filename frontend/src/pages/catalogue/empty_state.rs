@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::model::{Empty, View};
 
 /// What to say when nothing is shown, and the way out.

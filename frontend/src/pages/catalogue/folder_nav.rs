@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::model::Folder;
 
 /// The folder list beside (on phones, above) the cards.

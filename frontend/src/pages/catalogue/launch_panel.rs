@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::api;
 use crate::model::LaunchPhase;
 use crate::model::launch::RESTART_ADVICE;

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::model::Notice;
 
 /// The stack of messages at the bottom of the screen.

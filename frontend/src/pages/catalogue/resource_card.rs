@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use portal_shared::api::{CatalogueResource, ResourceKind};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::launch_panel::LaunchPanel;
 use crate::model::LaunchPhase;
 

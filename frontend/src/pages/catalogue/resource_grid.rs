@@ -12,7 +12,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use portal_shared::api::{CatalogueResource, ResourceKind};
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::empty_state::EmptyState;
 use super::resource_card::{KEYS_HINT_ID, ResourceCard};
 use window::Rendered;

@@ -3,7 +3,7 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::model::{CatalogueModel, Layout, SearchEnter, Sort, View};
 
 /// The bar above the catalogue.

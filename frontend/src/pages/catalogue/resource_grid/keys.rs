@@ -8,7 +8,7 @@ use super::dom::card_element;
 use super::window::Rendered;
 use crate::model::grid_nav::{self, Move};
 use crate::model::viewport;
-use crate::pages::catalogue::Ctx;
+use crate::pages::catalogue::ctx::Ctx;
 
 /// The card in the tab order: the one last focused while it is rendered, else the first.
 pub fn tab_stop(rendered: Rendered, active: RwSignal<Option<String>>) -> Memo<Option<String>> {

@@ -10,7 +10,7 @@ use portal_shared::api::CatalogueResource;
 use super::dom::{frame_of, geometry_of, guess, set_if_changed, viewport_height};
 use crate::model::Layout;
 use crate::model::viewport::{self, Frame, Geometry, Window};
-use crate::pages::catalogue::Ctx;
+use crate::pages::catalogue::ctx::Ctx;
 use crate::pause::AfterPause;
 
 /// How long the list must stay put before the rows beyond the screen are rendered: longer than
