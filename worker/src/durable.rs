@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use worker::{Env, Method, Request, RequestInit, Stub};
 
 use crate::http::error::PortalError;
+use crate::http::timing::{self, Kind};
 
 /// The Durable Object called `name` of `binding`.
 pub fn object(env: &Env, binding: &str, name: &str) -> Result<Stub, PortalError> {
@@ -32,9 +33,17 @@ pub async fn call_object<Q: Serialize, R: DeserializeOwned>(
     init.with_method(Method::Post).with_body(Some(json.into()));
     let request = Request::new_with_init(&format!("https://object.internal/{op}"), &init)
         .map_err(internal)?;
-    let mut response = stub.fetch_with_request(request).await.map_err(internal)?;
-    let outcome: Result<R, PortalError> = response.json().await.map_err(internal)?;
-    outcome
+    let started = worker::Date::now().as_millis();
+    let mut response = stub.fetch_with_request(request).await.map_err(internal);
+    let outcome = match &mut response {
+        Ok(r) => r.json::<Result<R, PortalError>>().await.map_err(internal),
+        Err(e) => Err(e.clone()),
+    };
+    timing::record(
+        Kind::Object,
+        worker::Date::now().as_millis().saturating_sub(started),
+    );
+    outcome?
 }
 
 /// Reads an operation's body, on the object's side.

@@ -5,6 +5,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod origin;
+pub mod timing;
 
 use std::time::Duration;
 

@@ -38,12 +38,14 @@ use worker::{
 
 use crate::citrix::device::DeviceId;
 use crate::http::error::PortalError;
+use crate::http::timing;
 use crate::http::{cookies, deadline, error_response, header, with_security_headers};
 use crate::routes::{admin, api, sign_in};
 use crate::secret::rotation::Command;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let cost = timing::mark();
     let path = req.path();
     let known_device = DeviceId::from_cookies(&header(&req, "Cookie").unwrap_or_default());
     let device = known_device.clone().unwrap_or_else(DeviceId::generate);
@@ -60,6 +62,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         Err(e) => error_response(&e),
     };
     let response = with_security_headers(response, &path)?;
+    response
+        .headers()
+        .set("Server-Timing", &cost.server_timing())?;
     if known_device.is_none() {
         response
             .headers()

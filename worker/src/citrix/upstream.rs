@@ -10,6 +10,7 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 
 use crate::crypto::random_bytes;
 use crate::http::error::PortalError;
+use crate::http::timing::{self, Kind};
 
 /// No upstream call may hold a request longer than this.
 const TIMEOUT: Duration = Duration::from_secs(8);
@@ -128,6 +129,17 @@ impl Call<'_> {
     }
 
     async fn attempt(&self, url: &Url, method: &Method) -> Result<Answer, PortalError> {
+        let started = worker::Date::now().as_millis();
+        let answer = self.once(url, method).await;
+        timing::record(
+            Kind::Upstream,
+            worker::Date::now().as_millis().saturating_sub(started),
+        );
+        answer
+    }
+
+    /// One request, as it went: no redirect followed.
+    async fn once(&self, url: &Url, method: &Method) -> Result<Answer, PortalError> {
         let txn = transaction_id();
         let headers = Headers::new();
         let set = |k: &str, v: &str| {
