@@ -3,7 +3,9 @@
 //! Parse, don't validate: every setting becomes a typed value here, and every problem is reported
 //! at once in one message that names the setting and says how to fix it.
 
+use std::cell::RefCell;
 use std::ops::RangeInclusive;
+use std::rc::Rc;
 
 use portal_shared::api::User;
 use serde::{Deserialize, Serialize};
@@ -202,18 +204,30 @@ const SETTINGS: [&str; 21] = [
     EXPIRE_OLD_AFTER_HOURS,
 ];
 
+thread_local! {
+    /// The isolate's configuration, once parsed.
+    static PARSED: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+}
+
 impl Config {
-    /// Parses the configuration from the Workers environment (vars and secrets are both
-    /// strings there). The log gets every problem with its detail; callers learn only which
-    /// settings are wrong.
-    pub fn from_env(env: &worker::Env) -> Result<Config, PortalError> {
-        Config::parse(|name| env.var(name).ok().map(|v| v.to_string())).map_err(|e| {
+    /// The configuration from the Workers environment (vars and secrets are both strings
+    /// there), parsed once per isolate: an isolate's environment never changes (a new deployment
+    /// or `.dev.vars` starts new isolates). The log gets every problem with its detail; callers
+    /// learn only which settings are wrong, at every request until they are fixed.
+    pub fn from_env(env: &worker::Env) -> Result<Rc<Config>, PortalError> {
+        if let Some(config) = PARSED.with(|p| p.borrow().clone()) {
+            return Ok(config);
+        }
+        let config = Config::parse(|name| env.var(name).ok().map(|v| v.to_string())).map_err(|e| {
             worker::console_error!("{e}");
             PortalError::Misconfigured(format!(
                 "The portal's settings need fixing: {}. The worker's log says what is wrong with each.",
                 e.settings().join(", ")
             ))
-        })
+        })?;
+        let config = Rc::new(config);
+        PARSED.with(|p| p.replace(Some(Rc::clone(&config))));
+        Ok(config)
     }
 
     /// Parses the configuration from a lookup of vars and secrets by name.

@@ -13,6 +13,7 @@ pub mod run;
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::rc::Rc;
 
 use portal_shared::api::SecretStatus;
 use serde::Serialize;
@@ -211,7 +212,7 @@ fn log(events: &[Event]) {
 }
 
 impl SecretObject {
-    fn config(&self) -> Result<Config, PortalError> {
+    fn config(&self) -> Result<Rc<Config>, PortalError> {
         Config::from_env(&self.env)
     }
 

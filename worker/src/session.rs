@@ -5,19 +5,22 @@
 //! lock around the refresh makes parallel requests share a single refresh, so a rotated refresh
 //! token is never lost.
 //!
+//! An API request asks its object once ([`Handle::prepare`]): a valid access token, and the links
+//! of one resource or a pending launch when it names one. It writes back only what changed: the
+//! links of an enumeration whose fingerprint differs, a launch still pending.
+//!
 //! Ending a session takes the same lock, so a refresh in flight finishes first and sign-out
 //! revokes the newest refresh token. An ended session leaves an "ended" marker behind, and every
 //! write checks it: no request in flight can bring an ended session back.
 
-use std::collections::HashMap;
-
 use portal_shared::api::User;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 use worker::{DurableObject, Env, Request, Response, SqlStorage, State, Stub, durable_object};
 
 use crate::auth::oauth::{self, TokenError, TokenSet};
-use crate::citrix::catalogue::ResourceLinks;
+use crate::citrix::catalogue::{Links, ResourceLinks};
 use crate::citrix::discovery::{customer, now};
 use crate::config::Config;
 use crate::crypto::sha256_hex;
@@ -127,14 +130,45 @@ pub struct NewSession {
     pub idle_secs: u64,
 }
 
-/// What the session knows of one resource id.
+/// What an API request needs from its session, asked for in one call: a valid access token,
+/// always, and what else it names.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Lookup {
-    /// Its links, if the last enumeration had it.
+pub struct Need {
+    /// The links of this resource, from the last enumeration.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// This pending launch, taken out: a handle is good for one poll.
+    #[serde(default)]
+    pub launch: Option<String>,
+    /// The request enumerates the catalogue: answer the stored links' fingerprint.
+    #[serde(default)]
+    pub enumerate: bool,
+}
+
+/// The answer to a [`Need`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Prepared {
+    /// A valid access token (refreshed first if it was about to expire).
+    pub token: String,
+    /// The resource's links, if the last enumeration had it.
     pub links: Option<ResourceLinks>,
-    /// Whether an enumeration now could find what the last one did not: the last one is older
-    /// than [`REENUMERATE_AFTER_SECS`], or there was none.
+    /// The resource was unknown and this request may enumerate to look for it (at most once
+    /// per `REENUMERATE_AFTER_SECS`, noted already).
     pub may_enumerate: bool,
+    /// Which enumeration the stored links are, when the request enumerates: the links are
+    /// stored again only when a new enumeration's fingerprint differs.
+    pub links_fingerprint: Option<String>,
+    /// The pending launch asked for, taken out.
+    pub launch: Option<PendingLaunch>,
+}
+
+/// The links of an enumeration as stored, with their fingerprint.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoredLinks {
+    /// [`crate::citrix::catalogue::fingerprint`] of `links`.
+    pub fingerprint: String,
+    /// Id to links, as a JSON object.
+    pub links: Box<serde_json::value::RawValue>,
 }
 
 /// The worker's handle on one session or login object.
@@ -198,17 +232,14 @@ impl Handle {
         self.call("token", &stale).await
     }
 
-    /// Remembers the links of the last enumeration.
-    pub async fn put_resources(
-        &self,
-        links: &HashMap<String, ResourceLinks>,
-    ) -> Result<(), PortalError> {
-        self.call("resources/put", links).await
+    /// Everything a request needs from the session, in one call.
+    pub async fn prepare(&self, need: &Need) -> Result<Prepared, PortalError> {
+        self.call("prepare", need).await
     }
 
-    /// The links of one resource, if enumerated.
-    pub async fn resource(&self, id: &str) -> Result<Lookup, PortalError> {
-        self.call("resources/get", &id).await
+    /// Remembers the links of an enumeration whose fingerprint differs from the stored one.
+    pub async fn put_resources(&self, links: &StoredLinks) -> Result<(), PortalError> {
+        self.call("resources/put", links).await
     }
 
     /// Stores a pending launch under a handle.
@@ -218,15 +249,6 @@ impl Handle {
         launch: &PendingLaunch,
     ) -> Result<(), PortalError> {
         self.call("launch/put", &(handle, launch)).await
-    }
-
-    /// Takes a pending launch out: a handle is good for one poll (the poll's answer carries
-    /// the next one), so it cannot be replayed and storage does not grow with polls.
-    pub async fn take_launch(&self, handle: &str) -> Result<Option<PendingLaunch>, PortalError> {
-        if !crate::crypto::is_token(handle, LAUNCH_HANDLE_BYTES) {
-            return Ok(None);
-        }
-        self.call("launch/take", &handle).await
     }
 
     /// Ends the session once any refresh in flight is done; returns the newest refresh token,
@@ -262,17 +284,17 @@ impl DurableObject for SessionObject {
             "create" => reply(self.create(parse(OBJECT, &body)?).await),
             "profile" => reply(self.profile().await),
             "token" => reply(self.token(parse(OBJECT, &body)?).await),
+            "prepare" => reply(self.prepare(parse(OBJECT, &body)?).await),
             "resources/put" => {
+                let stored: StoredLinks = parse(OBJECT, &body)?;
                 // Checked, then stored as sent: one row per resource.
-                parse::<HashMap<String, ResourceLinks>>(OBJECT, &body)?;
-                reply(self.put_resources(&body).await)
+                parse::<Links>(OBJECT, stored.links.get().as_bytes())?;
+                reply(self.put_resources(&stored).await)
             }
-            "resources/get" => reply(self.resource(parse(OBJECT, &body)?).await),
             "launch/put" => {
                 let (handle, launch): (String, PendingLaunch) = parse(OBJECT, &body)?;
                 reply(self.put_launch(&handle, &launch).await)
             }
-            "launch/take" => reply(self.take_launch(parse(OBJECT, &body)?).await),
             "end" => reply(self.end().await),
             other => return Response::error(format!("unknown operation {other}"), 404),
         };
@@ -303,15 +325,17 @@ impl DurableObject for SessionObject {
 
 /// Storage key of the ended marker.
 const ENDED: &str = "ended";
-/// Storage key of the last enumeration's time.
+/// Storage key of the last enumeration an unknown id caused: its time.
 const ENUMERATED_AT: &str = "enumerated_at";
+/// Storage key of the stored links' fingerprint.
+const LINKS_FINGERPRINT: &str = "links_fingerprint";
 
 fn storage_error(e: worker::Error) -> PortalError {
     PortalError::Internal(format!("session storage: {e}"))
 }
 
 impl SessionObject {
-    fn config(&self) -> Result<Config, PortalError> {
+    fn config(&self) -> Result<Rc<Config>, PortalError> {
         Config::from_env(&self.env)
     }
 
@@ -454,28 +478,61 @@ impl SessionObject {
         Ok(sql)
     }
 
-    /// Replaces the links with a new enumeration's: `links` is its JSON object, id to links.
-    async fn put_resources(&self, links: &[u8]) -> Result<(), PortalError> {
-        let links = std::str::from_utf8(links)
-            .map_err(|e| PortalError::Internal(format!("resource links: {e}")))?;
+    /// Replaces the links with a new enumeration's.
+    async fn put_resources(&self, stored: &StoredLinks) -> Result<(), PortalError> {
         // Only a live session keeps links (an ended one must not grow storage back).
         self.live_record()
             .await?
             .ok_or(PortalError::Unauthenticated)?;
-        self.put(ENUMERATED_AT, &now()).await?;
+        self.put(LINKS_FINGERPRINT, &stored.fingerprint).await?;
         let sql = self.links_table()?;
         sql.exec("DELETE FROM resource_links", None)
             .map_err(storage_error)?;
         sql.exec(
             "INSERT INTO resource_links (id, links) SELECT key, value FROM json_each(?)",
-            vec![links.into()],
+            vec![stored.links.get().into()],
         )
         .map_err(storage_error)?;
         Ok(())
     }
 
-    async fn resource(&self, id: String) -> Result<Lookup, PortalError> {
-        self.touched().await?;
+    /// A valid token, and what else the request named (module docs: one call per request).
+    async fn prepare(&self, need: Need) -> Result<Prepared, PortalError> {
+        let token = self.token(None).await?;
+        let links = match &need.resource {
+            Some(id) => self.links(id)?,
+            None => None,
+        };
+        // An unknown id may enumerate at most once per REENUMERATE_AFTER_SECS after the last
+        // enumeration: the time is noted now, so parallel requests for unknown ids do not all
+        // enumerate. A catalogue request notes it too, but writes it at most every half period.
+        let enumerated_at = self.get::<u64>(ENUMERATED_AT).await?;
+        let since = |secs: u64| enumerated_at.is_none_or(|at| now() >= at + secs);
+        let may_enumerate =
+            need.resource.is_some() && links.is_none() && since(REENUMERATE_AFTER_SECS);
+        if may_enumerate || (need.enumerate && since(REENUMERATE_AFTER_SECS / 2)) {
+            self.put(ENUMERATED_AT, &now()).await?;
+        }
+        let links_fingerprint = if need.enumerate || may_enumerate {
+            self.get(LINKS_FINGERPRINT).await?
+        } else {
+            None
+        };
+        let launch = match need.launch {
+            Some(handle) => self.take_launch(&handle).await?,
+            None => None,
+        };
+        Ok(Prepared {
+            token,
+            links,
+            may_enumerate,
+            links_fingerprint,
+            launch,
+        })
+    }
+
+    /// One resource's row of the links table.
+    fn links(&self, id: &str) -> Result<Option<ResourceLinks>, PortalError> {
         #[derive(Deserialize)]
         struct Row {
             links: String,
@@ -488,16 +545,10 @@ impl SessionObject {
             )
             .and_then(|cursor| cursor.to_array())
             .map_err(storage_error)?;
-        let links = rows
-            .first()
+        rows.first()
             .map(|row| serde_json::from_str(&row.links))
             .transpose()
-            .map_err(|e| PortalError::Internal(format!("stored resource links: {e}")))?;
-        let last = self.get::<u64>(ENUMERATED_AT).await?;
-        Ok(Lookup {
-            links,
-            may_enumerate: last.is_none_or(|at| now() >= at + REENUMERATE_AFTER_SECS),
-        })
+            .map_err(|e| PortalError::Internal(format!("stored resource links: {e}")))
     }
 
     async fn put_launch(&self, handle: &str, launch: &PendingLaunch) -> Result<(), PortalError> {
@@ -507,8 +558,9 @@ impl SessionObject {
         self.put(&format!("launch:{handle}"), launch).await
     }
 
-    async fn take_launch(&self, handle: String) -> Result<Option<PendingLaunch>, PortalError> {
-        self.touched().await?;
+    /// Takes a pending launch out: a handle is good for one poll (the poll's answer carries
+    /// the next one), so it cannot be replayed and storage does not grow with polls.
+    async fn take_launch(&self, handle: &str) -> Result<Option<PendingLaunch>, PortalError> {
         let key = format!("launch:{handle}");
         let launch = self.get(&key).await?;
         if launch.is_some() {

@@ -1,11 +1,12 @@
 //! Enumeration results turned into the browser's catalogue and the worker's own link table.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use portal_shared::api::{Catalogue, CatalogueResource, ResourceKind};
 use serde::{Deserialize, Serialize};
 
 use crate::citrix::workspace::{Resource, ResourceList, Skipped};
+use crate::crypto::sha256_hex;
 
 /// A resource as the worker needs it to act on the browser's behalf: only URLs from enumeration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,14 +25,25 @@ pub struct ResourceLinks {
     pub launchable: bool,
 }
 
+/// Every resource's links, by id, in id order: the same enumeration serialises to the same bytes.
+pub type Links = BTreeMap<String, ResourceLinks>;
+
+/// The links as stored (a JSON object, id to links) and their fingerprint (its SHA-256), so an
+/// enumeration that changed nothing is not stored again.
+pub fn stored(links: &Links) -> Result<(String, String), serde_json::Error> {
+    let json = serde_json::to_string(links)?;
+    let fingerprint = sha256_hex(&json);
+    Ok((json, fingerprint))
+}
+
 /// The catalogue for the browser, and the links the worker keeps for later calls.
 ///
 /// Items the store sent that cannot be used (malformed, without an id, or with the id of an
 /// earlier one) are skipped, counted
 /// in [`Catalogue::skipped`] and returned for the log, so the rest of the catalogue still shows.
-pub fn build(list: ResourceList) -> (Catalogue, HashMap<String, ResourceLinks>, Vec<Skipped>) {
+pub fn build(list: ResourceList) -> (Catalogue, Links, Vec<Skipped>) {
     let mut skipped = list.resources.skipped;
-    let mut links = HashMap::with_capacity(list.resources.good.len());
+    let mut links = Links::new();
     let mut resources = Vec::with_capacity(list.resources.good.len());
     for r in list.resources.good {
         let Some(id) = r.id().map(str::to_owned) else {

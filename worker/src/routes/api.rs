@@ -1,30 +1,33 @@
 //! `/api/*`: what the single-page app calls.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use portal_shared::api::{FavoriteState, LaunchStatus, SessionInfo};
 use worker::{Delay, Env, Method, Request, Response, Url};
 
-use crate::citrix::catalogue;
-use crate::citrix::catalogue::ResourceLinks;
+use crate::citrix::catalogue::{self, Links, ResourceLinks};
 use crate::citrix::device::DeviceId;
 use crate::citrix::discovery::customer;
 use crate::citrix::launch::{self, Step};
 use crate::citrix::upstream::{Answer, Call};
 use crate::citrix::workspace::{LaunchAnswer, ResourceList};
 use crate::config::Config;
-use crate::crypto::random_token;
+use crate::crypto::{is_token, random_token};
 use crate::http::cookies;
 use crate::http::error::PortalError;
 use crate::http::origin::IconSource;
 use crate::http::{header, json};
-use crate::session::{self, Handle, PendingLaunch};
+use crate::session::{self, Handle, Need, PendingLaunch, Prepared, StoredLinks};
 
 /// How often the ICA download waits for a desktop that is still starting.
 const ICA_MAX_WAITS: usize = 5;
 
 /// The configuration and the session of a signed-in request.
-pub(crate) async fn signed_in(req: &Request, env: &Env) -> Result<(Config, Handle), PortalError> {
+pub(crate) async fn signed_in(
+    req: &Request,
+    env: &Env,
+) -> Result<(Rc<Config>, Handle), PortalError> {
     let config = Config::from_env(env)?;
     let cookie_header = header(req, "Cookie").unwrap_or_default();
     let id = cookies::get(&cookie_header, cookies::SESSION).ok_or(PortalError::Unauthenticated)?;
@@ -32,22 +35,33 @@ pub(crate) async fn signed_in(req: &Request, env: &Env) -> Result<(Config, Handl
     Ok((config, session))
 }
 
-/// Calls the store with the session's access token; when the store refuses the token (401 or
-/// 400 `invalid_grant`), refreshes once and retries once.
+/// Calls the store with the session's access token `token`; when the store refuses it (401 or
+/// 400 `invalid_grant`), asks the session for a fresh one (kept in `token`) and retries once.
 async fn with_token(
     session: &Handle,
     config: &Config,
+    token: &mut String,
     method: Method,
     url: &Url,
     what: &'static str,
 ) -> Result<Answer, PortalError> {
-    with_token_accepting(session, config, method, url, what, "application/json").await
+    with_token_accepting(
+        session,
+        config,
+        token,
+        method,
+        url,
+        what,
+        "application/json",
+    )
+    .await
 }
 
 /// [`with_token`], asking for `accept` (the ICA file is not JSON).
 async fn with_token_accepting(
     session: &Handle,
     config: &Config,
+    token: &mut String,
     method: Method,
     url: &Url,
     what: &'static str,
@@ -64,13 +78,12 @@ async fn with_token_accepting(
         body: (method == Method::Post).then(|| ("application/json", b"{}".to_vec())),
         what,
     };
-    let token = session.access_token(None).await?;
-    let answer = call(&token).send().await?;
+    let answer = call(token).send().await?;
     if !answer.is_bad_token() {
         return Ok(answer);
     }
-    let token = session.access_token(Some(&token)).await?;
-    let answer = call(&token).send().await?;
+    *token = session.access_token(Some(token)).await?;
+    let answer = call(token).send().await?;
     if answer.is_bad_token() {
         return Err(PortalError::SessionExpired);
     }
@@ -93,22 +106,26 @@ pub async fn session(req: &Request, env: &Env) -> Result<Response, PortalError> 
     )
 }
 
+/// Lists the user's resources; stores their links when they changed since the stored ones.
 async fn enumerate(
     config: &Config,
     session: &Handle,
-) -> Result<
-    (
-        portal_shared::api::Catalogue,
-        std::collections::HashMap<String, ResourceLinks>,
-    ),
-    PortalError,
-> {
+    prepared: &mut Prepared,
+) -> Result<(portal_shared::api::Catalogue, Links), PortalError> {
     const WHAT: &str = "listing your apps and desktops";
     let customer = customer(config).await?;
     let mut url = customer.list_resources.clone();
     url.query_pairs_mut()
         .append_pair("acceptCachedResults", "true");
-    let answer = with_token(session, config, Method::Get, &url, WHAT).await?;
+    let answer = with_token(
+        session,
+        config,
+        &mut prepared.token,
+        Method::Get,
+        &url,
+        WHAT,
+    )
+    .await?;
     if answer.status != 200 {
         return Err(PortalError::Upstream {
             what: WHAT.into(),
@@ -120,34 +137,56 @@ async fn enumerate(
     for s in &skipped {
         worker::console_warn!("enumeration: skipped a resource {s}");
     }
-    session.put_resources(&links).await?;
+    let internal = |e: serde_json::Error| PortalError::Internal(format!("resource links: {e}"));
+    let (stored, fingerprint) = catalogue::stored(&links).map_err(internal)?;
+    if prepared.links_fingerprint.as_deref() != Some(fingerprint.as_str()) {
+        let links = serde_json::value::RawValue::from_string(stored).map_err(internal)?;
+        session
+            .put_resources(&StoredLinks { fingerprint, links })
+            .await?;
+    }
     Ok((catalogue, links))
 }
 
-/// `GET /api/resources`.
+/// `GET /api/resources`: one session call (the token, and the stored links' fingerprint), one
+/// upstream call, and a second session call only when the links changed.
 pub async fn resources(req: &Request, env: &Env) -> Result<Response, PortalError> {
     let (config, session) = signed_in(req, env).await?;
-    let (catalogue, _) = enumerate(&config, &session).await?;
+    let mut prepared = session
+        .prepare(&Need {
+            enumerate: true,
+            ..Need::default()
+        })
+        .await?;
+    let (catalogue, _) = enumerate(&config, &session, &mut prepared).await?;
     json(200, &catalogue)
 }
 
-/// The links of one resource: from the last enumeration, or a fresh one (at most every half
-/// minute: an id nobody published must not cost an enumeration on every request).
+/// The links of one resource and an access token, in one session call: the links from the
+/// last enumeration, or a fresh one (at most every half minute: an id nobody published must
+/// not cost an enumeration on every request).
 async fn links_of(
     config: &Config,
     session: &Handle,
     id: &str,
-) -> Result<ResourceLinks, PortalError> {
-    let lookup = session.resource(id).await?;
-    if let Some(l) = lookup.links {
-        return Ok(l);
+) -> Result<(ResourceLinks, String), PortalError> {
+    let mut prepared = session
+        .prepare(&Need {
+            resource: Some(id.to_owned()),
+            ..Need::default()
+        })
+        .await?;
+    if let Some(l) = prepared.links.take() {
+        return Ok((l, prepared.token));
     }
-    if !lookup.may_enumerate {
+    if !prepared.may_enumerate {
         return Err(PortalError::NotFound("This app or desktop".into()));
     }
-    let (_, mut all) = enumerate(config, session).await?;
-    all.remove(id)
-        .ok_or_else(|| PortalError::NotFound("This app or desktop".into()))
+    let (_, mut all) = enumerate(config, session, &mut prepared).await?;
+    let links = all
+        .remove(id)
+        .ok_or_else(|| PortalError::NotFound("This app or desktop".into()))?;
+    Ok((links, prepared.token))
 }
 
 /// The SSRF guard for a link the store gave: only on an origin the tenant's discovery names.
@@ -178,7 +217,7 @@ fn loggable(url: &str) -> String {
 pub async fn icon(req: &Request, env: &Env, id: &str) -> Result<Response, PortalError> {
     const WHAT: &str = "loading an icon";
     let (config, session) = signed_in(req, env).await?;
-    let links = links_of(&config, &session, &decode(id)).await?;
+    let (links, _) = links_of(&config, &session, &decode(id)).await?;
     let image = links
         .image
         .ok_or_else(|| PortalError::NotFound("This icon".into()))?;
@@ -262,13 +301,13 @@ pub async fn favorite(
     const WHAT: &str = "changing your favourites";
     let (config, session) = signed_in(req, env).await?;
     let id = decode(id);
-    let links = links_of(&config, &session, &id).await?;
+    let (links, mut token) = links_of(&config, &session, &id).await?;
     let url = links.favorite.ok_or_else(|| {
         PortalError::BadRequest("This app or desktop cannot be a favourite.".into())
     })?;
     let url = admit(&config, &url, WHAT).await?;
     let method = if on { Method::Post } else { Method::Delete };
-    let answer = with_token(&session, &config, method, &url, WHAT).await?;
+    let answer = with_token(&session, &config, &mut token, method, &url, WHAT).await?;
     if !(200..300).contains(&answer.status) {
         return Err(PortalError::Upstream {
             what: WHAT.into(),
@@ -287,7 +326,7 @@ pub async fn launch(
 ) -> Result<Response, PortalError> {
     let (config, session) = signed_in(req, env).await?;
     let id = decode(id);
-    let links = links_of(&config, &session, &id).await?;
+    let (links, mut token) = links_of(&config, &session, &id).await?;
     let (url, post) = links
         .launch
         .filter(|_| links.launchable)
@@ -296,6 +335,7 @@ pub async fn launch(
         &config,
         &session,
         device,
+        &mut token,
         PendingLaunch {
             resource_id: id,
             url,
@@ -313,12 +353,27 @@ pub async fn poll(
     handle: &str,
     device: &DeviceId,
 ) -> Result<Response, PortalError> {
+    let not_found = || PortalError::NotFound("This launch".into());
+    if !is_token(handle, session::LAUNCH_HANDLE_BYTES) {
+        return Err(not_found());
+    }
     let (config, session) = signed_in(req, env).await?;
-    let pending = session
-        .take_launch(handle)
-        .await?
-        .ok_or_else(|| PortalError::NotFound("This launch".into()))?;
-    match advance(&config, &session, device, pending.clone()).await {
+    let mut prepared = session
+        .prepare(&Need {
+            launch: Some(handle.to_owned()),
+            ..Need::default()
+        })
+        .await?;
+    let pending = prepared.launch.take().ok_or_else(not_found)?;
+    match advance(
+        &config,
+        &session,
+        device,
+        &mut prepared.token,
+        pending.clone(),
+    )
+    .await
+    {
         Ok(status) => json(200, &status),
         Err(e) => {
             // A poll that failed on the way can be tried again with the same handle.
@@ -335,13 +390,14 @@ async fn advance(
     config: &Config,
     session: &Handle,
     device: &DeviceId,
+    token: &mut String,
     at: PendingLaunch,
 ) -> Result<LaunchStatus, PortalError> {
     const WHAT: &str = "starting your app or desktop";
     let mut url = admit(config, &at.url, WHAT).await?;
     device.tag(&mut url);
     let method = if at.post { Method::Post } else { Method::Get };
-    let answer = with_token(session, config, method, &url, WHAT).await?;
+    let answer = with_token(session, config, token, method, &url, WHAT).await?;
     if answer.status >= 500 {
         return Err(PortalError::Upstream {
             what: WHAT.into(),
@@ -404,7 +460,7 @@ pub async fn ica(
 ) -> Result<Response, PortalError> {
     const WHAT: &str = "preparing the ICA file";
     let (config, session) = signed_in(req, env).await?;
-    let links = links_of(&config, &session, &decode(id)).await?;
+    let (links, mut token) = links_of(&config, &session, &decode(id)).await?;
     let mut url = links
         .ica
         .clone()
@@ -416,6 +472,7 @@ pub async fn ica(
         let answer = with_token_accepting(
             &session,
             &config,
+            &mut token,
             Method::Get,
             &admitted,
             WHAT,
