@@ -60,7 +60,8 @@ impl Visitor {
         self.cookies.lock().unwrap().remove(name);
     }
 
-    fn cookie_header(&self) -> String {
+    /// The `Cookie` header this visitor sends the portal.
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .lock()
             .unwrap()

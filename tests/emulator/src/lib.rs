@@ -606,6 +606,20 @@ impl Emulator {
             .collect()
     }
 
+    /// An access token of `user` that still works, to call the store directly as the portal
+    /// does (the benchmark's baseline).
+    pub fn live_access_token(&self, user: &str) -> Option<String> {
+        let now = self.state.now();
+        let data = self.state.data();
+        data.access
+            .iter()
+            .filter(|(_, e)| {
+                e.user == user && e.expires > now && !data.revoked_families.contains(&e.family)
+            })
+            .max_by_key(|(_, e)| e.expires)
+            .map(|(token, _)| token.clone())
+    }
+
     /// Every access, refresh and ID token issued so far, expired, used up or revoked as well.
     pub fn every_token_issued(&self) -> Vec<String> {
         self.state.data().issued_tokens.clone()

@@ -7,7 +7,6 @@
 //!
 //! Run by `cargo xtask bench`, never by `cargo xtask test`.
 
-use std::process::ExitCode;
 use std::time::Instant;
 
 use portal_e2e::Result;
@@ -147,27 +146,20 @@ struct Run {
     missed: usize,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Measures both stacks and prints the report.
+pub async fn run() -> Result<()> {
     let mut runs = Vec::new();
     for n in [BASELINE, LARGE] {
         let started = Instant::now();
-        match run(n).await {
-            Ok(r) => {
-                eprintln!("bench: n={n} measured in {:.1?}", started.elapsed());
-                runs.push(r);
-            }
-            Err(e) => {
-                eprintln!("bench: n={n}: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
+        let r = stack(n).await.map_err(|e| format!("n={n}: {e}"))?;
+        eprintln!("bench spa: n={n} measured in {:.1?}", started.elapsed());
+        runs.push(r);
     }
     report(&runs[0], &runs[1]);
-    ExitCode::SUCCESS
+    Ok(())
 }
 
-async fn run(n: usize) -> Result<Run> {
+async fn stack(n: usize) -> Result<Run> {
     let browsing = Browsing::spawn(Options {
         emulator: Some(Box::new(move |c| c.seed.resources = generated_resources(n))),
         ..Options::default()
