@@ -85,6 +85,9 @@ pub struct PendingLaunch {
     pub url: String,
     /// Whether to POST (older link generation) or GET.
     pub post: bool,
+    /// Not before this time (Unix milliseconds): the store's `pollTimeout` after the last call.
+    #[serde(default)]
+    pub not_before_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -22,6 +22,9 @@ use crate::session::{self, Handle, Need, PendingLaunch, Prepared, StoredLinks};
 
 /// How often the ICA download waits for a desktop that is still starting.
 const ICA_MAX_WAITS: usize = 5;
+/// A poll that comes before the store's `pollTimeout` is up waits for it, up to this long (the
+/// store is never asked sooner than it said); an earlier one is told to come back.
+const EARLY_POLL_WAIT_MS: u64 = 3000;
 
 /// The configuration and the session of a signed-in request.
 pub(crate) async fn signed_in(
@@ -340,6 +343,7 @@ pub async fn launch(
             resource_id: id,
             url,
             post,
+            not_before_ms: 0,
         },
     )
     .await?;
@@ -365,6 +369,20 @@ pub async fn poll(
         })
         .await?;
     let pending = prepared.launch.take().ok_or_else(not_found)?;
+    let early_ms = pending.not_before_ms.saturating_sub(now_ms());
+    if early_ms > EARLY_POLL_WAIT_MS {
+        session.put_launch(handle, &pending).await?;
+        return json(
+            200,
+            &LaunchStatus::Pending {
+                handle: handle.to_owned(),
+                retry_after_secs: u32::try_from(early_ms.div_ceil(1000)).unwrap_or(u32::MAX),
+            },
+        );
+    }
+    if early_ms > 0 {
+        Delay::from(Duration::from_millis(early_ms)).await;
+    }
     match advance(
         &config,
         &session,
@@ -430,6 +448,8 @@ async fn advance(
                         resource_id: at.resource_id,
                         url: next,
                         post: at.post,
+                        not_before_ms: now_ms()
+                            .saturating_add(u64::from(after_secs).saturating_mul(1000)),
                     },
                 )
                 .await?;
@@ -533,6 +553,11 @@ fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// The time in milliseconds.
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
 }
 
 #[cfg(test)]

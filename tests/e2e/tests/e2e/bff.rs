@@ -64,6 +64,9 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
         ("launch_handles_are_opaque_and_per_session", |s| {
             Box::pin(launch_handles_are_opaque_and_per_session(s))
         }),
+        ("an_early_poll_waits_for_the_stores_poll_timeout", |s| {
+            Box::pin(an_early_poll_waits_for_the_stores_poll_timeout(s))
+        }),
         ("web_apps_are_listed_but_not_launchable", |s| {
             Box::pin(web_apps_are_listed_but_not_launchable(s))
         }),
@@ -635,6 +638,42 @@ async fn launch_failures_carry_the_reason_and_restart_advice(stack: &Stack) -> R
         || end.to_string(),
     )?;
     Ok(())
+}
+
+/// The store says when to ask again (`pollTimeout`); a client that polls at once must not make
+/// the worker ask it sooner: the poll waits, then asks once.
+async fn an_early_poll_waits_for_the_stores_poll_timeout(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let first = ok_json(
+        v.send(Method::POST, "/api/resources/eng-workstation/launch")
+            .await?,
+    )
+    .await?;
+    let (Some(handle), Some(after)) = (first["handle"].as_str(), first["retryAfterSecs"].as_u64())
+    else {
+        return Err(format!("not pending: {first}"));
+    };
+    check(after >= 1, || format!("retryAfterSecs {after}"))?;
+    let asked = |log: &[workspace_emulator::LoggedRequest]| {
+        log.iter().filter(|l| l.path.contains("launch")).count()
+    };
+    let before = asked(&stack.emulator.transaction_log());
+    let t0 = Instant::now();
+    let answer = ok_json(
+        v.send(Method::POST, &format!("/api/launches/{handle}/poll"))
+            .await?,
+    )
+    .await?;
+    let waited = t0.elapsed();
+    let calls = asked(&stack.emulator.transaction_log()) - before;
+    check(
+        waited >= Duration::from_secs(after) - Duration::from_millis(300) && calls == 1,
+        || {
+            format!(
+                "an immediate poll answered after {waited:?} with {calls} store calls: {answer}"
+            )
+        },
+    )
 }
 
 async fn launch_handles_are_opaque_and_per_session(stack: &Stack) -> Result<()> {
