@@ -585,7 +585,7 @@ proptest! {
             prop_assert_eq!(a.poll_timeout, Some(n));
         }
         let t: TokenAnswer = parse(&json!({"access_token": "a", "expires_in": big.to_string()})).unwrap();
-        prop_assert_eq!(oauth2::TokenResponse::expires_in(&t), Some(std::time::Duration::from_secs(big)));
+        prop_assert_eq!(t.expires_in(), Some(std::time::Duration::from_secs(big)));
     }
 
     #[test]

@@ -5,7 +5,6 @@
 //! Errors are plain text for the rotation's run record, which admins see: they name the call and
 //! the status, never a body (a `$rotateSecret` body holds the new secret) or a token.
 
-use oauth2::TokenResponse;
 use serde::{Deserialize, Serialize};
 use worker::Method;
 
@@ -39,13 +38,13 @@ impl std::fmt::Debug for CloudToken {
 pub fn parse_token(body: &[u8], now: u64) -> Result<CloudToken, String> {
     let answer: TokenAnswer = serde_json::from_slice(body)
         .map_err(|e| format!("the token answer is not the expected JSON ({e})"))?;
-    if answer.access_token().secret().is_empty() {
+    if answer.access_token().is_empty() {
         return Err("the token answer holds no access_token".into());
     }
     // Citrix Cloud sends the lifetime as a string; the OAuth spec as a number.
     let lifetime = answer.expires_in().map_or(3600, |d| d.as_secs());
     Ok(CloudToken {
-        value: answer.access_token().secret().clone(),
+        value: answer.access_token().to_owned(),
         // Saturating: the lifetime is the upstream's number, as large as it likes.
         use_until: now.saturating_add(lifetime.saturating_sub(TOKEN_MARGIN_SECS)),
     })

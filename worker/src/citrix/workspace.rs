@@ -14,9 +14,7 @@
 //! Field names follow the public samples (camelCase, except `acr_values` and
 //! `oidc_discovery_endpoint`, which the samples spell in snake case).
 
-use oauth2::basic::BasicTokenType;
-use oauth2::{AccessToken, RefreshToken, TokenResponse};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 /// `null` or absent becomes the type's default (an empty list, `false`, no links).
@@ -368,52 +366,39 @@ pub struct OAuthErrorBody {
 /// A token endpoint's answer (RFC 6749 §5.1), for the OIDC provider and the Citrix Cloud API
 /// alike, read leniently: Citrix Cloud's APIs send `expires_in` as a string, the RFC as a number;
 /// `token_type` may be missing or `null` (it is always a bearer token here).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct TokenAnswer {
     /// The access token.
-    access_token: AccessToken,
-    #[serde(default = "bearer", deserialize_with = "token_type")]
-    token_type: BasicTokenType,
+    access_token: String,
+    /// Not used (always a bearer token), but a `token_type` that is not a string or `null`
+    /// makes the answer malformed.
+    #[serde(default, rename = "token_type")]
+    _token_type: Option<String>,
     /// Lifetime in seconds, when stated.
     #[serde(default, deserialize_with = "lenient_number")]
     expires_in: Option<u64>,
     /// A (possibly rotated) refresh token.
     #[serde(default)]
-    refresh_token: Option<RefreshToken>,
+    refresh_token: Option<String>,
     /// The OpenID Connect ID token.
     #[serde(default)]
     pub id_token: Option<String>,
 }
 
-fn bearer() -> BasicTokenType {
-    BasicTokenType::Bearer
-}
-
-fn token_type<'de, D: Deserializer<'de>>(d: D) -> Result<BasicTokenType, D::Error> {
-    Option::<BasicTokenType>::deserialize(d).map(|t| t.unwrap_or(BasicTokenType::Bearer))
-}
-
-impl TokenResponse for TokenAnswer {
-    type TokenType = BasicTokenType;
-
-    fn access_token(&self) -> &AccessToken {
+impl TokenAnswer {
+    /// The access token.
+    pub fn access_token(&self) -> &str {
         &self.access_token
     }
 
-    fn token_type(&self) -> &BasicTokenType {
-        &self.token_type
-    }
-
-    fn expires_in(&self) -> Option<std::time::Duration> {
+    /// The access token's lifetime, when stated.
+    pub fn expires_in(&self) -> Option<std::time::Duration> {
         self.expires_in.map(std::time::Duration::from_secs)
     }
 
-    fn refresh_token(&self) -> Option<&RefreshToken> {
-        self.refresh_token.as_ref()
-    }
-
-    fn scopes(&self) -> Option<&Vec<oauth2::Scope>> {
-        None
+    /// The refresh token, when one was sent.
+    pub fn refresh_token(&self) -> Option<&str> {
+        self.refresh_token.as_deref()
     }
 }
 
@@ -479,8 +464,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.expires_in(), Some(std::time::Duration::from_secs(3600)));
-        assert_eq!(t.token_type(), &BasicTokenType::Bearer);
         assert!(t.refresh_token().is_none());
+        // A token type is a string or nothing.
+        assert!(
+            serde_json::from_str::<TokenAnswer>(r#"{"access_token":"a","token_type":1}"#).is_err()
+        );
     }
 
     #[test]
