@@ -33,17 +33,14 @@ pub async fn call_object<Q: Serialize, R: DeserializeOwned>(
     init.with_method(Method::Post).with_body(Some(json.into()));
     let request = Request::new_with_init(&format!("https://object.internal/{op}"), &init)
         .map_err(internal)?;
-    let started = worker::Date::now().as_millis();
-    let mut response = stub.fetch_with_request(request).await.map_err(internal);
-    let outcome = match &mut response {
-        Ok(r) => r.json::<Result<R, PortalError>>().await.map_err(internal),
-        Err(e) => Err(e.clone()),
-    };
-    timing::record(
-        Kind::Object,
-        worker::Date::now().as_millis().saturating_sub(started),
-    );
-    outcome?
+    timing::timed(Kind::Object, async {
+        let mut response = stub.fetch_with_request(request).await.map_err(internal)?;
+        response
+            .json::<Result<R, PortalError>>()
+            .await
+            .map_err(internal)?
+    })
+    .await
 }
 
 /// Reads an operation's body, on the object's side.

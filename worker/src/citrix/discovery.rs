@@ -60,7 +60,7 @@ thread_local! {
 
 /// Seconds since the Unix epoch, from the runtime's clock.
 pub fn now() -> u64 {
-    worker::Date::now().as_millis() / 1000
+    crate::http::timing::now_ms() / 1000
 }
 
 /// The customer's discovery data, from cache when fresh; shared, so each use (every link a

@@ -74,13 +74,13 @@ pub struct Call<'a> {
 impl Call<'_> {
     /// Sends the call; a GET that failed fast (5xx or a network failure) is retried once.
     pub async fn send(&self) -> Result<Answer, PortalError> {
-        let started = worker::Date::now().as_millis();
+        let started = timing::now_ms();
         let first = self.follow().await;
         let failed = match &first {
             Ok(a) => a.status >= 500,
             Err(_) => true,
         };
-        let fast = worker::Date::now().as_millis().saturating_sub(started) < FAST_FAILURE_MS;
+        let fast = timing::now_ms().saturating_sub(started) < FAST_FAILURE_MS;
         if self.method == Method::Get && failed && fast {
             self.follow().await
         } else {
@@ -128,17 +128,11 @@ impl Call<'_> {
         })
     }
 
+    /// One request, as it went: no redirect followed.
     async fn attempt(&self, url: &Url, method: &Method) -> Result<Answer, PortalError> {
-        let started = worker::Date::now().as_millis();
-        let answer = self.once(url, method).await;
-        timing::record(
-            Kind::Upstream,
-            worker::Date::now().as_millis().saturating_sub(started),
-        );
-        answer
+        timing::timed(Kind::Upstream, self.once(url, method)).await
     }
 
-    /// One request, as it went: no redirect followed.
     async fn once(&self, url: &Url, method: &Method) -> Result<Answer, PortalError> {
         let txn = transaction_id();
         let headers = Headers::new();

@@ -5,6 +5,7 @@
 //! mixed with others' when requests overlap.
 
 use std::cell::Cell;
+use std::future::Future;
 
 /// What was called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,19 @@ pub fn record(kind: Kind, millis: u64) {
         one.millis = one.millis.saturating_add(millis);
         t.set(all);
     });
+}
+
+/// The runtime's clock, in milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+/// Runs `call`, counting it as one call of `kind` with the time it took.
+pub async fn timed<T>(kind: Kind, call: impl Future<Output = T>) -> T {
+    let started = now_ms();
+    let out = call.await;
+    record(kind, now_ms().saturating_sub(started));
+    out
 }
 
 /// The tallies when a request began.

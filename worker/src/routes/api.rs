@@ -17,6 +17,7 @@ use crate::crypto::{is_token, random_token};
 use crate::http::cookies;
 use crate::http::error::PortalError;
 use crate::http::origin::IconSource;
+use crate::http::timing::now_ms;
 use crate::http::{header, json};
 use crate::session::{self, Handle, Need, PendingLaunch, Prepared, StoredLinks};
 
@@ -553,11 +554,6 @@ fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
         .into_owned()
-}
-
-/// The time in milliseconds.
-fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
 }
 
 #[cfg(test)]
