@@ -9,14 +9,14 @@ pub fn frontend() -> Result<(), String> {
     sh::run(sh::tool("trunk").args(["build", "--release", "--offline"]))
 }
 
-/// `worker-build --release` in worker/, told where wasm-bindgen, wasm-opt and esbuild are so it
-/// never tries to download them.
+/// `worker-build --profile worker` (Cargo.toml: the release build, optimised for speed) in
+/// worker/, told where wasm-bindgen, wasm-opt and esbuild are so it never tries to download them.
 pub fn worker() -> Result<(), String> {
     sh::step("building the worker (worker-build)");
     let root = sh::root();
     let bin = root.join("node_modules/.bin");
     let mut cmd = sh::tool("worker-build");
-    cmd.arg("--release")
+    cmd.args(["--profile", "worker"])
         .current_dir(root.join("worker"))
         .env("WASM_BINDGEN_BIN", sh::cargo_bin().join("wasm-bindgen"))
         .env("WASM_OPT_BIN", bin.join("wasm-opt"))
