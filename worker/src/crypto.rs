@@ -211,10 +211,31 @@ impl std::fmt::Debug for SecretValue {
 /// SHA-256 of `s`, lower-case hex: object names from cookie values, the configured secret's
 /// fingerprint.
 pub fn sha256_hex(s: &str) -> String {
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(s.as_bytes()))
+}
+
+/// SHA-256, lower-case hex, of what `write` writes: a large value is hashed while it is
+/// serialised, never held whole.
+pub fn sha256_hex_of<E>(
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<(), E>,
+) -> Result<String, E> {
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(Sha256::new());
+    write(&mut hashing)?;
+    Ok(hex(&hashing.0.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `n` bytes from the platform's secure random source.

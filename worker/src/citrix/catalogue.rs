@@ -6,7 +6,7 @@ use portal_shared::api::{Catalogue, CatalogueResource, ResourceKind};
 use serde::{Deserialize, Serialize};
 
 use crate::citrix::workspace::{Resource, ResourceList, Skipped};
-use crate::crypto::sha256_hex;
+use crate::crypto::sha256_hex_of;
 
 /// A resource as the worker needs it to act on the browser's behalf: only URLs from enumeration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,12 +28,11 @@ pub struct ResourceLinks {
 /// Every resource's links, by id, in id order: the same enumeration serialises to the same bytes.
 pub type Links = BTreeMap<String, ResourceLinks>;
 
-/// The links as stored (a JSON object, id to links) and their fingerprint (its SHA-256), so an
-/// enumeration that changed nothing is not stored again.
-pub fn stored(links: &Links) -> Result<(String, String), serde_json::Error> {
-    let json = serde_json::to_string(links)?;
-    let fingerprint = sha256_hex(&json);
-    Ok((json, fingerprint))
+/// The links' fingerprint: the SHA-256 of their JSON (as stored: an object, id to links),
+/// hashed as it is written, so that an enumeration that changed nothing costs no copy of it
+/// and is not stored again.
+pub fn fingerprint(links: &Links) -> Result<String, serde_json::Error> {
+    sha256_hex_of(|out| serde_json::to_writer(out, links))
 }
 
 /// The catalogue for the browser, and the links the worker keeps for later calls.
@@ -203,6 +202,20 @@ mod tests {
             Some("/api/icons/calc%20100%25%2Fx%3Fy%23z")
         );
         assert!(links.contains_key("calc 100%/x?y#z"));
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_stored_jsons_sha256_and_follows_every_link() {
+        let (_, links, _) = build(list(
+            r#"{"resources":[{"resourceId":"a","name":"A","links":{"launchStatusUrl":"https://x/1"}},
+              {"resourceId":"b","name":"B","links":{"imageUrl":"https://x/i"}}]}"#,
+        ));
+        let stored = serde_json::to_string(&links).unwrap();
+        let fingerprint = fingerprint(&links).unwrap();
+        assert_eq!(fingerprint, crate::crypto::sha256_hex(&stored));
+        let mut moved = links.clone();
+        moved.get_mut("b").unwrap().image = Some("https://x/j".into());
+        assert_ne!(super::fingerprint(&moved).unwrap(), fingerprint);
     }
 
     #[test]

@@ -177,7 +177,7 @@ impl Call<'_> {
             url.origin().ascii_serialization(),
             url.path()
         );
-        let mut response = match outcome {
+        let response = match outcome {
             None => {
                 controller.abort();
                 worker::console_warn!("upstream {log_target} timed out (txn {txn})");
@@ -208,10 +208,12 @@ impl Call<'_> {
             .then(|| response.headers().get("Location").ok().flatten())
             .flatten()
             .and_then(|l| url.join(&l).ok());
-        let body = response.bytes().await.map_err(|e| PortalError::Upstream {
-            what: self.what.into(),
-            detail: format!("{log_target}: reading body: {e} (txn {txn})"),
-        })?;
+        let body = whole_body(response)
+            .await
+            .map_err(|e| PortalError::Upstream {
+                what: self.what.into(),
+                detail: format!("{log_target}: reading body: {e} (txn {txn})"),
+            })?;
         Ok(Answer {
             status,
             body,
@@ -219,6 +221,18 @@ impl Call<'_> {
             location,
         })
     }
+}
+
+/// The body in one piece: one `arrayBuffer()` from the runtime, copied once into WASM memory.
+/// (`Response::bytes` reads the stream chunk by chunk, a promise and a copy each: a catalogue of
+/// 5,000 resources is 3 MB.)
+async fn whole_body(response: worker::Response) -> Result<Vec<u8>, String> {
+    let js = |e: worker::wasm_bindgen::JsValue| format!("{e:?}");
+    let response = worker::web_sys::Response::from(response);
+    let buffer = worker::wasm_bindgen_futures::JsFuture::from(response.array_buffer().map_err(js)?)
+        .await
+        .map_err(js)?;
+    Ok(worker::js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// Where a redirect from `from` may be followed: only on the same origin, without credentials.

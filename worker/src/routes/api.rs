@@ -142,11 +142,14 @@ async fn enumerate(
         worker::console_warn!("enumeration: skipped a resource {s}");
     }
     let internal = |e: serde_json::Error| PortalError::Internal(format!("resource links: {e}"));
-    let (stored, fingerprint) = catalogue::stored(&links).map_err(internal)?;
+    let fingerprint = catalogue::fingerprint(&links).map_err(internal)?;
     if prepared.links_fingerprint.as_deref() != Some(fingerprint.as_str()) {
-        let links = serde_json::value::RawValue::from_string(stored).map_err(internal)?;
+        let stored = serde_json::value::to_raw_value(&links).map_err(internal)?;
         session
-            .put_resources(&StoredLinks { fingerprint, links })
+            .put_resources(&StoredLinks {
+                fingerprint,
+                links: stored,
+            })
             .await?;
     }
     Ok((catalogue, links))
