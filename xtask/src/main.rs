@@ -7,6 +7,7 @@
 mod compile;
 mod dev;
 mod headers;
+mod procs;
 mod reliability;
 mod setup;
 mod sh;
@@ -20,7 +21,8 @@ commands:
                 worker-build, npm packages, Chromium
   build         build the frontend (trunk) and the worker (worker-build), release mode
   build-worker  build the worker only (wrangler's build command)
-  dev           run the portal against the local Citrix emulator; prints the URL and demo users
+  dev           run the portal against the local Citrix emulator; prints what runs where and the
+                demo users (`cargo xtask dev --help`: ports, trunk serve, emulator flags)
   spa-headers   write the SPA's _headers (trunk runs it after each build)
   test          everything CI checks: fmt, clippy (native and wasm32), unit tests, component tests
                 in headless Chromium, builds, browser journeys
@@ -38,7 +40,7 @@ fn main() -> ExitCode {
             .and_then(|_| compile::frontend())
             .and_then(|_| compile::worker()),
         Some("build-worker") => compile::worker(),
-        Some("dev") => dev::run(),
+        Some("dev") => dev::run(&args[1..]),
         // Trunk's post-build hook: the directory being built, or dist/.
         Some("spa-headers") => headers::write(
             &std::env::var_os("TRUNK_STAGING_DIR")
