@@ -6,6 +6,7 @@
 
 mod compile;
 mod dev;
+mod doctor;
 mod headers;
 mod procs;
 mod reliability;
@@ -23,6 +24,8 @@ commands:
   build-worker  build the worker only (wrangler's build command)
   dev           run the portal against the local Citrix emulator; prints what runs where and the
                 demo users (`cargo xtask dev --help`: ports, trunk serve, emulator flags)
+  doctor        check the portal's settings (.dev.vars, or the environment) against Citrix Cloud or
+                the emulator: one line per check, each failure with what to fix
   spa-headers   write the SPA's _headers (trunk runs it after each build)
   test          everything CI checks: fmt, clippy (native and wasm32), unit tests, component tests
                 in headless Chromium, builds, browser journeys
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
             .and_then(|_| compile::worker()),
         Some("build-worker") => compile::worker(),
         Some("dev") => dev::run(&args[1..]),
+        Some("doctor") => doctor::run(&args[1..]),
         // Trunk's post-build hook: the directory being built, or dist/.
         Some("spa-headers") => headers::write(
             &std::env::var_os("TRUNK_STAGING_DIR")
