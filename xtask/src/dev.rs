@@ -197,13 +197,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "dev: .dev.vars names the admin `bob`, but ADMIN_USERS now holds subjects (or `email:` entries): set ADMIN_USERS=user-bob, as .dev.vars.example does"
         );
     }
+    let mut holders: Vec<u32> = Vec::new();
     let busy: Vec<String> = options
         .ports()
         .into_iter()
         .filter(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_err())
-        .map(|port| match procs::listener(port) {
-            Some(holder) => holder.explain(port),
-            None => format!("port {port} is in use; stop whatever uses it, or choose other ports (`cargo xtask dev --port N`)"),
+        .filter_map(|port| match procs::listener(port) {
+            // One line per run (or process group), however many of its ports are asked for.
+            Some(holder) if holders.contains(&holder.xtask.unwrap_or(holder.pgid)) => None,
+            Some(holder) => {
+                holders.push(holder.xtask.unwrap_or(holder.pgid));
+                Some(holder.explain(port))
+            }
+            None => Some(format!("port {port} is in use; stop whatever uses it, or choose other ports (`cargo xtask dev --port N`)")),
         })
         .collect();
     if !busy.is_empty() {
@@ -268,6 +274,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     children.0.push(("wrangler dev", spawn(&mut wrangler)?));
     let mut trunk = sh::tool("trunk");
+    let mut trunk_config = None;
     match options.serve {
         Some(port) => {
             sh::step(&format!(
@@ -276,7 +283,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             // Its own output directory: dist/ never gets trunk's live-reload script, which
             // `wrangler deploy` would otherwise publish.
             trunk
-                .args(["--config", &trunk_config(options.port)?])
+                .args([
+                    "--config",
+                    trunk_config.insert(write_trunk_config(options.port)?),
+                ])
                 .args([
                     "serve",
                     "--release",
@@ -343,12 +353,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!(
         "  Ctrl-C (or SIGTERM, SIGHUP) stops everything; `cargo xtask doctor` checks .dev.vars against the emulator.\n"
     );
-    children.wait_any()
+    let outcome = children.wait_any();
+    if let Some(config) = trunk_config.filter(|c| c.starts_with(".trunk-")) {
+        let _ = std::fs::remove_file(root.join(config));
+    }
+    outcome
 }
 
 /// Trunk.toml, or for a worker on another port than its proxies name, a copy beside it (so its
-/// relative paths hold) that proxies to that port.
-fn trunk_config(port: u16) -> Result<String, String> {
+/// relative paths hold) that proxies to that port; removed when xtask stops.
+fn write_trunk_config(port: u16) -> Result<String, String> {
     const PROXIED: &str = "http://127.0.0.1:8787/";
     if port == 8787 {
         return Ok("Trunk.toml".into());

@@ -134,7 +134,7 @@ fn test(journey_args: &[String]) -> Result<(), String> {
         "--outdir",
         "target/wrangler-dry-run",
     ]))?;
-    sh::step("the end-to-end suites: bff, rotation, catalogue, admin, journeys, reliability");
+    sh::step("the end-to-end suites: bff, rotation, catalogue, admin, journeys, reliability, dev");
     let mut cmd = sh::cargo();
     cmd.args(["test", "-p", "portal-e2e", "--test", "e2e", "--"])
         .args(journey_args);

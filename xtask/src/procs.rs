@@ -11,6 +11,8 @@ pub struct Holder {
     pub pgid: u32,
     /// Its command line, arguments separated by spaces.
     pub command: String,
+    /// The `cargo xtask dev` it runs under, when that is still running.
+    pub xtask: Option<u32>,
 }
 
 impl Holder {
@@ -25,7 +27,12 @@ impl Holder {
 
     /// What to tell a person about a port it holds.
     pub fn explain(&self, port: u16) -> String {
-        if self.is_ours() {
+        if let Some(xtask) = self.xtask {
+            format!(
+                "port {port} is held by a running `cargo xtask dev` (pid {xtask}, through `{}`); stop it with Ctrl-C in its terminal or `kill {xtask}`, or choose other ports (`cargo xtask dev --port N`)",
+                self.command
+            )
+        } else if self.is_ours() {
             format!(
                 "port {port} is held by a leftover of an earlier `cargo xtask dev`: `{}` (pid {}); stop it and its process group with `kill -- -{}`",
                 self.command, self.pid, self.pgid
@@ -62,17 +69,25 @@ pub fn listener(port: u16) -> Option<Holder> {
         })
         .map(|pid| Holder {
             pid,
-            pgid: process_group(pid).unwrap_or(pid),
-            command: std::fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|raw| {
-                    String::from_utf8_lossy(&raw)
-                        .split('\0')
-                        .filter(|a| !a.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default(),
+            pgid: stat_field(pid, 2).unwrap_or(pid),
+            command: command(pid),
+            xtask: std::iter::successors(stat_field(pid, 1), |p| stat_field(*p, 1))
+                .take(8)
+                .find(|p| command(*p).contains("xtask dev")),
         })
+}
+
+/// A process's command line, arguments separated by spaces.
+fn command(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|raw| {
+            String::from_utf8_lossy(&raw)
+                .split('\0')
+                .filter(|a| !a.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 /// The inode of the socket listening on `port` in a `/proc/net/tcp` table.
@@ -87,14 +102,14 @@ fn listening_inode(table: &str, port: u16) -> Option<String> {
     })
 }
 
-/// A process's group, from `/proc/PID/stat` (the fields after the command's closing bracket:
-/// state, parent, group).
-fn process_group(pid: u32) -> Option<u32> {
+/// A numeric field of `/proc/PID/stat` after the command's closing bracket: 1 the parent, 2 the
+/// process group.
+fn stat_field(pid: u32, n: usize) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     stat.rsplit_once(')')?
         .1
         .split_whitespace()
-        .nth(2)?
+        .nth(n)?
         .parse()
         .ok()
 }
@@ -109,7 +124,8 @@ mod tests {
         let port = socket.local_addr().unwrap().port();
         let holder = listener(port).expect("this test listens on the port");
         assert_eq!(holder.pid, std::process::id());
-        assert_eq!(holder.pgid, process_group(std::process::id()).unwrap());
+        assert_eq!(holder.pgid, stat_field(std::process::id(), 2).unwrap());
+        assert_eq!(holder.xtask, None);
         let exe = std::env::current_exe().unwrap();
         assert!(
             holder
@@ -129,6 +145,7 @@ mod tests {
             pid: 40,
             pgid: 31,
             command: command.into(),
+            xtask: None,
         };
         for ours in [
             "/work/portal/target/release/workspace-emulator --port 8788",
@@ -142,6 +159,15 @@ mod tests {
                 "{text}"
             );
         }
+        let running = Holder {
+            xtask: Some(20),
+            ..holder("/usr/bin/workerd serve")
+        }
+        .explain(8787);
+        assert!(
+            running.contains("running `cargo xtask dev` (pid 20") && running.contains("kill 20"),
+            "{running}"
+        );
         for theirs in ["python3 -m http.server 8787", "/usr/sbin/nginx", ""] {
             let text = holder(theirs).explain(8787);
             assert!(
