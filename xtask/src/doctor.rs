@@ -885,20 +885,6 @@ mod tests {
     }
 
     #[test]
-    fn a_wrong_application_id_is_one_line_that_names_it_and_the_activation_delay() {
-        let lines = with_emulator(EmulatorConfig::test(), |e| {
-            report(
-                e,
-                &[("APPLICATION_ID", "00000000-0000-0000-0000-000000000000")],
-            )
-        });
-        let failed = only_failure(&lines);
-        assert_eq!(failed.check, "discovery");
-        assert!(failed.says.contains("APPLICATION_ID") && failed.says.contains("5 minutes"));
-        assert!(failed.says.contains("Fix:"), "{failed}");
-    }
-
-    #[test]
     fn a_client_created_minutes_ago_is_told_to_wait() {
         let mut config = EmulatorConfig::test();
         config.activation_delay = std::time::Duration::from_secs(300);
@@ -941,68 +927,69 @@ mod tests {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    #[test]
-    fn a_wrong_client_secret_is_one_line_that_names_it() {
-        let lines = with_emulator(EmulatorConfig::test(), |e| {
-            report(e, &[("CLIENT_SECRET", "not-the-secret")])
-        });
-        let failed = only_failure(&lines);
-        assert_eq!(failed.check, "client secret");
-        assert!(
-            failed.says.contains("CLIENT_SECRET") && failed.says.contains("Fix:"),
-            "{failed}"
-        );
-    }
+    /// Settings changed, the check that must fail, and what its line must say.
+    type Case = (
+        &'static [(&'static str, &'static str)],
+        &'static str,
+        &'static [&'static str],
+    );
 
     #[test]
-    fn a_redirect_uri_the_client_lacks_is_one_line_that_names_it() {
-        let lines = with_emulator(EmulatorConfig::test(), |e| {
-            report(e, &[("PORTAL_URL", "https://portal.acme.example")])
+    fn each_misconfiguration_is_one_failing_line_that_names_the_setting_and_the_fix() {
+        let cases: [Case; 6] = [
+            (
+                &[("APPLICATION_ID", "00000000-0000-0000-0000-000000000000")],
+                "discovery",
+                &["APPLICATION_ID", "5 minutes"],
+            ),
+            (
+                &[("CLIENT_SECRET", "not-the-secret")],
+                "client secret",
+                &["CLIENT_SECRET", "invalid_client"],
+            ),
+            (
+                &[("PORTAL_URL", "https://portal.acme.example")],
+                "redirect URI",
+                &["https://portal.acme.example/auth/callback (PORTAL_URL) is not a redirect URI"],
+            ),
+            (
+                &[("CLIENT_ID", "nobody")],
+                "redirect URI",
+                &["CLIENT_ID", "disabled"],
+            ),
+            (
+                &[("WORKSPACE_URL", "http://127.0.0.1:9")],
+                "discovery",
+                &["WORKSPACE_URL", "unreachable"],
+            ),
+            (
+                &[("CC_CLIENT_SECRET", "nope")],
+                "rotation",
+                &["CC_CLIENT_ID", "CC_CLIENT_SECRET"],
+            ),
+        ];
+        let reports: Vec<Vec<Line>> = with_emulator(EmulatorConfig::test(), |e| {
+            cases
+                .iter()
+                .map(|(changes, ..)| report(e, changes))
+                .collect()
         });
-        let failed = only_failure(&lines);
-        assert_eq!(failed.check, "redirect URI");
-        assert!(
-            failed.says.contains(
-                "https://portal.acme.example/auth/callback (PORTAL_URL) is not a redirect URI"
-            ) && failed.says.contains("PORTAL_URL"),
-            "{failed}"
-        );
-    }
-
-    #[test]
-    fn an_unknown_client_is_one_line_about_client_id() {
-        let lines = with_emulator(EmulatorConfig::test(), |e| {
-            report(e, &[("CLIENT_ID", "nobody")])
-        });
-        let failed = only_failure(&lines);
-        assert_eq!(failed.check, "redirect URI");
-        assert!(failed.says.contains("CLIENT_ID"), "{failed}");
-    }
-
-    #[test]
-    fn an_unreachable_workspace_names_workspace_url_and_skips_what_needs_it() {
-        let lines = with_emulator(EmulatorConfig::test(), |e| {
-            report(e, &[("WORKSPACE_URL", "http://127.0.0.1:9")])
-        });
-        let failed = only_failure(&lines);
-        assert!(failed.says.contains("WORKSPACE_URL") && failed.says.contains("unreachable"));
-        for check in ["OIDC metadata", "redirect URI", "client secret"] {
-            let line = lines.iter().find(|l| l.check == check);
+        for ((changes, check, says), lines) in cases.iter().zip(&reports) {
+            let failed = only_failure(lines);
+            assert_eq!(failed.check, *check, "{changes:?}: {lines:#?}");
+            for words in *says {
+                assert!(failed.says.contains(words), "{changes:?}: {failed}");
+            }
+            assert!(failed.says.contains("Fix:"), "{changes:?}: {failed}");
+            // What needs the failed check is skipped, never failed again.
+            let after = lines.iter().skip_while(|l| l.check != *check).skip(1);
             assert!(
-                line.is_none_or(|l| l.verdict == Verdict::Skip),
+                after
+                    .take_while(|l| l.check != "rotation")
+                    .all(|l| l.verdict != Verdict::Fail),
                 "{lines:#?}"
             );
         }
-    }
-
-    #[test]
-    fn wrong_cloud_api_credentials_are_named() {
-        let lines = with_emulator(EmulatorConfig::test(), |e| {
-            report(e, &[("CC_CLIENT_SECRET", "nope")])
-        });
-        let failed = only_failure(&lines);
-        assert_eq!(failed.check, "rotation");
-        assert!(failed.says.contains("CC_CLIENT_ID"), "{failed}");
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! `cargo xtask setup | build | build-worker | dev | test | bench | reliability`: the only entry
-//! points a person needs.
+//! `cargo xtask setup | build | build-worker | dev | doctor | test | bench | reliability`: the
+//! only entry points a person needs.
 //!
-//! Almost only the standard library (plus `ctrlc` and hashing for the CSP), so it compiles in
-//! seconds on a fresh machine before anything else is installed.
+//! Almost only the standard library (plus `ctrlc` and `libc` for `dev`'s children, hashing for the
+//! CSP, and `serde_json` with the wire crate's dates for `doctor`), so it compiles in seconds on a
+//! fresh machine before anything else is installed.
 
 mod compile;
 mod dev;
