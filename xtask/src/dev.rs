@@ -217,7 +217,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     crate::compile::frontend()?;
     sh::step("building the emulator");
-    sh::run(sh::cargo().args(["build", "--release", "-p", "workspace-emulator"]))?;
+    // The dev profile: the emulator and its JSON are optimised there (the workspace's
+    // profile.dev overrides), it is what the tests build anyway, and the release profile's LTO
+    // would make a fresh machine wait minutes longer.
+    sh::run(sh::cargo().args(["build", "-p", "workspace-emulator"]))?;
 
     let mut children = Children(Vec::new());
     let emulator_line = options.emulator_command_line();
@@ -227,7 +230,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ));
     let mut emulator = sh::tool(
         &sh::target_dir()
-            .join("release/workspace-emulator")
+            .join("debug/workspace-emulator")
             .to_string_lossy(),
     );
     emulator.args(&emulator_line).stdout(Stdio::piped());
