@@ -8,6 +8,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -222,7 +223,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // would make a fresh machine wait minutes longer.
     sh::run(sh::cargo().args(["build", "-p", "workspace-emulator"]))?;
 
-    let mut children = Children(Vec::new());
+    let mut children = Children::new()?;
     let emulator_line = options.emulator_command_line();
     sh::step(&format!(
         "starting the Citrix emulator: workspace-emulator {}",
@@ -236,7 +237,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     emulator.args(&emulator_line).stdout(Stdio::piped());
     let mut child = spawn(&mut emulator)?;
     let stdout = child.stdout.take().expect("piped stdout");
-    children.0.push(("emulator", child));
+    children.running.push(("emulator", child));
     let mut banner = Vec::new();
     let mut lines = BufReader::new(stdout).lines();
     for line in lines.by_ref() {
@@ -275,9 +276,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for (name, value) in &overridden {
         wrangler.args(["--var", &format!("{name}:{value}")]);
     }
-    children.0.push(("wrangler dev", spawn(&mut wrangler)?));
+    children
+        .running
+        .push(("wrangler dev", spawn(&mut wrangler)?));
     let mut trunk = sh::tool("trunk");
-    let mut trunk_config = None;
     match options.serve {
         Some(port) => {
             sh::step(&format!(
@@ -286,10 +288,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
             // Its own output directory: dist/ never gets trunk's live-reload script, which
             // `wrangler deploy` would otherwise publish.
             trunk
-                .args([
-                    "--config",
-                    trunk_config.insert(write_trunk_config(options.port)?),
-                ])
+                .arg("--config")
+                .arg(
+                    children
+                        .written
+                        .insert(write_trunk_config(options.port)?)
+                        .as_path(),
+                )
                 .args([
                     "serve",
                     "--release",
@@ -305,12 +310,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
             trunk.args(["watch", "--release", "--offline"]);
         }
     }
-    children.0.push(("trunk", spawn(&mut trunk)?));
+    children.running.push(("trunk", spawn(&mut trunk)?));
 
     let limit = Duration::from_secs(300);
-    wait_for(options.port, "/api/session", "x-frame-options", limit)?;
+    children.wait_for(options.port, "/api/session", "x-frame-options", limit)?;
     if let Some(port) = options.serve {
-        wait_for(port, "/", "200 ok", limit)?;
+        children.wait_for(port, "/", "200 ok", limit)?;
     }
     let open = options.serve.map_or_else(
         || format!("http://127.0.0.1:{}/", options.port),
@@ -347,7 +352,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!(
         "  processes        {} (each leads its process group)",
         children
-            .0
+            .running
             .iter()
             .map(|(name, c)| format!("{name} {}", c.id()))
             .collect::<Vec<_>>()
@@ -356,33 +361,26 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!(
         "  Ctrl-C (or SIGTERM, SIGHUP) stops everything; `cargo xtask doctor` checks .dev.vars against the emulator.\n"
     );
-    let outcome = children.wait_any();
-    if let Some(config) = trunk_config.filter(|c| c.starts_with(".trunk-")) {
-        let _ = std::fs::remove_file(root.join(config));
-    }
-    outcome
+    children.wait_any()
 }
 
-/// Trunk.toml, or for a worker on another port than its proxies name, a copy beside it (so its
-/// relative paths hold) that proxies to that port; removed when xtask stops.
-fn write_trunk_config(port: u16) -> Result<String, String> {
+/// For a worker on another port than Trunk.toml's proxies name, a copy of Trunk.toml beside it
+/// (so its relative paths hold) that proxies to that port; removed when xtask stops.
+fn write_trunk_config(port: u16) -> Result<PathBuf, String> {
     const PROXIED: &str = "http://127.0.0.1:8787/";
-    if port == 8787 {
-        return Ok("Trunk.toml".into());
-    }
     let root = sh::root();
     let text = std::fs::read_to_string(root.join("Trunk.toml"))
         .map_err(|e| format!("cannot read Trunk.toml: {e}"))?;
     if !text.contains(PROXIED) {
         return Err(format!("Trunk.toml's proxies no longer name {PROXIED}"));
     }
-    let name = format!(".trunk-{port}.toml");
+    let path = root.join(format!(".trunk-{port}.toml"));
     std::fs::write(
-        root.join(&name),
+        &path,
         text.replace(PROXIED, &format!("http://127.0.0.1:{port}/")),
     )
-    .map_err(|e| format!("cannot write {name}: {e}"))?;
-    Ok(name)
+    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// Starts a child as the leader of a process group of its own, asking the kernel to send it
@@ -408,50 +406,81 @@ fn spawn(cmd: &mut Command) -> Result<Child, String> {
         .map_err(|e| format!("could not start {}: {e}", sh::describe(cmd)))
 }
 
-/// Waits until `port` answers `path` with `expect` in its head (any case): the worker's own
-/// answers deny framing, trunk serves its page once its first build is done.
-fn wait_for(port: u16, path: &str, expect: &str, limit: Duration) -> Result<(), String> {
-    use std::io::{Read, Write};
-    let start = std::time::Instant::now();
-    while start.elapsed() < limit {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut answer = String::new();
-            let asked =
-                s.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes());
-            if asked.is_ok()
-                && s.read_to_string(&mut answer).is_ok()
-                && answer.to_ascii_lowercase().contains(expect)
-            {
-                return Ok(());
-            }
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    Err(format!(
-        "nothing answered {path} on port {port} within {limit:?}; see the output above"
-    ))
+/// Child processes that are stopped together, by name, and what was written for them.
+struct Children {
+    running: Vec<(&'static str, Child)>,
+    /// Set by Ctrl-C, SIGTERM or SIGHUP.
+    stop: Arc<AtomicBool>,
+    /// A file written for this run (trunk's config for another worker port).
+    written: Option<PathBuf>,
 }
 
-/// Child processes that are stopped together, by name.
-struct Children(Vec<(&'static str, Child)>);
-
 impl Children {
-    fn wait_any(&mut self) -> Result<(), String> {
+    /// None yet; from now on a signal stops whatever is started.
+    fn new() -> Result<Children, String> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         // With ctrlc's `termination` feature this is SIGINT, SIGTERM and SIGHUP.
         ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
             .map_err(|e| format!("cannot handle Ctrl-C, SIGTERM and SIGHUP: {e}"))?;
+        Ok(Children {
+            running: Vec::new(),
+            stop,
+            written: None,
+        })
+    }
+
+    /// `Ok(true)` once a signal asked to stop; an error once a child has stopped.
+    fn stopping(&mut self) -> Result<bool, String> {
+        for (name, c) in &mut self.running {
+            if let Ok(Some(status)) = c.try_wait() {
+                return Err(format!("{name} stopped ({status}); stopping the others"));
+            }
+        }
+        Ok(self.stop.load(Ordering::SeqCst))
+    }
+
+    /// Waits until `port` answers `path` with `expect` in its head (any case): the worker's
+    /// own answers deny framing, trunk serves its page once its first build is done.
+    fn wait_for(
+        &mut self,
+        port: u16,
+        path: &str,
+        expect: &str,
+        limit: Duration,
+    ) -> Result<(), String> {
+        use std::io::{Read, Write};
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if self.stopping()? {
+                return Err("stopped before everything was up".into());
+            }
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut answer = String::new();
+                let asked = s.write_all(
+                    format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes(),
+                );
+                if asked.is_ok()
+                    && s.read_to_string(&mut answer).is_ok()
+                    && answer.to_ascii_lowercase().contains(expect)
+                {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        Err(format!(
+            "nothing answered {path} on port {port} within {limit:?}; see the output above"
+        ))
+    }
+
+    /// Until a signal (then `Ok`) or a child stops.
+    fn wait_any(&mut self) -> Result<(), String> {
         loop {
-            if stop.load(Ordering::SeqCst) {
+            if self.stopping()? {
                 eprintln!("\ndev: stopping everything");
                 return Ok(());
-            }
-            for (name, c) in &mut self.0 {
-                if let Ok(Some(status)) = c.try_wait() {
-                    return Err(format!("{name} stopped ({status}); stopping the others"));
-                }
             }
             std::thread::sleep(Duration::from_millis(300));
         }
@@ -462,6 +491,9 @@ impl Drop for Children {
     fn drop(&mut self) {
         // Each child leads its own process group (wrangler's node and workerd are in it):
         // SIGTERM to the group first, so wrangler can stop its workerd; then make sure.
+        if let Some(file) = &self.written {
+            let _ = std::fs::remove_file(file);
+        }
         let signal_groups = |signal: libc::c_int, children: &[(&str, Child)]| {
             for (_, c) in children {
                 // SAFETY: kill(2) with a negative pid signals that process group; no memory
@@ -469,18 +501,18 @@ impl Drop for Children {
                 unsafe { libc::kill(-(c.id() as libc::pid_t), signal) };
             }
         };
-        signal_groups(libc::SIGTERM, &self.0);
+        signal_groups(libc::SIGTERM, &self.running);
         let start = std::time::Instant::now();
         while start.elapsed() < Duration::from_secs(5)
             && self
-                .0
+                .running
                 .iter_mut()
                 .any(|(_, c)| matches!(c.try_wait(), Ok(None)))
         {
             std::thread::sleep(Duration::from_millis(100));
         }
-        signal_groups(libc::SIGKILL, &self.0);
-        for (_, c) in &mut self.0 {
+        signal_groups(libc::SIGKILL, &self.running);
+        for (_, c) in &mut self.running {
             let _ = c.wait();
         }
     }
