@@ -1,5 +1,5 @@
-//! `cargo xtask dev` as a developer runs it: `--serve` signs in and reloads on trunk's port, and
-//! stopping xtask by a signal, or killing it outright, leaves nothing running. Each test starts
+//! `cargo xtask dev` as a developer runs it: `--serve` signs in and shows an edit on trunk's port,
+//! and stopping xtask by a signal, or killing it outright, leaves nothing running. Each test starts
 //! its own `cargo xtask dev` on free ports (the emulator picks its own with `-- --port 0`).
 
 use std::path::PathBuf;
@@ -176,6 +176,33 @@ impl Dev {
     }
 }
 
+/// A file of the repository with text appended, put back as it was when dropped.
+struct Edit {
+    path: PathBuf,
+    before: String,
+}
+
+impl Edit {
+    fn append(path: &std::path::Path, text: &str) -> Result<Edit> {
+        let before = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        std::fs::write(path, before.clone() + text)
+            .map_err(|e| format!("cannot edit {}: {e}", path.display()))?;
+        Ok(Edit {
+            path: path.to_owned(),
+            before,
+        })
+    }
+}
+
+impl Drop for Edit {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::write(&self.path, &self.before) {
+            eprintln!("could not put {} back: {e}", self.path.display());
+        }
+    }
+}
+
 /// `kill ARGS`; whether it succeeded.
 async fn run_kill(args: &[&str]) -> bool {
     Command::new("kill")
@@ -207,18 +234,24 @@ async fn trunk_serve(browser: &Browser) -> Result<()> {
         // Through trunk's proxy to the worker, the emulator's login page, and back to trunk.
         sign_in_on(&page, &trunk, user.username, user.password).await?;
         page.eval("window.beforeTheEdit = true").await?;
-        // An edit under frontend/: trunk rebuilds and its script reloads the page.
-        let edited = root().join("frontend/style.css");
-        std::fs::File::options()
-            .append(true)
-            .open(&edited)
-            .and_then(|f| f.set_modified(std::time::SystemTime::now()))
-            .map_err(|e| format!("cannot touch {}: {e}", edited.display()))?;
+        // An edit under frontend/ (a rule at the end of the style sheet, taken out again
+        // whatever happens): trunk rebuilds, its script reloads the page, and the page has it.
+        let edit = Edit::append(
+            &root().join("frontend/style.css"),
+            "\n:root { --edited-under-trunk-serve: yes; }\n",
+        )?;
         page.wait_for(
             "window.beforeTheEdit === undefined && document.querySelector('[data-testid=catalogue], [data-testid=empty]')",
             Duration::from_secs(300),
         )
         .await?;
+        let seen = page
+            .eval("getComputedStyle(document.documentElement).getPropertyValue('--edited-under-trunk-serve').trim()")
+            .await?;
+        drop(edit);
+        check(seen.as_str() == Some("yes"), || {
+            format!("the reloaded page does not have the edit (the custom property is {seen})")
+        })?;
         let origin = page.eval("location.origin").await?;
         check(origin.as_str() == Some(trunk.as_str()), || {
             format!("after the reload the page is at {origin}, not trunk's {trunk}")
