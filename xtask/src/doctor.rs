@@ -55,7 +55,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        // Without .dev.vars the environment alone is checked; a file asked for must exist.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.is_empty() => String::new(),
         Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
     };
     let settings = Settings::read(&text, |name| std::env::var(name).ok());
