@@ -1,12 +1,15 @@
-//! `cargo xtask setup | build | build-worker | dev | test | bench | reliability`: the only entry
-//! points a person needs.
+//! `cargo xtask setup | build | build-worker | dev | doctor | test | bench | reliability`: the
+//! only entry points a person needs.
 //!
-//! Almost only the standard library (plus `ctrlc` and hashing for the CSP), so it compiles in
-//! seconds on a fresh machine before anything else is installed.
+//! Almost only the standard library (plus `ctrlc` and `libc` for `dev`'s children, hashing for the
+//! CSP, and `serde_json` with the wire crate's dates for `doctor`), so it compiles in seconds on a
+//! fresh machine before anything else is installed.
 
 mod compile;
 mod dev;
+mod doctor;
 mod headers;
+mod procs;
 mod reliability;
 mod setup;
 mod sh;
@@ -20,7 +23,10 @@ commands:
                 worker-build, npm packages, Chromium
   build         build the frontend (trunk) and the worker (worker-build), release mode
   build-worker  build the worker only (wrangler's build command)
-  dev           run the portal against the local Citrix emulator; prints the URL and demo users
+  dev           run the portal against the local Citrix emulator; prints what runs where and the
+                demo users (`cargo xtask dev --help`: ports, trunk serve, emulator flags)
+  doctor        check the portal's settings (.dev.vars, or the environment) against Citrix Cloud or
+                the emulator: one line per check, each failure with what to fix
   spa-headers   write the SPA's _headers (trunk runs it after each build)
   test          everything CI checks: fmt, clippy (native and wasm32), unit tests, component tests
                 in headless Chromium, builds, browser journeys
@@ -38,7 +44,8 @@ fn main() -> ExitCode {
             .and_then(|_| compile::frontend())
             .and_then(|_| compile::worker()),
         Some("build-worker") => compile::worker(),
-        Some("dev") => dev::run(),
+        Some("dev") => dev::run(&args[1..]),
+        Some("doctor") => doctor::run(&args[1..]),
         // Trunk's post-build hook: the directory being built, or dist/.
         Some("spa-headers") => headers::write(
             &std::env::var_os("TRUNK_STAGING_DIR")
@@ -128,7 +135,7 @@ fn test(journey_args: &[String]) -> Result<(), String> {
         "--outdir",
         "target/wrangler-dry-run",
     ]))?;
-    sh::step("the end-to-end suites: bff, rotation, catalogue, admin, journeys, reliability");
+    sh::step("the end-to-end suites: bff, rotation, catalogue, admin, journeys, reliability, dev");
     let mut cmd = sh::cargo();
     cmd.args(["test", "-p", "portal-e2e", "--test", "e2e", "--"])
         .args(journey_args);

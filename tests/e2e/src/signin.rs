@@ -44,6 +44,12 @@ pub async fn sign_in_here_as(
     user: &str,
     password: &str,
 ) -> Result<()> {
+    sign_in_on(page, &stack.portal, user, password).await
+}
+
+/// From the sign-in screen of the portal at `portal` (its origin) to the catalogue, as `user`:
+/// the browser must come back to that origin.
+pub async fn sign_in_on(page: &Page<'_>, portal: &str, user: &str, password: &str) -> Result<()> {
     const LANDED: &str = "[data-testid=catalogue], [data-testid=empty]";
     page.click("[data-testid=signin-button]").await?;
     // The identity provider remembers a user who signed in before in this browser context.
@@ -57,7 +63,7 @@ pub async fn sign_in_here_as(
     }
     page.wait_for_selector(LANDED, WAIT).await?;
     let origin = page.eval("location.origin").await?;
-    check(origin.as_str() == Some(stack.portal.as_str()), || {
+    check(origin.as_str() == Some(portal), || {
         format!("expected to be back on the portal, got {origin}")
     })
 }

@@ -47,7 +47,8 @@ pub fn root() -> PathBuf {
         .expect("repository root")
 }
 
-fn free_port() -> Result<u16> {
+/// A loopback port free at the time of asking.
+pub fn free_port() -> Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }

@@ -37,6 +37,11 @@ pub const SUITES: &[(&str, &str)] = &[
         "reliability",
         "attacks that must fail, and load with faults (quick unless PORTAL_RELIABILITY=full)",
     ),
+    // Last: `cargo xtask dev` rebuilds dist/, which the other suites serve.
+    (
+        "dev",
+        "cargo xtask dev: trunk serve signs in and reloads on its port; SIGTERM or SIGKILL of xtask leaves nothing running",
+    ),
 ];
 
 /// The name filter given on the command line, if any.

@@ -9,7 +9,7 @@ use workspace_emulator::{
     Topology, demo, generated_resources,
 };
 
-const USAGE: &str = "usage: workspace-emulator [flags]
+const USAGE: &str = "usage: workspace-emulator [flags]    (cargo install --path tests/emulator)
 
   --port N               the customer domain's port (default 8788; 0 picks free ports for
                          every host); in the realistic topology accounts, cdn, trust and cws
@@ -30,6 +30,51 @@ const USAGE: &str = "usage: workspace-emulator [flags]
                          launch answers: 202/201 (default) or 200 with status
   --bad-token 400|401    how the store answers bad tokens (default 400 invalid_grant)
   --token-ttl S          access-token lifetime in seconds (default 3600)";
+
+/// `--help`: enough to use the emulator without reading its code.
+fn help() -> String {
+    let users: Vec<String> = demo::USERS
+        .iter()
+        .map(|u| format!("{} / {}", u.username, u.password))
+        .collect();
+    format!(
+        "workspace-emulator: a local Citrix Cloud for building against the Citrix Workspace API
+without a tenant. Harsher than the real one by default (answers shaped as a .NET service may
+write them); it can misbehave on purpose.
+
+It plays Citrix Cloud's hosts on 127.0.0.1, each on its own port (with --port 8788):
+  8788  the customer domain (your Workspace URL): discovery, the store, the admin portal (/admin)
+  8789  accounts: OIDC (/core/.well-known/openid-configuration, authorize, token, revocation)
+  8790  a CDN for some icons      8791  trust: Citrix Cloud API tokens      8792  cws: rpclients
+It prints them, the demo users and clients when it starts; Ctrl-C stops it.
+
+The demo seed (--print-seed shows all of it; --data replaces it):
+  Workspace URL        http://127.0.0.1:8788 (discovery: GET /citrixapi/discovery/configurations
+                       with the header Citrix-ApplicationId)
+  private OAuth client {} / {}, application id {}
+                       redirect URIs http://127.0.0.1:8787/auth/callback and
+                       http://localhost:8787/auth/callback (add yours with --redirect-uri)
+  Citrix Cloud API     customer {}, API client {} / {}
+  users                {}
+
+At runtime, on the customer domain (JSON over HTTP):
+  POST /_emulator/faults    {{\"path\":\"/citrixapi/store/resources\",\"kind\":\"status\",\"status\":503,\"times\":2}}
+                            kinds: status, latency (ms), late_answer (ms), timeout, malformed_json,
+                            truncated_body, redirect (location); DELETE clears them
+  PATCH /_emulator/settings link generation, launch form, bad-token style, token lifetime, clock
+  GET /_emulator/log        every request with its Citrix-TransactionId
+  /admin                    create, edit, enable, disable, delete and rotate clients
+
+{USAGE}",
+        demo::CLIENT_ID,
+        demo::CLIENT_SECRET,
+        demo::APPLICATION_ID,
+        demo::CUSTOMER_ID,
+        demo::CLOUD_CLIENT_ID,
+        demo::CLOUD_CLIENT_SECRET,
+        users.join(", "),
+    )
+}
 
 fn parse() -> Result<(EmulatorConfig, Vec<String>), String> {
     let mut config = EmulatorConfig::demo();
@@ -114,7 +159,7 @@ fn parse() -> Result<(EmulatorConfig, Vec<String>), String> {
             }
             "--token-ttl" => config.settings.access_token_ttl_secs = number(value()?, "seconds")?,
             "-h" | "--help" => {
-                println!("{USAGE}");
+                println!("{}", help());
                 std::process::exit(0);
             }
             other => return Err(format!("unknown flag {other}\n\n{USAGE}")),

@@ -3,12 +3,13 @@
 //! one after another against them.
 //!
 //! `-- NAME` runs one suite when NAME is a suite's name (`bff`, `rotation`, `catalogue`,
-//! `admin`, `journeys`, `reliability`), else the tests of every suite whose name contains NAME.
+//! `admin`, `journeys`, `reliability`, `dev`), else the tests of every suite whose name contains NAME.
 //! The last line reads `N passed, M failed`.
 
 mod admin;
 mod bff;
 mod catalogue;
+mod dev;
 mod journeys;
 mod reliability;
 mod rotation;
@@ -32,6 +33,7 @@ async fn main() -> ExitCode {
             "admin" => admin::run().await,
             "journeys" => journeys::run().await,
             "reliability" => reliability::run().await,
+            "dev" => dev::run().await,
             other => vec![Err(format!("no suite {other}"))],
         });
     }
