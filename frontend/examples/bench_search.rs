@@ -76,6 +76,7 @@ fn catalogue(n: usize) -> Catalogue {
                 icon_url: Some(format!("/api/icons/gen-{i}")),
                 favorite: i % 97 == 0,
                 launchable: i % 40 != 7,
+                opens_in_browser: i % 40 == 7,
             }
         })
         .collect();

@@ -3,6 +3,7 @@
 use gloo_net::http::{Request, RequestBuilder};
 use portal_shared::api::{
     CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, SecretStatus, SessionInfo, SignedOut,
+    WebApp,
 };
 use serde::de::DeserializeOwned;
 
@@ -47,6 +48,11 @@ pub async fn resources() -> Result<Catalogue, ClientError> {
 /// `POST /api/resources/{id}/launch`.
 pub async fn launch(id: &str) -> Result<LaunchStatus, ClientError> {
     json(post(&format!("/api/resources/{}/launch", encode(id)))).await
+}
+
+/// `POST /api/resources/{id}/open`: where a web or SaaS app is, to open in a new tab.
+pub async fn open_web(id: &str) -> Result<WebApp, ClientError> {
+    json(post(&format!("/api/resources/{}/open", encode(id)))).await
 }
 
 /// `POST /api/launches/{handle}/poll`.

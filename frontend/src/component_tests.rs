@@ -19,5 +19,6 @@ mod launch;
 mod scale;
 mod search;
 mod session;
+mod web_apps;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

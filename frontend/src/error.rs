@@ -99,9 +99,7 @@ fn code_message(code: ErrorCode, status: u16) -> String {
             "You are not allowed to do that. Reload the page and try again.".into()
         }
         ErrorCode::NotFound => "That item is no longer available.".into(),
-        ErrorCode::NotLaunchable => {
-            "This app opens in the browser; it cannot be launched here.".into()
-        }
+        ErrorCode::NotLaunchable => "This cannot be opened that way from the portal.".into(),
         ErrorCode::Misconfigured => {
             "The portal is not set up correctly. Please tell your administrator.".into()
         }

@@ -34,6 +34,32 @@ pub struct SessionInfo {
     /// Whether the user may open the admin page.
     #[serde(default)]
     pub is_admin: bool,
+    /// The user's settings, kept by the portal across sign-ins.
+    #[serde(default)]
+    pub preferences: Preferences,
+}
+
+/// A user's settings (`PUT /api/preferences` changes them and answers them), kept by the portal
+/// per user, across sessions and devices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preferences {
+    /// How apps and desktops open.
+    #[serde(default)]
+    pub launch: LaunchPreference,
+}
+
+/// How a launch opens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LaunchPreference {
+    /// Download the `.ica` file: for Citrix Workspace app installed without its browser hand-off.
+    IcaFile,
+    /// Hand off to Citrix Workspace app (`receiver://`), the `.ica` file as the fallback. Also
+    /// what a value this build does not know means.
+    #[default]
+    #[serde(other)]
+    WorkspaceApp,
 }
 
 /// The signed-in user, from the ID token's claims.
@@ -92,8 +118,28 @@ pub struct CatalogueResource {
     /// Whether the user marked it as a favourite.
     #[serde(default)]
     pub favorite: bool,
-    /// Whether it can be launched from the portal (ICA); web and SaaS apps cannot.
+    /// Whether it can be launched from the portal (ICA).
     pub launchable: bool,
+    /// Whether it is a web or SaaS app the portal opens in a new browser tab
+    /// (`POST /api/resources/{id}/open`).
+    #[serde(default)]
+    pub opens_in_browser: bool,
+}
+
+impl CatalogueResource {
+    /// Whether the portal can open it at all: launch it (ICA) or open it in a new tab (web).
+    pub fn opens(&self) -> bool {
+        self.launchable || self.opens_in_browser
+    }
+}
+
+/// `POST /api/resources/{id}/open`: where a web or SaaS app is, to open in a new tab. Always an
+/// `https:` URL the store gave for this resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebApp {
+    /// The app's address.
+    pub url: String,
 }
 
 /// `POST /auth/logout`: the portal's session is over; where the browser goes to end the identity
@@ -199,6 +245,23 @@ pub struct ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preferences_default_and_forgive_values_from_a_newer_build() {
+        let p: Preferences = serde_json::from_str("{}").unwrap();
+        assert_eq!(p.launch, LaunchPreference::WorkspaceApp);
+        let p: Preferences = serde_json::from_str(r#"{"launch":"icaFile"}"#).unwrap();
+        assert_eq!(p.launch, LaunchPreference::IcaFile);
+        let p: Preferences = serde_json::from_str(r#"{"launch":"somethingNew"}"#).unwrap();
+        assert_eq!(p.launch, LaunchPreference::WorkspaceApp);
+        assert_eq!(
+            serde_json::to_string(&Preferences {
+                launch: LaunchPreference::IcaFile
+            })
+            .unwrap(),
+            r#"{"launch":"icaFile"}"#
+        );
+    }
 
     #[test]
     fn launch_status_is_tagged_by_state() {

@@ -9,4 +9,5 @@ pub mod device;
 pub mod discovery;
 pub mod launch;
 pub mod upstream;
+pub mod web_app;
 pub mod workspace;

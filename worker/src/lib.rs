@@ -40,7 +40,7 @@ use crate::citrix::device::DeviceId;
 use crate::http::error::PortalError;
 use crate::http::timing;
 use crate::http::{cookies, deadline, error_response, header, with_security_headers};
-use crate::routes::{admin, api, sign_in};
+use crate::routes::{admin, api, preferences, sign_in, web_app};
 use crate::secret::rotation::Command;
 
 #[event(fetch)]
@@ -83,6 +83,7 @@ async fn route(req: Request, env: &Env, device: &DeviceId) -> Result<Response, P
         (Method::Post, ["auth", "logout"]) => sign_in::logout(&req, env).await,
         (Method::Get, ["api", "session"]) => api::session(&req, env).await,
         (Method::Get, ["api", "resources"]) => api::resources(&req, env).await,
+        (Method::Put, ["api", "preferences"]) => preferences::put(&req, env).await,
         (Method::Get, ["api", "icons", id]) => api::icon(&req, env, id).await,
         (Method::Put, ["api", "resources", id, "favorite"]) => {
             api::favorite(&req, env, id, true).await
@@ -93,6 +94,7 @@ async fn route(req: Request, env: &Env, device: &DeviceId) -> Result<Response, P
         (Method::Post, ["api", "resources", id, "launch"]) => {
             api::launch(&req, env, id, device).await
         }
+        (Method::Post, ["api", "resources", id, "open"]) => web_app::open(&req, env, id).await,
         (Method::Post, ["api", "launches", handle, "poll"]) => {
             api::poll(&req, env, handle, device).await
         }

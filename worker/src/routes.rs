@@ -3,4 +3,6 @@
 
 pub mod admin;
 pub mod api;
+pub mod preferences;
 pub mod sign_in;
+pub mod web_app;

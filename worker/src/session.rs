@@ -13,7 +13,7 @@
 //! revokes the newest refresh token. An ended session leaves an "ended" marker behind, and every
 //! write checks it: no request in flight can bring an ended session back.
 
-use portal_shared::api::User;
+use portal_shared::api::{Preferences, User};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -74,6 +74,10 @@ pub struct Profile {
     pub customer: String,
     /// When the session ends at the latest.
     pub expires_at: u64,
+    /// The user's settings: read from the user's object at sign-in, changed through the
+    /// session ([`Handle::set_preferences`]), which keeps the user's object up to date.
+    #[serde(default)]
+    pub preferences: Preferences,
 }
 
 /// A launch waiting for its next poll.
@@ -197,6 +201,12 @@ impl Handle {
         Self::named(env, &format!("login:{}", sha256_hex(id))).map(Some)
     }
 
+    /// The object that keeps what the portal remembers of user `sub` across sessions (their
+    /// preferences); named by a hash of the subject.
+    pub fn user(env: &Env, sub: &str) -> Result<Handle, PortalError> {
+        Self::named(env, &format!("user:{}", sha256_hex(sub)))
+    }
+
     fn named(env: &Env, name: &str) -> Result<Handle, PortalError> {
         object(env, BINDING, name).map(Handle)
     }
@@ -254,6 +264,20 @@ impl Handle {
         self.call("launch/put", &(handle, launch)).await
     }
 
+    /// A user object's preferences (the defaults for a user it has never seen).
+    pub async fn preferences(&self) -> Result<Preferences, PortalError> {
+        self.call("preferences/get", &()).await
+    }
+
+    /// Changes the session's user's preferences, in the session and in the user's object, so
+    /// the next sign-in starts with them; answers them.
+    pub async fn set_preferences(
+        &self,
+        preferences: &Preferences,
+    ) -> Result<Preferences, PortalError> {
+        self.call("preferences/put", preferences).await
+    }
+
     /// Ends the session once any refresh in flight is done; returns the newest refresh token,
     /// so it can be revoked.
     pub async fn end(&self) -> Result<Option<String>, PortalError> {
@@ -298,6 +322,16 @@ impl DurableObject for SessionObject {
                 let (handle, launch): (String, PendingLaunch) = parse(OBJECT, &body)?;
                 reply(self.put_launch(&handle, &launch).await)
             }
+            "preferences/get" => reply(
+                self.get::<Preferences>(PREFERENCES)
+                    .await
+                    .map(Option::unwrap_or_default),
+            ),
+            "preferences/keep" => reply(
+                self.put(PREFERENCES, &parse::<Preferences>(OBJECT, &body)?)
+                    .await,
+            ),
+            "preferences/put" => reply(self.set_preferences(parse(OBJECT, &body)?).await),
             "end" => reply(self.end().await),
             other => return Response::error(format!("unknown operation {other}"), 404),
         };
@@ -328,6 +362,8 @@ impl DurableObject for SessionObject {
 
 /// Storage key of the ended marker.
 const ENDED: &str = "ended";
+/// Storage key of a user object's preferences.
+const PREFERENCES: &str = "preferences";
 /// Storage key of the last enumeration an unknown id caused: its time.
 const ENUMERATED_AT: &str = "enumerated_at";
 /// Storage key of the stored links' fingerprint.
@@ -432,6 +468,16 @@ impl SessionObject {
 
     async fn profile(&self) -> Result<Profile, PortalError> {
         Ok(self.touched().await?.profile)
+    }
+
+    async fn set_preferences(&self, preferences: Preferences) -> Result<Preferences, PortalError> {
+        let mut record = self.touched().await?;
+        record.profile.preferences = preferences;
+        self.put("session", &record).await?;
+        Handle::user(&self.env, &record.profile.user.sub)?
+            .call::<_, ()>("preferences/keep", &preferences)
+            .await?;
+        Ok(preferences)
     }
 
     async fn token(&self, stale: Option<String>) -> Result<String, PortalError> {
@@ -619,6 +665,15 @@ fn open(config: &Config, sealed: &str) -> Result<TokenSet, PortalError> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_session_stored_before_preferences_existed_has_the_defaults() {
+        let profile: Profile = serde_json::from_str(
+            r#"{"user":{"sub":"s","name":"n"},"customer":"c","expires_at":1}"#,
+        )
+        .unwrap();
+        assert_eq!(profile.preferences, Preferences::default());
+    }
+
     fn record(last_seen: u64, idle_secs: u64, expires_at: u64) -> Record {
         Record {
             profile: Profile {
@@ -630,6 +685,7 @@ mod tests {
                 email_verified: false,
                 customer: "c".into(),
                 expires_at,
+                preferences: Preferences::default(),
             },
             last_seen,
             idle_secs,

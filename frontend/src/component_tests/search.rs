@@ -82,21 +82,20 @@ async fn enter_launches_the_top_hit_or_says_why_not_and_escape_clears() {
     let page = Page::catalogue(worker).await;
     assert_eq!(page.text(HINT).as_deref(), Some("Press / to search."));
 
-    // The only match is a web app: Enter launches nothing, and both the hint and the screen
+    // The only match is one the portal cannot open (in this catalogue Web Mail has neither a
+    // launch nor a web address): Enter launches nothing, and both the hint and the screen
     // reader say why.
     page.type_text(SEARCH, "mail");
-    page.until_eq("the web app alone", ["Web Mail"], || page.names())
+    page.until_eq("Web Mail alone", ["Web Mail"], || page.names())
         .await;
     assert_eq!(
         page.text(HINT).as_deref(),
-        Some("Only web apps match; they open in the browser, not here. Esc clears.")
+        Some("Nothing that matches can be opened here. Esc clears.")
     );
     assert!(!page.press(SEARCH, "Enter"), "Enter in search is handled");
     page.until_eq(
         "the announcement that there is nothing to launch",
-        Some(
-            "Nothing to launch here: only web apps match, and they open in the browser.".to_owned(),
-        ),
+        Some("Nothing to launch: nothing that matches can be opened here.".to_owned()),
         || page.announced(),
     )
     .await;

@@ -46,28 +46,33 @@ pub enum Empty {
 /// What Enter in the search box does for the current matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SearchEnter {
-    /// Launches the best launchable match.
+    /// Launches the best match the portal can open (a web app in a new tab).
     Launch {
         /// Resource id.
         id: String,
         /// Its name, for the hint.
         name: String,
+        /// Whether it is a web app, opened in a new tab.
+        web: bool,
     },
     /// Nothing matches: Enter has nothing to launch.
     NothingMatches,
-    /// Only web apps match, and they open in the browser, not here.
-    OnlyWebApps,
+    /// Only resources the portal cannot open match.
+    NothingOpens,
 }
 
 impl SearchEnter {
     /// The hint under the search box while there is a query.
     pub fn hint(&self) -> String {
         match self {
-            Self::Launch { name, .. } => format!("Enter launches {name}. Esc clears."),
+            Self::Launch {
+                name, web: false, ..
+            } => format!("Enter launches {name}. Esc clears."),
+            Self::Launch {
+                name, web: true, ..
+            } => format!("Enter opens {name} in a new tab. Esc clears."),
             Self::NothingMatches => "Nothing matches. Esc clears.".to_owned(),
-            Self::OnlyWebApps => {
-                "Only web apps match; they open in the browser, not here. Esc clears.".to_owned()
-            }
+            Self::NothingOpens => "Nothing that matches can be opened here. Esc clears.".to_owned(),
         }
     }
 
@@ -76,8 +81,8 @@ impl SearchEnter {
         match self {
             Self::Launch { .. } => None,
             Self::NothingMatches => Some("Nothing to launch: nothing matches the search."),
-            Self::OnlyWebApps => {
-                Some("Nothing to launch here: only web apps match, and they open in the browser.")
+            Self::NothingOpens => {
+                Some("Nothing to launch: nothing that matches can be opened here.")
             }
         }
     }
@@ -231,16 +236,17 @@ impl CatalogueModel {
         }
     }
 
-    /// What Enter in the search box does with these results: launch the best launchable
-    /// match, or say why there is none.
+    /// What Enter in the search box does with these results: launch (or open) the best match
+    /// the portal can open, or say why there is none.
     pub fn search_enter(results: &[Arc<CatalogueResource>]) -> SearchEnter {
-        match results.iter().find(|r| r.launchable) {
+        match results.iter().find(|r| r.opens()) {
             Some(r) => SearchEnter::Launch {
                 id: r.id.clone(),
                 name: r.name.clone(),
+                web: !r.launchable,
             },
             None if results.is_empty() => SearchEnter::NothingMatches,
-            None => SearchEnter::OnlyWebApps,
+            None => SearchEnter::NothingOpens,
         }
     }
 
@@ -327,6 +333,7 @@ pub(crate) fn test_resource(
         icon_url: None,
         favorite: false,
         launchable: true,
+        opens_in_browser: false,
     }
 }
 
@@ -471,13 +478,17 @@ mod tests {
     fn enter_launches_the_best_launchable_match_or_says_why_not() {
         let m = sample();
         let hits = filter(&m, View::All, "office");
-        assert_eq!(hits[0].id, "o", "a web app can be the best match");
+        assert_eq!(
+            hits[0].id, "o",
+            "a resource that cannot open can be the best match"
+        );
         let enter = CatalogueModel::search_enter(&hits);
         assert_eq!(
             enter,
             SearchEnter::Launch {
                 id: "x".into(),
-                name: "Excel".into()
+                name: "Excel".into(),
+                web: false,
             }
         );
         assert_eq!(enter.hint(), "Enter launches Excel. Esc clears.");
@@ -491,10 +502,34 @@ mod tests {
                 .is_some_and(|r| r.contains("nothing matches"))
         );
 
-        let web = CatalogueModel::search_enter(&filter(&m, View::All, "365"));
-        assert_eq!(web, SearchEnter::OnlyWebApps);
-        assert!(web.hint().starts_with("Only web apps match"));
-        assert!(web.refusal().is_some_and(|r| r.contains("only web apps")));
+        let mut only = filter(&m, View::All, "365");
+        let closed = CatalogueModel::search_enter(&only);
+        assert_eq!(closed, SearchEnter::NothingOpens);
+        assert!(
+            closed
+                .hint()
+                .starts_with("Nothing that matches can be opened")
+        );
+        assert!(
+            closed
+                .refusal()
+                .is_some_and(|r| r.contains("can be opened"))
+        );
+
+        Arc::make_mut(&mut only[0]).opens_in_browser = true;
+        let web = CatalogueModel::search_enter(&only);
+        assert_eq!(
+            web,
+            SearchEnter::Launch {
+                id: "o".into(),
+                name: "Office 365".into(),
+                web: true,
+            }
+        );
+        assert_eq!(
+            web.hint(),
+            "Enter opens Office 365 in a new tab. Esc clears."
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use portal_shared::api::LaunchStatus;
+use portal_shared::api::{LaunchStatus, WebApp};
 
 use crate::error::ClientError;
 
@@ -34,6 +34,11 @@ pub enum LaunchPhase {
         /// The `receiver://` URI that was opened.
         receiver_uri: String,
     },
+    /// A web app, opened in a new tab.
+    InBrowser {
+        /// The `https:` address that was opened.
+        url: String,
+    },
     /// It did not work.
     Failed {
         /// What to tell people.
@@ -48,7 +53,7 @@ impl LaunchPhase {
     pub fn state(&self) -> &'static str {
         match self {
             LaunchPhase::Starting | LaunchPhase::Waiting { .. } | LaunchPhase::Polling => "pending",
-            LaunchPhase::Opening { .. } => "ready",
+            LaunchPhase::Opening { .. } | LaunchPhase::InBrowser { .. } => "ready",
             LaunchPhase::Failed { .. } => "failed",
         }
     }
@@ -66,6 +71,7 @@ impl LaunchPhase {
                 format!("Starting {name}… checking again in {seconds_left} s")
             }
             LaunchPhase::Opening { .. } => format!("Opening {name} in Citrix Workspace app…"),
+            LaunchPhase::InBrowser { .. } => format!("Opened {name} in a new tab."),
             LaunchPhase::Failed { message, .. } => message.clone(),
         }
     }
@@ -81,6 +87,7 @@ impl LaunchPhase {
             LaunchPhase::Opening { .. } => {
                 format!("{name} is ready. Opening Citrix Workspace app.")
             }
+            LaunchPhase::InBrowser { .. } => format!("{name} opened in a new tab."),
             LaunchPhase::Failed {
                 message,
                 suggest_restart,
@@ -122,6 +129,11 @@ pub enum Next {
     Open {
         /// The `receiver://` URI.
         receiver_uri: String,
+    },
+    /// Open this web app in a new tab, without giving it this page (`noopener`).
+    OpenTab {
+        /// The app's `https:` address.
+        url: String,
     },
     /// The session is gone: show sign-in.
     SignIn,
@@ -246,6 +258,33 @@ impl Launches {
         next
     }
 
+    /// Takes the worker's answer to opening a web app: only an `https:` address is opened.
+    pub fn opened(
+        &mut self,
+        resource_id: &str,
+        token: u64,
+        answer: Result<WebApp, ClientError>,
+    ) -> Next {
+        let url = match answer {
+            Ok(WebApp { url }) => url,
+            // Errors end a web app's opening as they end a launch.
+            Err(e) => return self.answer(resource_id, token, Err(e)),
+        };
+        let Some(launch) = self.current(resource_id, token) else {
+            return Next::Stop;
+        };
+        if is_https(&url) {
+            launch.phase = LaunchPhase::InBrowser { url: url.clone() };
+            Next::OpenTab { url }
+        } else {
+            launch.phase = LaunchPhase::Failed {
+                message: "The portal sent an address this page will not open.".into(),
+                suggest_restart: false,
+            };
+            Next::Stop
+        }
+    }
+
     /// One second of the countdown has passed.
     pub fn tick(&mut self, resource_id: &str, token: u64) -> Next {
         let Some(launch) = self.current(resource_id, token) else {
@@ -280,6 +319,14 @@ fn is_receiver_uri(uri: &str) -> bool {
     uri.contains(':') && matches!(scheme.as_str(), "receiver" | "citrixreceiver")
 }
 
+/// A web app's address is opened only over https: the worker vouches for it, and the page
+/// checks again.
+fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        && url.len() > 8
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +346,52 @@ mod tests {
 
     fn phase<'a>(l: &'a Launches, id: &str) -> &'a LaunchPhase {
         &l.get(id).expect("launch").phase
+    }
+
+    #[test]
+    fn a_web_app_opens_in_a_new_tab_only_at_an_https_address() {
+        let mut l = Launches::default();
+        let t = l.start("w");
+        let web = |url: &str| Ok(WebApp { url: url.into() });
+        assert_eq!(
+            l.opened("w", t, web("https://expenses.example/")),
+            Next::OpenTab {
+                url: "https://expenses.example/".into()
+            }
+        );
+        assert_eq!(phase(&l, "w").state(), "ready");
+        assert_eq!(
+            phase(&l, "w").describe("Expenses"),
+            "Opened Expenses in a new tab."
+        );
+        for unsafe_url in ["http://x.example/", "javascript:alert(1)", "https://", "/x"] {
+            let t = l.start("w");
+            assert_eq!(
+                l.opened("w", t, web(unsafe_url)),
+                Next::Stop,
+                "{unsafe_url}"
+            );
+            assert_eq!(phase(&l, "w").state(), "failed", "{unsafe_url}");
+        }
+        let t = l.start("w");
+        let refused = ClientError::Api {
+            status: 409,
+            error: portal_shared::api::ApiError {
+                code: portal_shared::api::ErrorCode::NotLaunchable,
+                message: "Not https.".into(),
+                retryable: false,
+            },
+        };
+        assert_eq!(l.opened("w", t, Err(refused)), Next::Stop);
+        assert_eq!(phase(&l, "w").describe("Expenses"), "Not https.");
+        let t = l.start("w");
+        assert_eq!(
+            l.opened("w", t, Err(ClientError::SignInRequired { expired: true })),
+            Next::SignIn
+        );
+        let stale = l.start("w");
+        l.cancel("w");
+        assert_eq!(l.opened("w", stale, web("https://x.example/")), Next::Stop);
     }
 
     #[test]

@@ -377,6 +377,30 @@ impl Page<'_> {
             .map(|_| ())
     }
 
+    /// The tabs this one opened (`window.open`, `target=_blank`) that are still open: each
+    /// target's info (`url`, `canAccessOpener`, …).
+    pub async fn opened_tabs(&self) -> Result<Vec<Value>> {
+        let all = self
+            .browser
+            .send(None, "Target.getTargets", json!({}))
+            .await?;
+        Ok(all["targetInfos"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["openerId"].as_str() == Some(self.target.as_str()))
+            .cloned()
+            .collect())
+    }
+
+    /// Closes a tab this one opened.
+    pub async fn close_tab(&self, target_id: &str) -> Result<()> {
+        self.browser
+            .send(None, "Target.closeTarget", json!({"targetId": target_id}))
+            .await
+            .map(|_| ())
+    }
+
     /// How many elements match `selector`.
     pub async fn count(&self, selector: &str) -> Result<usize> {
         let v = self

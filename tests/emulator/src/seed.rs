@@ -179,12 +179,39 @@ pub struct SeedResource {
     /// How launches behave.
     #[serde(default)]
     pub launch: LaunchScript,
+    /// Where a web or SaaS app (`content`) opens, as the admin published it (`http:` and all);
+    /// default `https://{id}.apps.example/`.
+    #[serde(default)]
+    pub web_url: Option<String>,
 }
 
 impl SeedResource {
     /// Whether the resource launches through ICA.
     pub fn launchable(&self) -> bool {
         self.client_types.iter().any(|t| t == "ica30")
+    }
+
+    /// Whether it is a web or SaaS app, opened in the browser.
+    pub fn is_web(&self) -> bool {
+        !self.launchable() && self.client_types.iter().any(|t| t == "content")
+    }
+
+    /// Where the web or SaaS app opens.
+    pub fn web_address(&self) -> String {
+        self.web_url.clone().unwrap_or_else(|| {
+            let host: String = self
+                .id
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            format!("https://{host}.apps.example/")
+        })
     }
 }
 
@@ -239,6 +266,7 @@ pub fn generated_resources(n: usize) -> Vec<SeedResource> {
                     retries: u32::from(desktop),
                     ..LaunchScript::default()
                 },
+                web_url: None,
                 name,
             }
         })
@@ -441,6 +469,10 @@ pub mod demo {
                                     ..LaunchScript::default()
                                 },
                             },
+                            // One web app published over plain http, which the portal must
+                            // refuse to open.
+                            web_url: (id == "learning")
+                                .then(|| "http://learning.acme.example/courses".into()),
                         }
                     },
                 )

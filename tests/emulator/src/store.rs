@@ -14,6 +14,7 @@ mod images;
 mod launch;
 mod resources;
 mod sessions;
+mod web;
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -23,6 +23,9 @@ pub struct ResourceLinks {
     pub favorite: Option<String>,
     /// Whether the portal may launch it.
     pub launchable: bool,
+    /// A web or SaaS app's `launchUrl`: asked where the app is, to open it in a new tab.
+    #[serde(default)]
+    pub web: Option<String>,
 }
 
 /// Every resource's links, by id, in id order: the same enumeration serialises to the same bytes.
@@ -65,13 +68,16 @@ pub fn build(list: ResourceList) -> (Catalogue, Links, Vec<Skipped>) {
             continue;
         }
         let launchable = launchable(&r);
-        links.insert(id.clone(), stored_links(&r, launchable));
+        let stored = stored_links(&r, launchable);
+        let opens_in_browser = stored.web.is_some();
+        links.insert(id.clone(), stored);
         resources.push(CatalogueResource {
             icon_url: r.links.image_url.as_ref().map(|_| icon_path(&id)),
             kind: kind(r.is_desktop, r.resource_type.as_deref()),
             category: category(r.path.as_deref()),
             favorite: r.is_favorite(),
             launchable,
+            opens_in_browser,
             id,
             description: r.description.filter(|d| !d.trim().is_empty()),
             name: r.name,
@@ -107,15 +113,30 @@ fn category(path: Option<&str>) -> Vec<String> {
 
 /// Only `ica30` resources launch through the API (seed: Supported Launch Flows).
 fn launchable(r: &Resource) -> bool {
-    let ica = r.client_types.is_empty()
-        || r.client_types
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case("ica30"));
+    let ica = r.client_types.is_empty() || has_client_type(r, "ica30");
     ica && (r.links.ica_file_fetch_ticket_url.is_some() || r.links.launch_status_url.is_some())
+}
+
+fn has_client_type(r: &Resource, wanted: &str) -> bool {
+    r.client_types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(wanted))
+}
+
+/// A web or SaaS app: not launchable through ICA, and a `launchUrl` to ask where it is. Its
+/// client types say `content`, or are missing (the .NET form leaves them out): an ICA resource
+/// always has a ticket or status link, so a lone `launchUrl` is a web app's.
+fn web_link(r: &Resource, launchable: bool) -> Option<String> {
+    let web = !launchable
+        && r.links.ica_file_fetch_ticket_url.is_none()
+        && r.links.launch_status_url.is_none()
+        && (r.client_types.is_empty() || has_client_type(r, "content"));
+    r.links.launch_url.clone().filter(|_| web)
 }
 
 fn stored_links(r: &Resource, launchable: bool) -> ResourceLinks {
     let l = &r.links;
+    let web = web_link(r, launchable);
     ResourceLinks {
         name: r.name.clone(),
         image: l.image_url.clone(),
@@ -125,9 +146,14 @@ fn stored_links(r: &Resource, launchable: bool) -> ResourceLinks {
             .clone()
             .map(|u| (u, false))
             .or_else(|| l.launch_status_url.clone().map(|u| (u, true))),
-        ica: l.ica_file_url.clone().or_else(|| l.launch_url.clone()),
+        ica: l
+            .ica_file_url
+            .clone()
+            .or_else(|| l.launch_url.clone())
+            .filter(|_| web.is_none()),
         favorite: l.favorite_url.clone(),
         launchable,
+        web,
     }
 }
 
@@ -155,7 +181,7 @@ mod tests {
                "clientTypes":["ica30"],"links":{"imageUrl":"https://x/i","launchStatusUrl":"https://x/l","launchUrl":"https://x/ica"}},
               {"resourceId":"d","name":"Desk","type":"Citrix.MPS.Desktop","isFavorite":true,
                "links":{"icaFileFetchTicketUrl":"https://x/t","icaFileUrl":"https://x/f"}},
-              {"resourceId":"w","name":"Web","clientTypes":["content"],"links":{}},
+              {"resourceId":"w","name":"Web","clientTypes":["content"],"links":{"launchUrl":"https://x/w"}},
               {"resourceId":"off","name":"Off","enabled":false,"links":{}}
             ]}"#,
         ));
@@ -172,8 +198,11 @@ mod tests {
         assert!(desk.favorite);
         assert_eq!(links["d"].launch, Some(("https://x/t".into(), false)));
         let web = &cat.resources[2];
-        assert!(!web.launchable);
+        assert!(!web.launchable && web.opens_in_browser);
         assert_eq!(web.icon_url, None);
+        assert_eq!(links["w"].web.as_deref(), Some("https://x/w"));
+        assert_eq!(links["w"].ica, None, "a web app's launchUrl is no ICA file");
+        assert!(!word.opens_in_browser && links["a 1"].web.is_none());
         assert_eq!((cat.skipped, skipped), (0, vec![]));
     }
 

@@ -26,8 +26,9 @@ pub enum PortalError {
     NotFound(String),
     /// The request is malformed.
     BadRequest(String),
-    /// Web and SaaS resources are not launched through the portal.
-    NotLaunchable,
+    /// The resource cannot be opened the way asked (a web app launched, a desktop opened as a
+    /// web app, a web app at an address the portal cannot vouch for): why, for people.
+    NotLaunchable(String),
     /// A setting is missing or malformed.
     Misconfigured(String),
     /// Citrix Cloud failed or could not be reached; `detail` is logged only.
@@ -67,7 +68,7 @@ impl PortalError {
             PortalError::Forbidden => (403, ErrorCode::Forbidden, "You are not allowed to do this.".to_owned(), false),
             PortalError::NotFound(what) => (404, ErrorCode::NotFound, format!("{what} was not found."), false),
             PortalError::BadRequest(why) => (400, ErrorCode::BadRequest, why.clone(), false),
-            PortalError::NotLaunchable => (409, ErrorCode::NotLaunchable, "This resource opens in the browser and cannot be launched from the portal.".to_owned(), false),
+            PortalError::NotLaunchable(why) => (409, ErrorCode::NotLaunchable, why.clone(), false),
             PortalError::Misconfigured(why) => (500, ErrorCode::Misconfigured, format!("{why} An administrator needs to fix this."), false),
             PortalError::Upstream { what, .. } => (502, ErrorCode::UpstreamUnavailable, format!("Citrix Cloud did not answer while {what}. Try again in a moment."), true),
             PortalError::UpstreamMalformed { what, .. } => (502, ErrorCode::UpstreamMalformed, format!("Citrix Cloud sent an answer the portal could not understand while {what}. Try again; if it keeps happening, tell your administrator."), true),

@@ -41,7 +41,7 @@ pub(crate) async fn signed_in(
 
 /// Calls the store with the session's access token `token`; when the store refuses it (401 or
 /// 400 `invalid_grant`), asks the session for a fresh one (kept in `token`) and retries once.
-async fn with_token(
+pub(super) async fn with_token(
     session: &Handle,
     config: &Config,
     token: &mut String,
@@ -106,6 +106,7 @@ pub async fn session(req: &Request, env: &Env) -> Result<Response, PortalError> 
             customer: profile.customer,
             expires_at: profile.expires_at,
             logout_url: "/auth/logout".into(),
+            preferences: profile.preferences,
         },
     )
 }
@@ -172,7 +173,7 @@ pub async fn resources(req: &Request, env: &Env) -> Result<Response, PortalError
 /// The links of one resource and an access token, in one session call: the links from the
 /// last enumeration, or a fresh one (at most every half minute: an id nobody published must
 /// not cost an enumeration on every request).
-async fn links_of(
+pub(super) async fn links_of(
     config: &Config,
     session: &Handle,
     id: &str,
@@ -197,7 +198,11 @@ async fn links_of(
 }
 
 /// The SSRF guard for a link the store gave: only on an origin the tenant's discovery names.
-async fn admit(config: &Config, url: &str, what: &'static str) -> Result<Url, PortalError> {
+pub(super) async fn admit(
+    config: &Config,
+    url: &str,
+    what: &'static str,
+) -> Result<Url, PortalError> {
     customer(config)
         .await?
         .store
@@ -337,7 +342,7 @@ pub async fn launch(
     let (url, post) = links
         .launch
         .filter(|_| links.launchable)
-        .ok_or(PortalError::NotLaunchable)?;
+        .ok_or_else(|| not_launchable(&links.name))?;
     let status = advance(
         &config,
         &session,
@@ -352,6 +357,13 @@ pub async fn launch(
     )
     .await?;
     json(200, &status)
+}
+
+/// Why a resource without ICA links is not launched: a web app opens in the browser instead.
+fn not_launchable(name: &str) -> PortalError {
+    PortalError::NotLaunchable(format!(
+        "{name} cannot be launched with Citrix Workspace app. If it is a web app, open it in the browser instead."
+    ))
 }
 
 /// `POST /api/launches/{handle}/poll`.
@@ -489,7 +501,7 @@ pub async fn ica(
         .ica
         .clone()
         .filter(|_| links.launchable)
-        .ok_or(PortalError::NotLaunchable)?;
+        .ok_or_else(|| not_launchable(&links.name))?;
     for _ in 0..=ICA_MAX_WAITS {
         let mut admitted = admit(&config, &url, WHAT).await?;
         device.tag(&mut admitted);
@@ -553,7 +565,7 @@ fn ica_file(name: &str, body: Vec<u8>) -> Result<Response, PortalError> {
     Ok(response.with_headers(headers))
 }
 
-fn decode(segment: &str) -> String {
+pub(super) fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
         .into_owned()

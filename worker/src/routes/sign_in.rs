@@ -1,6 +1,6 @@
 //! `/auth/*`: sign-in, callback and sign-out.
 
-use portal_shared::api::SignedOut;
+use portal_shared::api::{Preferences, SignedOut};
 use worker::{Env, Request, Response};
 
 use crate::auth::id_token;
@@ -238,6 +238,18 @@ async fn finish_login(req: &Request, env: &Env) -> Result<(String, String), Prob
     for old in previous {
         end_and_revoke(env, &config, Some(&customer), old).await;
     }
+    // Settings kept from earlier sessions; a failure to read them costs the defaults, never the
+    // sign-in.
+    let preferences = match Handle::user(env, &identity.user.sub)?.preferences().await {
+        Ok(p) => p,
+        Err(e) => {
+            worker::console_warn!(
+                "sign-in: preferences not read, defaults used: {}",
+                e.log_line()
+            );
+            Preferences::default()
+        }
+    };
     let session_id = config.keyring.signed_id();
     let max_age = config.absolute_timeout_secs;
     Handle::session(env, &config, &session_id)?
@@ -247,6 +259,7 @@ async fn finish_login(req: &Request, env: &Env) -> Result<(String, String), Prob
                 email_verified: identity.email_verified,
                 customer: config.workspace.host(),
                 expires_at: now() + max_age,
+                preferences,
             },
             tokens,
             idle_secs: config.idle_timeout_secs,

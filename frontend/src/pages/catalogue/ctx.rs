@@ -68,8 +68,12 @@ impl Ctx {
         });
     }
 
+    /// Launches an app or desktop, or opens a web app in a new tab.
     pub(super) fn launch(self, id: String) {
-        spawn_local(run_launch(self, id));
+        let web = self
+            .with_model(|m| m.get(&id).is_some_and(|r| r.opens_in_browser))
+            .unwrap_or(false);
+        spawn_local(run_launch(self, id, web));
     }
 
     pub(super) fn cancel(self, id: &str) {
@@ -127,8 +131,9 @@ impl Ctx {
     }
 }
 
-/// Drives one launch: start, poll as the worker says, then hand off to Citrix Workspace app.
-async fn run_launch(ctx: Ctx, id: String) {
+/// Drives one launch: start, poll as the worker says, then hand off to Citrix Workspace app; or,
+/// for a web app, ask the worker where it is and open it in a new tab.
+async fn run_launch(ctx: Ctx, id: String, web: bool) {
     let name = ctx.name_of(&id);
     let Some(token) = ctx.launches.try_update(|l| l.start(&id)) else {
         return;
@@ -148,11 +153,14 @@ async fn run_launch(ctx: Ctx, id: String) {
         }
     };
     announce();
-    let answer = api::launch(&id).await;
-    let mut next = ctx
-        .launches
-        .try_update(|l| l.answer(&id, token, answer))
-        .unwrap_or(Next::Stop);
+    let mut next = if web {
+        let answer = api::open_web(&id).await;
+        ctx.launches.try_update(|l| l.opened(&id, token, answer))
+    } else {
+        let answer = api::launch(&id).await;
+        ctx.launches.try_update(|l| l.answer(&id, token, answer))
+    }
+    .unwrap_or(Next::Stop);
     loop {
         announce();
         next = match next {
@@ -173,6 +181,18 @@ async fn run_launch(ctx: Ctx, id: String) {
                 // over. Nothing tells the page whether it did, hence the "didn't open?" panel.
                 if let Some(w) = web_sys::window() {
                     let _ = w.location().set_href(&receiver_uri);
+                }
+                return;
+            }
+            Next::OpenTab { url } => {
+                // A new tab without this page as its opener; if the browser blocked it, the
+                // card's panel has a link to click.
+                if let Some(w) = web_sys::window() {
+                    let _ = w.open_with_url_and_target_and_features(
+                        &url,
+                        "_blank",
+                        "noopener,noreferrer",
+                    );
                 }
                 return;
             }

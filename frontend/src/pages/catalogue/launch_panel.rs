@@ -1,5 +1,6 @@
 //! A launch's progress inside its card: preparing (with the countdown), ready with the
-//! "didn't open?" fallback, or failed with the reason and what to do.
+//! "didn't open?" fallback (the `.ica` file, or for a web app a link to it), or failed with the
+//! reason and what to do.
 
 use leptos::prelude::*;
 
@@ -52,6 +53,19 @@ pub fn LaunchPanel(
                         <li><a href=WORKSPACE_APP_URL target="_blank" rel="noopener noreferrer" data-testid="get-workspace-app">"Get Citrix Workspace app"</a></li>
                     </ul>
                     <button class="link" data-testid="launch-retry" on:click=move |_| ctx.launch(retry_id.clone())>"Launch again"</button>
+                    <button class="link" data-testid="launch-dismiss" on:click=move |_| ctx.dismiss_launch(&dismiss_id)>"Done"</button>
+                </div>
+            }
+            .into_any()
+        }
+        LaunchPhase::InBrowser { url } => {
+            let dismiss_id = id.clone();
+            view! {
+                <p data-testid="launch-progress">{text}</p>
+                <div class="fallback" data-testid="web-fallback">
+                    <p class="small"><strong>"Didn't open?"</strong>" The browser may have blocked the new tab: "
+                        <a href=url target="_blank" rel="noopener noreferrer" data-testid="web-open-link">{format!("open {name}")}</a>"."
+                    </p>
                     <button class="link" data-testid="launch-dismiss" on:click=move |_| ctx.dismiss_launch(&dismiss_id)>"Done"</button>
                 </div>
             }

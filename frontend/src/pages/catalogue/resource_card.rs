@@ -34,6 +34,8 @@ pub fn ResourceCard(
     let id = Memo::new(move |_| resource.with(|r| r.id.clone()));
     let name = Memo::new(move |_| resource.with(|r| r.name.clone()));
     let launchable = Memo::new(move |_| resource.with(|r| r.launchable));
+    let web = Memo::new(move |_| resource.with(|r| r.opens_in_browser));
+    let opens = Memo::new(move |_| resource.with(|r| r.opens()));
     let phase =
         Memo::new(move |_| id.with(|id| ctx.launches.with(|l| l.get(id).map(|l| l.phase.clone()))));
     let busy = move || phase.with(|p| p.as_ref().is_some_and(LaunchPhase::in_progress));
@@ -124,7 +126,7 @@ pub fn ResourceCard(
                 <h2 class="name" id=name_id.clone() data-testid="resource-name">{move || name.get()}</h2>
                 <p class="meta">
                     <span class="badge kind">{move || kind().1}</span>
-                    <Show when=move || !launchable.get()>
+                    <Show when=move || web.get()>
                         <span class="badge web" data-testid="web-badge">"Web app"</span>
                     </Show>
                     // Always there, hidden by CSS while empty: a keystroke changes text, no more.
@@ -144,8 +146,8 @@ pub fn ResourceCard(
                     on:click=move |_| ctx.toggle_favorite(id.get_untracked())
                 ><span class="sr-only" id=favourite_id>"Favourite"</span></button>
                 <Show
-                    when=move || launchable.get()
-                    fallback=|| view! { <span class="muted small not-here" data-testid="not-launchable">"Opens in the browser, not here"</span> }
+                    when=move || opens.get()
+                    fallback=|| view! { <span class="muted small not-here" data-testid="not-launchable">"Not available here"</span> }
                 >
                     <button
                         class="primary"
@@ -159,7 +161,7 @@ pub fn ResourceCard(
                                 ctx.launch(id.get_untracked());
                             }
                         }
-                    >"Launch"</button>
+                    >{move || if web.get() { "Open" } else { "Launch" }}</button>
                 </Show>
             </div>
             <div class="status">

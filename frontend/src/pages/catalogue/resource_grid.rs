@@ -38,6 +38,7 @@ pub fn ResourceGrid(
         icon_url: None,
         favorite: false,
         launchable: false,
+        opens_in_browser: false,
     }));
     // Roving tab stop: one card is in the tab order, arrows move between cards.
     let active = RwSignal::new(None::<String>);

@@ -14,7 +14,7 @@ use portal_e2e::visitor::{
 use reqwest::Method;
 use serde_json::{Value, json};
 use workspace_emulator::{
-    BadTokenStyle, Fault, FaultKind, LaunchForm, LinkGeneration, Settings, demo,
+    BadTokenStyle, Fault, FaultKind, LaunchForm, LinkGeneration, Profile, Settings, demo,
 };
 
 fn tests() -> Vec<(&'static str, Test<Stack>)> {
@@ -67,9 +67,10 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
         ("an_early_poll_waits_for_the_stores_poll_timeout", |s| {
             Box::pin(an_early_poll_waits_for_the_stores_poll_timeout(s))
         }),
-        ("web_apps_are_listed_but_not_launchable", |s| {
-            Box::pin(web_apps_are_listed_but_not_launchable(s))
-        }),
+        (
+            "web_apps_open_only_at_an_https_address_the_store_gave",
+            |s| Box::pin(web_apps_open_only_at_an_https_address_the_store_gave(s)),
+        ),
         ("upstream_failures_become_clear_errors", |s| {
             Box::pin(upstream_failures_become_clear_errors(s))
         }),
@@ -227,6 +228,7 @@ async fn csrf_is_required_on_every_state_changing_route(stack: &Stack) -> Result
     let routes = [
         (Method::POST, "/auth/logout"),
         (Method::POST, "/api/resources/word/launch"),
+        (Method::POST, "/api/resources/intranet/open"),
         (Method::POST, "/api/launches/anything/poll"),
         (Method::PUT, "/api/resources/word/favorite"),
         (Method::DELETE, "/api/resources/word/favorite"),
@@ -715,15 +717,24 @@ async fn launch_handles_are_opaque_and_per_session(stack: &Stack) -> Result<()> 
     Ok(())
 }
 
-async fn web_apps_are_listed_but_not_launchable(stack: &Stack) -> Result<()> {
+async fn web_apps_open_only_at_an_https_address_the_store_gave(stack: &Stack) -> Result<()> {
+    // The .NET profile answers a web app's launchUrl with a 302 to the app's origin, the plain
+    // one with {"url": …}: the same address either way.
+    let original = stack.emulator.settings().profile;
+    let mut outcome = Ok(());
+    for profile in [Profile::DotNet, Profile::Plain] {
+        settings(stack, |s| s.profile = profile);
+        outcome = web_apps_open_in(stack)
+            .await
+            .map_err(|e| format!("{profile:?}: {e}"));
+        if outcome.is_err() {
+            break;
+        }
+    }
+    settings(stack, |s| s.profile = original);
+    outcome?;
     let v = alice(stack).await?;
-    let catalogue = ok_json(v.get("/api/resources").await?).await?;
-    let intranet = catalogue["resources"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["id"] == "intranet"))
-        .cloned()
-        .unwrap_or_default();
-    check(intranet["launchable"] == false, || intranet.to_string())?;
+    // A web app is not launched, and an app is not opened as a web app.
     expect_error(
         v.send(Method::POST, "/api/resources/intranet/launch")
             .await?,
@@ -737,7 +748,63 @@ async fn web_apps_are_listed_but_not_launchable(stack: &Stack) -> Result<()> {
         "not_launchable",
     )
     .await?;
+    expect_error(
+        v.send(Method::POST, "/api/resources/word/open").await?,
+        409,
+        "not_launchable",
+    )
+    .await?;
+    expect_error(
+        v.send(Method::POST, "/api/resources/no-such-app/open")
+            .await?,
+        404,
+        "not_found",
+    )
+    .await?;
     Ok(())
+}
+
+/// Opens the intranet (https) and the learning portal (published over http) in the emulator's
+/// current profile.
+async fn web_apps_open_in(stack: &Stack) -> Result<()> {
+    let v = alice(stack).await?;
+    let catalogue = ok_json(v.get("/api/resources").await?).await?;
+    let intranet = catalogue["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == "intranet"))
+        .cloned()
+        .unwrap_or_default();
+    check(
+        intranet["launchable"] == false && intranet["opensInBrowser"] == true,
+        || intranet.to_string(),
+    )?;
+    let before = stack.emulator.transaction_log().len();
+    let opened = ok_json(v.send(Method::POST, "/api/resources/intranet/open").await?).await?;
+    check(
+        opened == json!({"url": "https://intranet.apps.example/"}),
+        || opened.to_string(),
+    )?;
+    // One call to the store, with the user's token; the app's own origin is never called.
+    let calls = stack.emulator.transaction_log()[before..].to_vec();
+    check(
+        calls.len() == 1
+            && calls[0].path == "/citrixapi/store/resources/intranet/launch"
+            && calls[0].authorization,
+        || format!("{calls:?}"),
+    )?;
+    // Published over plain http: refused, saying why.
+    let body = expect_error(
+        v.send(Method::POST, "/api/resources/learning/open").await?,
+        409,
+        "not_launchable",
+    )
+    .await?;
+    check(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Learning Portal") && m.contains("https")),
+        || body.to_string(),
+    )
 }
 
 // ---------------------------------------------------------------- upstream failures

@@ -53,9 +53,10 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
         ("a_search_that_finds_nothing_hides_every_card", |c| {
             Box::pin(a_search_that_finds_nothing_hides_every_card(c))
         }),
-        ("web_apps_are_shown_but_not_launchable", |c| {
-            Box::pin(web_apps_are_shown_but_not_launchable(c))
-        }),
+        (
+            "a_web_app_opens_in_a_new_tab_that_cannot_reach_the_portal",
+            |c| Box::pin(a_web_app_opens_in_a_new_tab_that_cannot_reach_the_portal(c)),
+        ),
         ("a_favourite_shows_at_once_and_is_saved", |c| {
             Box::pin(a_favourite_shows_at_once_and_is_saved(c))
         }),
@@ -595,26 +596,23 @@ async fn a_search_that_finds_nothing_hides_every_card(c: &Ctx) -> Result<()> {
     .await
 }
 
-async fn web_apps_are_shown_but_not_launchable(c: &Ctx) -> Result<()> {
+async fn a_web_app_opens_in_a_new_tab_that_cannot_reach_the_portal(c: &Ctx) -> Result<()> {
     on_page(c, "/", |page| async move {
         let outcome = async {
             for id in ["workday", "salesforce", "intranet"] {
                 reveal(&page, id).await?;
                 let web = card(id);
-                let launch = page
-                    .count(&format!("{web} [data-testid=launch-button]"))
+                let button = page
+                    .text(&format!("{web} [data-testid=launch-button]"))
                     .await?;
-                let marked = page
+                let badges = page
                     .count(&format!("{web} [data-testid=web-badge]"))
-                    .await?
-                    + page
-                        .count(&format!("{web} [data-testid=not-launchable]"))
-                        .await?;
-                check(launch == 0 && marked == 2, || {
-                    format!("{id}: {launch} launch buttons, {marked} of 2 markers")
+                    .await?;
+                check(button == "Open" && badges == 1, || {
+                    format!("{id}: button {button:?}, {badges} web badges")
                 })?;
             }
-            // Enter in search skips them for the best launchable match.
+            // Enter in search opens the best match, a web app, in a new tab.
             search_for(&page, "workday").await?;
             page.wait_for(
                 "document.querySelectorAll('[data-testid=resource-card]').length === 1",
@@ -622,8 +620,47 @@ async fn web_apps_are_shown_but_not_launchable(c: &Ctx) -> Result<()> {
             )
             .await?;
             let hint = page.text("[data-testid=search-hint]").await?;
-            check(!hint.contains("Enter launches"), || {
+            check(hint.starts_with("Enter opens Workday in a new tab"), || {
                 format!("hint says {hint:?}")
+            })?;
+            page.press("Enter").await?;
+            let workday = card("workday");
+            page.wait_for_selector(&format!("{workday} [data-testid=web-open-link]"), WAIT)
+                .await?;
+            let address = "https://workday.apps.example/";
+            let link = format!("{workday} [data-testid=web-open-link]");
+            let (href, rel) = (
+                page.attr(&link, "href").await?,
+                page.attr(&link, "rel").await?,
+            );
+            check(
+                href.as_deref() == Some(address) && rel.as_deref() == Some("noopener noreferrer"),
+                || format!("the fallback link is {href:?} {rel:?}"),
+            )?;
+            // The real tab: at the app's address, and without a handle on the portal's window.
+            let mut tabs = Vec::new();
+            let deadline = std::time::Instant::now() + WAIT;
+            while tabs.is_empty() && std::time::Instant::now() < deadline {
+                tabs = page.opened_tabs().await?;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            for tab in &tabs {
+                if let Some(id) = tab["targetId"].as_str() {
+                    page.close_tab(id).await?;
+                }
+            }
+            check(
+                tabs.len() == 1
+                    && tabs[0]["url"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with(address))
+                    && tabs[0]["canAccessOpener"] == false,
+                || format!("tabs opened: {tabs:?}"),
+            )?;
+            // The card with its "opened in a new tab" panel meets the same bar as the rest.
+            let found = axe(&page).await?;
+            check(found.is_empty(), || {
+                format!("axe, a web app's panel open: {found:?}")
             })
         }
         .await;

@@ -80,6 +80,7 @@ fn hostile_seed(config: &mut EmulatorConfig) {
         color: "#b91c1c".into(),
         icon: IconFormat::Svg,
         launch: LaunchScript::default(),
+        web_url: None,
     };
     seed.resources.extend([
         hostile(

@@ -180,14 +180,17 @@ pub(super) async fn launch_status(
     start(&state, &headers, q.as_deref(), &id, LaunchKind::Ticket)
 }
 
-/// The ICA file URL. The .NET profile redirects it once (307, same origin, query kept) to a
-/// canonical URL, after checking the caller.
+/// The ICA file URL (a web app's `launchUrl` too: [`super::web`]). The .NET profile redirects it
+/// once (307, same origin, query kept) to a canonical URL, after checking the caller.
 pub(super) async fn ica_file(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
     Path(id): Path<String>,
 ) -> Response {
+    if let Some(web) = state.resource(&id).filter(|r| r.is_web()) {
+        return super::web::open(&state, &headers, q.as_deref(), web);
+    }
     if state.profile() == Profile::DotNet {
         if let Err(r) = authorize(&state, &headers, q.as_deref()) {
             return r;

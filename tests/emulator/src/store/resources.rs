@@ -73,6 +73,9 @@ fn resource_json(
         for (name, url) in launch_links(b, &id, links) {
             l[name] = url.into();
         }
+    } else if r.is_web() {
+        // Either generation: only the ICA links were renamed.
+        l["launchUrl"] = format!("{b}{RESOURCES}/{id}/launch").into();
     }
     serde_json::json!({
         "resourceId": r.id, "name": r.name, "description": r.description,

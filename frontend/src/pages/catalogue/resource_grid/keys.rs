@@ -38,10 +38,10 @@ pub fn on_keydown(
     };
     let id = card.get_attribute("data-resource-id").unwrap_or_default();
     if ev.key() == "Enter" {
-        let launchable = rendered
+        let opens = rendered
             .shown
-            .with_untracked(|s| s.iter().any(|r| r.id == id && r.launchable));
-        if launchable {
+            .with_untracked(|s| s.iter().any(|r| r.id == id && r.opens()));
+        if opens {
             ev.prevent_default();
             ctx.launch(id);
         }
