@@ -2,8 +2,8 @@
 
 use gloo_net::http::{Request, RequestBuilder};
 use portal_shared::api::{
-    CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, SecretStatus, SessionInfo, SignedOut,
-    WebApp,
+    CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, Preferences, SecretStatus, SessionInfo,
+    SignedOut, WebApp,
 };
 use serde::de::DeserializeOwned;
 
@@ -11,11 +11,18 @@ use crate::error::ClientError;
 use crate::model::paths::encode;
 
 async fn send(request: RequestBuilder) -> Result<(u16, String), ClientError> {
-    let response = request
-        .header("Accept", "application/json")
-        .send()
-        .await
+    let request = accepting_json(request)
+        .build()
         .map_err(|_| ClientError::Network)?;
+    send_built(request).await
+}
+
+fn accepting_json(request: RequestBuilder) -> RequestBuilder {
+    request.header("Accept", "application/json")
+}
+
+async fn send_built(request: Request) -> Result<(u16, String), ClientError> {
+    let response = request.send().await.map_err(|_| ClientError::Network)?;
     let status = response.status();
     let body = response.text().await.map_err(|_| ClientError::Network)?;
     if (200..300).contains(&status) {
@@ -69,6 +76,15 @@ pub async fn set_favorite(id: &str, favorite: bool) -> Result<FavoriteState, Cli
         Request::delete(&url)
     };
     json(request.header(CSRF_HEADER, "1")).await
+}
+
+/// `PUT /api/preferences`: changes the user's settings; answers them as kept.
+pub async fn set_preferences(preferences: &Preferences) -> Result<Preferences, ClientError> {
+    let request = accepting_json(Request::put("/api/preferences").header(CSRF_HEADER, "1"))
+        .json(preferences)
+        .map_err(|_| ClientError::Malformed)?;
+    let (_, body) = send_built(request).await?;
+    serde_json::from_str(&body).map_err(|_| ClientError::Malformed)
 }
 
 /// `POST /auth/logout`: where to end the identity provider's session too, if anywhere. The

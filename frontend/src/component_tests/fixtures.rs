@@ -23,6 +23,7 @@ pub fn session() -> SessionInfo {
         expires_at: 4_102_444_800,
         logout_url: "/auth/logout".into(),
         is_admin: false,
+        preferences: Default::default(),
     }
 }
 

@@ -195,6 +195,26 @@ impl Page {
         input.dispatch_event(&event).expect("dispatch");
     }
 
+    /// Picks `value` in the `<select>` matching `selector`, as a person choosing an option
+    /// does: one `change` event.
+    pub fn choose(&self, selector: &str, value: &str) {
+        let select = self.get(selector);
+        js_sys::Reflect::set(&select, &"value".into(), &value.into()).expect("a select's value");
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let event =
+            web_sys::Event::new_with_event_init_dict("change", &init).expect("a change event");
+        select.dispatch_event(&event).expect("dispatch");
+    }
+
+    /// The current value of the form control matching `selector`.
+    pub fn value(&self, selector: &str) -> Option<String> {
+        let control = self.find(selector)?;
+        js_sys::Reflect::get(&control, &"value".into())
+            .ok()?
+            .as_string()
+    }
+
     /// Presses `key` on the element matching `selector`; see [`press`].
     pub fn press(&self, selector: &str, key: &str) -> bool {
         press(&self.get(selector), key)

@@ -33,7 +33,12 @@ pub enum LaunchPhase {
     Opening {
         /// The `receiver://` URI that was opened.
         receiver_uri: String,
+        /// Nothing showed that an app took the hand-off (the page never lost focus): Citrix
+        /// Workspace app may not be installed, and the `.ica` file is the way to offer.
+        unconfirmed: bool,
     },
+    /// The `.ica` file is being downloaded (the user's launch preference).
+    Downloading,
     /// A web app, opened in a new tab.
     InBrowser {
         /// The `https:` address that was opened.
@@ -53,7 +58,9 @@ impl LaunchPhase {
     pub fn state(&self) -> &'static str {
         match self {
             LaunchPhase::Starting | LaunchPhase::Waiting { .. } | LaunchPhase::Polling => "pending",
-            LaunchPhase::Opening { .. } | LaunchPhase::InBrowser { .. } => "ready",
+            LaunchPhase::Opening { .. }
+            | LaunchPhase::InBrowser { .. }
+            | LaunchPhase::Downloading => "ready",
             LaunchPhase::Failed { .. } => "failed",
         }
     }
@@ -72,6 +79,9 @@ impl LaunchPhase {
             }
             LaunchPhase::Opening { .. } => format!("Opening {name} in Citrix Workspace app…"),
             LaunchPhase::InBrowser { .. } => format!("Opened {name} in a new tab."),
+            LaunchPhase::Downloading => {
+                format!("Downloading the launch file for {name}: open it when it arrives.")
+            }
             LaunchPhase::Failed { message, .. } => message.clone(),
         }
     }
@@ -84,9 +94,15 @@ impl LaunchPhase {
             LaunchPhase::Waiting { .. } | LaunchPhase::Polling => {
                 format!("{name} is starting. This can take a minute.")
             }
-            LaunchPhase::Opening { .. } => {
-                format!("{name} is ready. Opening Citrix Workspace app.")
-            }
+            LaunchPhase::Opening {
+                unconfirmed: false, ..
+            } => format!("{name} is ready. Opening Citrix Workspace app."),
+            LaunchPhase::Opening {
+                unconfirmed: true, ..
+            } => format!(
+                "Citrix Workspace app may not have opened {name}. You can download the launch file instead."
+            ),
+            LaunchPhase::Downloading => format!("Downloading the launch file for {name}."),
             LaunchPhase::InBrowser { .. } => format!("{name} opened in a new tab."),
             LaunchPhase::Failed {
                 message,
@@ -103,8 +119,10 @@ impl LaunchPhase {
     }
 }
 
-/// What to tell people when the worker says restarting the desktop may help.
-pub const RESTART_ADVICE: &str = "Restarting the desktop may help: restart it from Citrix Workspace app or ask your help desk, then launch it again.";
+/// What to tell people when the worker says restarting the desktop may help. The Workspace API
+/// has no restart the portal could call (the team's reference on the API lists none), so this
+/// says who can restart it, and what a restart costs.
+pub const RESTART_ADVICE: &str = "Restarting the desktop may help. A restart closes everything open on it, so anything unsaved there is lost. Restart it from Citrix Workspace app, or ask your help desk, then launch it again.";
 
 /// One resource's launch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,6 +235,7 @@ impl Launches {
             Ok(LaunchStatus::Ready { receiver_uri }) if is_receiver_uri(&receiver_uri) => (
                 LaunchPhase::Opening {
                     receiver_uri: receiver_uri.clone(),
+                    unconfirmed: false,
                 },
                 Next::Open { receiver_uri },
             ),
@@ -256,6 +275,27 @@ impl Launches {
         };
         launch.phase = phase;
         next
+    }
+
+    /// Starts a launch that downloads the `.ica` file instead of handing off to Citrix
+    /// Workspace app (the user's launch preference); returns the token.
+    pub fn start_download(&mut self, resource_id: &str) -> u64 {
+        let token = self.start(resource_id);
+        if let Some(launch) = self.current(resource_id, token) {
+            launch.phase = LaunchPhase::Downloading;
+        }
+        token
+    }
+
+    /// The hand-off to Citrix Workspace app showed no sign of an app taking it: the card then
+    /// offers the `.ica` file first.
+    pub fn handoff_unseen(&mut self, resource_id: &str, token: u64) {
+        if let Some(LaunchPhase::Opening { unconfirmed, .. }) = self
+            .current(resource_id, token)
+            .map(|launch| &mut launch.phase)
+        {
+            *unconfirmed = true;
+        }
     }
 
     /// Takes the worker's answer to opening a web app: only an `https:` address is opened.
@@ -346,6 +386,49 @@ mod tests {
 
     fn phase<'a>(l: &'a Launches, id: &str) -> &'a LaunchPhase {
         &l.get(id).expect("launch").phase
+    }
+
+    #[test]
+    fn a_hand_off_nothing_took_offers_the_launch_file_and_a_download_launch_says_so() {
+        let mut l = Launches::default();
+        let t = l.start("a");
+        l.answer("a", t, ready("receiver://x?ticket=1"));
+        l.handoff_unseen("a", t + 1);
+        assert!(
+            matches!(
+                phase(&l, "a"),
+                LaunchPhase::Opening {
+                    unconfirmed: false,
+                    ..
+                }
+            ),
+            "another launch's token changes nothing"
+        );
+        l.handoff_unseen("a", t);
+        assert!(matches!(
+            phase(&l, "a"),
+            LaunchPhase::Opening {
+                unconfirmed: true,
+                ..
+            }
+        ));
+        assert!(
+            phase(&l, "a")
+                .announcement("Word")
+                .contains("download the launch file")
+        );
+        assert_eq!(phase(&l, "a").state(), "ready");
+
+        let d = l.start_download("b");
+        assert_eq!(phase(&l, "b"), &LaunchPhase::Downloading);
+        assert_eq!(phase(&l, "b").state(), "ready");
+        assert!(!phase(&l, "b").in_progress());
+        l.handoff_unseen("b", d);
+        assert_eq!(
+            phase(&l, "b"),
+            &LaunchPhase::Downloading,
+            "only a hand-off is unseen"
+        );
     }
 
     #[test]
@@ -586,7 +669,8 @@ mod tests {
         );
         assert!(
             LaunchPhase::Opening {
-                receiver_uri: "receiver://x".into()
+                receiver_uri: "receiver://x".into(),
+                unconfirmed: false,
             }
             .announcement("Word")
             .starts_with("Word is ready")

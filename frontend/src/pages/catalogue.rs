@@ -91,6 +91,7 @@ pub fn CataloguePage(
         visible,
         recents_key: StoredValue::new(recents_key),
         session_ended,
+        preferences: RwSignal::new(session.preferences),
     };
     ctx.load();
     // Another view, folder or order is read from its top: if the list was scrolled past, bring

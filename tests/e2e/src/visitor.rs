@@ -122,6 +122,24 @@ impl Visitor {
         Ok(response)
     }
 
+    /// A state-changing request as the SPA makes it, with a JSON `body`.
+    pub async fn send_json(&self, method: Method, path: &str, body: &str) -> Result<Response> {
+        let url = format!("{}{path}", self.portal);
+        let response = self
+            .http
+            .request(method, &url)
+            .header("Cookie", self.cookie_header())
+            .header(CSRF.0, CSRF.1)
+            .header("Sec-Fetch-Site", "same-origin")
+            .header("Content-Type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        self.keep_cookies(response.headers());
+        Ok(response)
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Result<Response> {
         self.request(Method::GET, path, &[]).await

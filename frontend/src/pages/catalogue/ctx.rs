@@ -1,12 +1,15 @@
 //! The catalogue page's state and actions, shared by its components: loading the catalogue,
 //! launching (start, poll, hand off to Citrix Workspace app), favourites, notices and recents.
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portal_shared::api::CatalogueResource;
+use leptos::wasm_bindgen::JsCast;
+use portal_shared::api::{CatalogueResource, LaunchPreference, Preferences};
 
 use crate::api;
 use crate::error::ClientError;
@@ -35,6 +38,23 @@ pub(super) struct Ctx {
     pub(super) recents_key: StoredValue<String>,
     /// Called when a request finds the session gone.
     pub(super) session_ended: Callback<()>,
+    /// The user's settings, as the worker keeps them.
+    pub(super) preferences: RwSignal<Preferences>,
+}
+
+/// How long a hand-off to Citrix Workspace app is watched for a sign of the app taking it (the
+/// page losing focus to the app or to the browser's "open the app?" prompt).
+const HANDOFF_WATCH_MS: u32 = 3_000;
+
+/// How a launch goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// The ticketed launch, handed off to Citrix Workspace app.
+    Workspace,
+    /// The `.ica` file, downloaded (the user's preference).
+    IcaFile,
+    /// A web app, opened in a new tab.
+    Web,
 }
 
 impl Ctx {
@@ -68,12 +88,40 @@ impl Ctx {
         });
     }
 
-    /// Launches an app or desktop, or opens a web app in a new tab.
+    /// Launches an app or desktop as the user prefers, or opens a web app in a new tab.
     pub(super) fn launch(self, id: String) {
         let web = self
             .with_model(|m| m.get(&id).is_some_and(|r| r.opens_in_browser))
             .unwrap_or(false);
-        spawn_local(run_launch(self, id, web));
+        let how = match self.preferences.get_untracked().launch {
+            _ if web => How::Web,
+            LaunchPreference::IcaFile => How::IcaFile,
+            LaunchPreference::WorkspaceApp => How::Workspace,
+        };
+        spawn_local(run_launch(self, id, how));
+    }
+
+    /// Changes how launches open: shown at once, saved for the next sign-in too, and rolled
+    /// back with a notice if it cannot be saved.
+    pub(super) fn set_launch_preference(self, launch: LaunchPreference) {
+        let before = self.preferences.get_untracked();
+        let wanted = Preferences { launch };
+        if wanted == before {
+            return;
+        }
+        self.preferences.set(wanted);
+        spawn_local(async move {
+            match api::set_preferences(&wanted).await {
+                Ok(saved) => self.preferences.set(saved),
+                Err(e) if e.needs_sign_in() => self.session_ended.run(()),
+                Err(e) => {
+                    self.preferences.set(before);
+                    self.notices.update(|n| {
+                        n.push(format!("Your choice was not saved. {}", e.message()), None);
+                    });
+                }
+            }
+        });
     }
 
     pub(super) fn cancel(self, id: &str) {
@@ -131,11 +179,18 @@ impl Ctx {
     }
 }
 
-/// Drives one launch: start, poll as the worker says, then hand off to Citrix Workspace app; or,
-/// for a web app, ask the worker where it is and open it in a new tab.
-async fn run_launch(ctx: Ctx, id: String, web: bool) {
+/// Drives one launch: start, poll as the worker says, then hand off to Citrix Workspace app; or
+/// download its `.ica` file; or, for a web app, ask the worker where it is and open it in a new
+/// tab.
+async fn run_launch(ctx: Ctx, id: String, how: How) {
     let name = ctx.name_of(&id);
-    let Some(token) = ctx.launches.try_update(|l| l.start(&id)) else {
+    let Some(token) = ctx.launches.try_update(|l| {
+        if how == How::IcaFile {
+            l.start_download(&id)
+        } else {
+            l.start(&id)
+        }
+    }) else {
         return;
     };
     ctx.remember_launch(&id);
@@ -153,12 +208,21 @@ async fn run_launch(ctx: Ctx, id: String, web: bool) {
         }
     };
     announce();
-    let mut next = if web {
-        let answer = api::open_web(&id).await;
-        ctx.launches.try_update(|l| l.opened(&id, token, answer))
-    } else {
-        let answer = api::launch(&id).await;
-        ctx.launches.try_update(|l| l.answer(&id, token, answer))
+    let mut next = match how {
+        How::IcaFile => {
+            // The worker launches and answers the file once the session is ready. A link with
+            // `download` never navigates the page, whatever the answer.
+            download(&api::ica_url(&id));
+            return;
+        }
+        How::Web => {
+            let answer = api::open_web(&id).await;
+            ctx.launches.try_update(|l| l.opened(&id, token, answer))
+        }
+        How::Workspace => {
+            let answer = api::launch(&id).await;
+            ctx.launches.try_update(|l| l.answer(&id, token, answer))
+        }
     }
     .unwrap_or(Next::Stop);
     loop {
@@ -179,8 +243,19 @@ async fn run_launch(ctx: Ctx, id: String, web: bool) {
             Next::Open { receiver_uri } => {
                 // The ticketed launch: the browser opens receiver://, Citrix Workspace app takes
                 // over. Nothing tells the page whether it did, hence the "didn't open?" panel.
+                let taken = Rc::new(Cell::new(false));
+                let watch = {
+                    let taken = taken.clone();
+                    window_event_listener(leptos::ev::blur, move |_| taken.set(true))
+                };
                 if let Some(w) = web_sys::window() {
                     let _ = w.location().set_href(&receiver_uri);
+                }
+                TimeoutFuture::new(HANDOFF_WATCH_MS).await;
+                watch.remove();
+                if !taken.get() {
+                    ctx.launches.try_update(|l| l.handoff_unseen(&id, token));
+                    announce();
                 }
                 return;
             }
@@ -202,5 +277,18 @@ async fn run_launch(ctx: Ctx, id: String, web: bool) {
             }
             Next::Stop => return,
         }
+    }
+}
+
+/// Downloads `url` as a link with `download` does when clicked.
+fn download(url: &str) {
+    let link = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(link) = link {
+        let _ = link.set_attribute("href", url);
+        let _ = link.set_attribute("download", "");
+        link.click();
     }
 }

@@ -3,6 +3,7 @@
 //! reason and what to do.
 
 use leptos::prelude::*;
+use portal_shared::api::LaunchPreference;
 
 use super::ctx::Ctx;
 use crate::api;
@@ -41,18 +42,41 @@ pub fn LaunchPanel(
             }
             .into_any()
         }
-        LaunchPhase::Opening { .. } => {
+        LaunchPhase::Opening { unconfirmed, .. } => {
             let retry_id = id.clone();
             let dismiss_id = id.clone();
+            // Nothing showed the app taking the hand-off: say so first, and offer to download
+            // launch files from now on.
+            let why = if unconfirmed {
+                view! { <strong data-testid="handoff-hint">"Citrix Workspace app did not seem to open."</strong>" It may not be installed, or the browser blocked it." }.into_any()
+            } else {
+                view! { <strong>"Didn't open?"</strong>" Citrix Workspace app may not be installed, or the browser blocked it." }.into_any()
+            };
             view! {
                 <p data-testid="launch-progress">{text}</p>
                 <div class="fallback" data-testid="launch-fallback">
-                    <p class="small"><strong>"Didn't open?"</strong>" Citrix Workspace app may not be installed, or the browser blocked it."</p>
+                    <p class="small">{why}</p>
                     <ul class="small">
                         <li><a href=api::ica_url(&id) download="" data-testid="ica-download">"Download the launch file (.ica)"</a>" and open it."</li>
+                        {unconfirmed.then(|| view! {
+                            <li><button class="link" data-testid="prefer-ica" on:click=move |_| ctx.set_launch_preference(LaunchPreference::IcaFile)>"Always download launch files"</button></li>
+                        })}
                         <li><a href=WORKSPACE_APP_URL target="_blank" rel="noopener noreferrer" data-testid="get-workspace-app">"Get Citrix Workspace app"</a></li>
                     </ul>
                     <button class="link" data-testid="launch-retry" on:click=move |_| ctx.launch(retry_id.clone())>"Launch again"</button>
+                    <button class="link" data-testid="launch-dismiss" on:click=move |_| ctx.dismiss_launch(&dismiss_id)>"Done"</button>
+                </div>
+            }
+            .into_any()
+        }
+        LaunchPhase::Downloading => {
+            let dismiss_id = id.clone();
+            view! {
+                <p data-testid="launch-progress">{text}</p>
+                <div class="fallback" data-testid="download-fallback">
+                    <p class="small">"A desktop that is starting can take a minute. Nothing downloaded? "
+                        <a href=api::ica_url(&id) download="" data-testid="ica-download">"Download it again"</a>"."
+                    </p>
                     <button class="link" data-testid="launch-dismiss" on:click=move |_| ctx.dismiss_launch(&dismiss_id)>"Done"</button>
                 </div>
             }

@@ -1,7 +1,8 @@
-//! Views with their counts, search, order and layout.
+//! Views with their counts, search, order, layout and how apps open.
 
 use leptos::html::Input;
 use leptos::prelude::*;
+use portal_shared::api::LaunchPreference;
 
 use super::ctx::Ctx;
 use crate::model::{CatalogueModel, Layout, SearchEnter, Sort, View};
@@ -98,6 +99,25 @@ pub fn Toolbar(
                     {Sort::ALL.into_iter().map(|s| view! {
                         <option value=s.slug() selected=move || place.with(|p| p.sort == s)>{s.label()}</option>
                     }).collect_view()}
+                </select>
+                <label class="small" for="launch-with">"Open apps with"</label>
+                <select
+                    id="launch-with"
+                    data-testid="launch-preference"
+                    prop:value=move || {
+                        if ctx.preferences.with(|p| p.launch == LaunchPreference::IcaFile) { "ica" } else { "app" }
+                    }
+                    on:change=move |ev| {
+                        let launch = if event_target_value(&ev) == "ica" {
+                            LaunchPreference::IcaFile
+                        } else {
+                            LaunchPreference::WorkspaceApp
+                        };
+                        ctx.set_launch_preference(launch);
+                    }
+                >
+                    <option value="app" selected=move || ctx.preferences.with(|p| p.launch == LaunchPreference::WorkspaceApp)>"Citrix Workspace app"</option>
+                    <option value="ica" selected=move || ctx.preferences.with(|p| p.launch == LaunchPreference::IcaFile)>"Downloaded .ica file"</option>
                 </select>
                 <div class="segmented" role="group" aria-label="Layout">
                     {Layout::ALL.into_iter().map(|l| view! {

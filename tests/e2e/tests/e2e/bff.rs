@@ -67,6 +67,9 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
         ("an_early_poll_waits_for_the_stores_poll_timeout", |s| {
             Box::pin(an_early_poll_waits_for_the_stores_poll_timeout(s))
         }),
+        ("preferences_are_kept_per_user_across_sign_ins", |s| {
+            Box::pin(preferences_are_kept_per_user_across_sign_ins(s))
+        }),
         (
             "web_apps_open_only_at_an_https_address_the_store_gave",
             |s| Box::pin(web_apps_open_only_at_an_https_address_the_store_gave(s)),
@@ -229,6 +232,7 @@ async fn csrf_is_required_on_every_state_changing_route(stack: &Stack) -> Result
         (Method::POST, "/auth/logout"),
         (Method::POST, "/api/resources/word/launch"),
         (Method::POST, "/api/resources/intranet/open"),
+        (Method::PUT, "/api/preferences"),
         (Method::POST, "/api/launches/anything/poll"),
         (Method::PUT, "/api/resources/word/favorite"),
         (Method::DELETE, "/api/resources/word/favorite"),
@@ -715,6 +719,61 @@ async fn launch_handles_are_opaque_and_per_session(stack: &Stack) -> Result<()> 
     )
     .await?;
     Ok(())
+}
+
+async fn preferences_are_kept_per_user_across_sign_ins(stack: &Stack) -> Result<()> {
+    let launch_of = |v: Value| v["preferences"]["launch"].clone();
+    let v = alice(stack).await?;
+    check(
+        launch_of(ok_json(v.get("/api/session").await?).await?) == "workspaceApp",
+        || "alice does not start with the default".into(),
+    )?;
+    let too_large = format!(r#"{{"launch":"{}"}}"#, "x".repeat(2000));
+    for bad in ["not json", r#"{"launch": 5}"#, too_large.as_str()] {
+        expect_error(
+            v.send_json(Method::PUT, "/api/preferences", bad).await?,
+            400,
+            "bad_request",
+        )
+        .await
+        .map_err(|e| format!("{bad:.40}: {e}"))?;
+    }
+    let saved = ok_json(
+        v.send_json(Method::PUT, "/api/preferences", r#"{"launch":"icaFile"}"#)
+            .await?,
+    )
+    .await?;
+    check(saved == json!({"launch": "icaFile"}), || saved.to_string())?;
+    let outcome = async {
+        check(
+            launch_of(ok_json(v.get("/api/session").await?).await?) == "icaFile",
+            || "the session did not keep it".into(),
+        )?;
+        // Signed in again elsewhere: the same choice. Another user: their own.
+        let again = alice(stack).await?;
+        check(
+            launch_of(ok_json(again.get("/api/session").await?).await?) == "icaFile",
+            || "a new sign-in did not start with it".into(),
+        )?;
+        let u = &demo::USERS[1];
+        let other = Visitor::signed_in(&stack.portal, u.username, u.password).await?;
+        check(
+            launch_of(ok_json(other.get("/api/session").await?).await?) == "workspaceApp",
+            || format!("{} got alice's choice", u.username),
+        )
+    }
+    .await;
+    // Back to the default for the tests that follow.
+    ok_json(
+        v.send_json(
+            Method::PUT,
+            "/api/preferences",
+            r#"{"launch":"workspaceApp"}"#,
+        )
+        .await?,
+    )
+    .await?;
+    outcome
 }
 
 async fn web_apps_open_only_at_an_https_address_the_store_gave(stack: &Stack) -> Result<()> {

@@ -54,6 +54,14 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
             Box::pin(a_search_that_finds_nothing_hides_every_card(c))
         }),
         (
+            "the_launch_file_preference_downloads_and_outlives_the_page",
+            |c| {
+                Box::pin(the_launch_file_preference_downloads_and_outlives_the_page(
+                    c,
+                ))
+            },
+        ),
+        (
             "a_web_app_opens_in_a_new_tab_that_cannot_reach_the_portal",
             |c| Box::pin(a_web_app_opens_in_a_new_tab_that_cannot_reach_the_portal(c)),
         ),
@@ -591,6 +599,73 @@ async fn a_search_that_finds_nothing_hides_every_card(c: &Ctx) -> Result<()> {
             )
         }
         .await;
+        (page, outcome)
+    })
+    .await
+}
+
+/// Picks `value` in the launch preference's `<select>`, as a person choosing an option does.
+async fn choose_launch_preference(page: &Page<'_>, value: &str) -> Result<()> {
+    page.eval(&format!(
+        "(() => {{ const s = document.querySelector('[data-testid=launch-preference]'); s.value = '{value}'; s.dispatchEvent(new Event('change', {{bubbles: true}})); }})()"
+    ))
+    .await
+    .map(|_| ())
+}
+
+async fn the_launch_file_preference_downloads_and_outlives_the_page(c: &Ctx) -> Result<()> {
+    const CHOICE: &str = "[data-testid=launch-preference]";
+    on_page(c, "/", |page| async move {
+        let outcome = async {
+            choose_launch_preference(&page, "ica").await?;
+            // Kept by the worker: a reload (a new page of the same session) shows it.
+            let deadline = std::time::Instant::now() + WAIT;
+            let mut kept = false;
+            while !kept && std::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                page.goto(&format!("{}/", c.stack.portal)).await?;
+                page.wait_for_selector(CHOICE, WAIT).await?;
+                kept = page
+                    .eval("document.querySelector('[data-testid=launch-preference]').value")
+                    .await?
+                    == "ica";
+            }
+            check(kept, || "the choice did not outlive the page".into())?;
+            // A launch now fetches the ICA file (the worker's download route), no hand-off.
+            let before = c.stack.emulator.transaction_log().len();
+            reveal(&page, "notepad").await?;
+            page.click(&format!("{} [data-testid=launch-button]", card("notepad")))
+                .await?;
+            page.wait_for_selector(
+                &format!("{} [data-testid=download-fallback]", card("notepad")),
+                WAIT,
+            )
+            .await?;
+            let deadline = std::time::Instant::now() + WAIT;
+            let mut paths = Vec::new();
+            while std::time::Instant::now() < deadline {
+                paths = c.stack.emulator.transaction_log()[before..]
+                    .iter()
+                    .map(|r| r.path.clone())
+                    .collect::<Vec<_>>();
+                if paths.iter().any(|p| p.contains("/notepad/")) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            check(
+                paths.iter().any(|p| p.contains("/notepad/"))
+                    && !paths.iter().any(|p| {
+                        p.ends_with("/notepad/launchStatus")
+                            || p.ends_with("/notepad/icaFileFetchTicket")
+                    }),
+                || format!("the store saw {paths:?}"),
+            )
+        }
+        .await;
+        // Back to the default for the tests that follow, whatever happened.
+        let _ = choose_launch_preference(&page, "app").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         (page, outcome)
     })
     .await
