@@ -13,6 +13,7 @@ mod fake_worker;
 mod fixtures;
 mod page;
 
+mod details;
 mod favourites;
 mod keyboard;
 mod launch;

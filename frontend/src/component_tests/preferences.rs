@@ -1,6 +1,6 @@
 //! How launches open: the user's choice is saved (and rolled back with a notice when it cannot
-//! be), a launch then downloads the `.ica` file instead of handing off, and a hand-off that
-//! nothing took offers the file and the choice.
+//! be), a launch then downloads the `.ica` file instead of handing off, and a hand-off after
+//! which the user needed the file offers the choice.
 
 use portal_shared::api::{ErrorCode, LaunchPreference, Preferences};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -76,7 +76,7 @@ async fn a_choice_that_cannot_be_saved_is_rolled_back_with_a_notice() {
 }
 
 #[wasm_bindgen_test]
-async fn a_hand_off_nothing_took_offers_the_launch_file_and_the_choice() {
+async fn the_launch_file_taken_after_a_hand_off_offers_the_choice() {
     let worker = fixtures::signed_in();
     worker
         .on(
@@ -87,14 +87,21 @@ async fn a_hand_off_nothing_took_offers_the_launch_file_and_the_choice() {
         .on("PUT", PATH, Reply::ok(&downloads()));
     let page = Page::catalogue(worker).await;
     page.click(&in_card("eng-ws", "launch-button"));
-    // Chromium here has no app for receiver://, so nothing takes the page's focus.
-    page.until("the hint that nothing opened", || {
-        page.find(&in_card("eng-ws", "handoff-hint")).is_some()
+    page.until("the hand-off", || {
+        page.find(&in_card("eng-ws", "ica-download")).is_some()
     })
     .await;
+    assert!(page.find(&in_card("eng-ws", "prefer-ica")).is_none());
+    // The hand-off opened nothing, so the user takes the file instead.
+    page.click(&in_card("eng-ws", "ica-download"));
+    page.until("the offer to download every time", || {
+        page.find(&in_card("eng-ws", "prefer-ica")).is_some()
+    })
+    .await;
+    assert!(page.find(&in_card("eng-ws", "handoff-hint")).is_some());
     assert!(
         page.announced()
-            .is_some_and(|a| a.contains("download the launch file instead"))
+            .is_some_and(|a| a.contains("download it every time"))
     );
     page.click(&in_card("eng-ws", "prefer-ica"));
     page.until("the choice to be saved", || page.requested("PUT", PATH))

@@ -33,9 +33,9 @@ pub enum LaunchPhase {
     Opening {
         /// The `receiver://` URI that was opened.
         receiver_uri: String,
-        /// Nothing showed that an app took the hand-off (the page never lost focus): Citrix
-        /// Workspace app may not be installed, and the `.ica` file is the way to offer.
-        unconfirmed: bool,
+        /// The user fell back to the `.ica` file after the hand-off: Citrix Workspace app did
+        /// not open it, and downloading every time is worth offering.
+        fell_back: bool,
     },
     /// The `.ica` file is being downloaded (the user's launch preference).
     Downloading,
@@ -95,12 +95,12 @@ impl LaunchPhase {
                 format!("{name} is starting. This can take a minute.")
             }
             LaunchPhase::Opening {
-                unconfirmed: false, ..
+                fell_back: false, ..
             } => format!("{name} is ready. Opening Citrix Workspace app."),
             LaunchPhase::Opening {
-                unconfirmed: true, ..
+                fell_back: true, ..
             } => format!(
-                "Citrix Workspace app may not have opened {name}. You can download the launch file instead."
+                "Downloading the launch file for {name}. Launches can download it every time instead of opening Citrix Workspace app."
             ),
             LaunchPhase::Downloading => format!("Downloading the launch file for {name}."),
             LaunchPhase::InBrowser { .. } => format!("{name} opened in a new tab."),
@@ -235,7 +235,7 @@ impl Launches {
             Ok(LaunchStatus::Ready { receiver_uri }) if is_receiver_uri(&receiver_uri) => (
                 LaunchPhase::Opening {
                     receiver_uri: receiver_uri.clone(),
-                    unconfirmed: false,
+                    fell_back: false,
                 },
                 Next::Open { receiver_uri },
             ),
@@ -287,14 +287,15 @@ impl Launches {
         token
     }
 
-    /// The hand-off to Citrix Workspace app showed no sign of an app taking it: the card then
-    /// offers the `.ica` file first.
-    pub fn handoff_unseen(&mut self, resource_id: &str, token: u64) {
-        if let Some(LaunchPhase::Opening { unconfirmed, .. }) = self
-            .current(resource_id, token)
-            .map(|launch| &mut launch.phase)
+    /// After a hand-off, the user downloaded the `.ica` file instead: the hand-off did not open
+    /// Citrix Workspace app, so the card offers downloading every time.
+    pub fn fell_back(&mut self, resource_id: &str) {
+        if let Some(Launch {
+            phase: LaunchPhase::Opening { fell_back, .. },
+            ..
+        }) = self.by_resource.get_mut(resource_id)
         {
-            *unconfirmed = true;
+            *fell_back = true;
         }
     }
 
@@ -389,46 +390,43 @@ mod tests {
     }
 
     #[test]
-    fn a_hand_off_nothing_took_offers_the_launch_file_and_a_download_launch_says_so() {
+    fn the_file_taken_after_a_hand_off_offers_downloads_and_a_download_launch_says_so() {
         let mut l = Launches::default();
         let t = l.start("a");
-        l.answer("a", t, ready("receiver://x?ticket=1"));
-        l.handoff_unseen("a", t + 1);
-        assert!(
-            matches!(
-                phase(&l, "a"),
-                LaunchPhase::Opening {
-                    unconfirmed: false,
-                    ..
-                }
-            ),
-            "another launch's token changes nothing"
+        l.fell_back("a");
+        assert_eq!(
+            phase(&l, "a"),
+            &LaunchPhase::Starting,
+            "only after a hand-off"
         );
-        l.handoff_unseen("a", t);
+        l.answer("a", t, ready("receiver://x?ticket=1"));
+        l.fell_back("other");
         assert!(matches!(
             phase(&l, "a"),
             LaunchPhase::Opening {
-                unconfirmed: true,
+                fell_back: false,
+                ..
+            }
+        ));
+        l.fell_back("a");
+        assert!(matches!(
+            phase(&l, "a"),
+            LaunchPhase::Opening {
+                fell_back: true,
                 ..
             }
         ));
         assert!(
             phase(&l, "a")
                 .announcement("Word")
-                .contains("download the launch file")
+                .contains("download it every time")
         );
         assert_eq!(phase(&l, "a").state(), "ready");
 
-        let d = l.start_download("b");
+        l.start_download("b");
         assert_eq!(phase(&l, "b"), &LaunchPhase::Downloading);
         assert_eq!(phase(&l, "b").state(), "ready");
         assert!(!phase(&l, "b").in_progress());
-        l.handoff_unseen("b", d);
-        assert_eq!(
-            phase(&l, "b"),
-            &LaunchPhase::Downloading,
-            "only a hand-off is unseen"
-        );
     }
 
     #[test]
@@ -670,7 +668,7 @@ mod tests {
         assert!(
             LaunchPhase::Opening {
                 receiver_uri: "receiver://x".into(),
-                unconfirmed: false,
+                fell_back: false,
             }
             .announcement("Word")
             .starts_with("Word is ready")

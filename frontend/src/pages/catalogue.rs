@@ -3,6 +3,7 @@
 //! in `catalogue/ctx.rs`; signing out is the top bar's.
 
 mod ctx;
+mod details_dialog;
 mod empty_state;
 mod folder_nav;
 mod launch_panel;
@@ -22,6 +23,7 @@ use crate::nav::{AppLink, Nav};
 use crate::pause::AfterPause;
 
 use ctx::Ctx;
+use details_dialog::DetailsDialog;
 use folder_nav::FolderNav;
 use notice_list::NoticeList;
 use resource_grid::ResourceGrid;
@@ -92,6 +94,7 @@ pub fn CataloguePage(
         recents_key: StoredValue::new(recents_key),
         session_ended,
         preferences: RwSignal::new(session.preferences),
+        details: RwSignal::new(None),
     };
     ctx.load();
     // Another view, folder or order is read from its top: if the list was scrolled past, bring
@@ -200,6 +203,7 @@ pub fn CataloguePage(
             </main>
         </div>
         <NoticeList ctx=ctx />
+        <DetailsDialog ctx=ctx />
         <div class="sr-only" role="status" aria-live="polite" data-testid="live-region">{move || ctx.live.get()}</div>
     }
 }

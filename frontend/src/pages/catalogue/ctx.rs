@@ -1,8 +1,6 @@
 //! The catalogue page's state and actions, shared by its components: loading the catalogue,
 //! launching (start, poll, hand off to Citrix Workspace app), favourites, notices and recents.
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use gloo_timers::future::TimeoutFuture;
@@ -40,11 +38,9 @@ pub(super) struct Ctx {
     pub(super) session_ended: Callback<()>,
     /// The user's settings, as the worker keeps them.
     pub(super) preferences: RwSignal<Preferences>,
+    /// The resource whose details dialog is open.
+    pub(super) details: RwSignal<Option<String>>,
 }
-
-/// How long a hand-off to Citrix Workspace app is watched for a sign of the app taking it (the
-/// page losing focus to the app or to the browser's "open the app?" prompt).
-const HANDOFF_WATCH_MS: u32 = 3_000;
 
 /// How a launch goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -128,6 +124,19 @@ impl Ctx {
         let name = self.name_of(id);
         self.launches.update(|l| l.cancel(id));
         self.live.set(format!("Launch of {name} cancelled."));
+    }
+
+    /// The user downloaded the `.ica` file after a hand-off: it did not open Citrix Workspace
+    /// app; the card offers downloading every time.
+    pub(super) fn fell_back(self, id: &str) {
+        let name = self.name_of(id);
+        self.launches.update(|l| l.fell_back(id));
+        let said = self
+            .launches
+            .with_untracked(|l| l.get(id).map(|l| l.phase.announcement(&name)));
+        if let Some(said) = said {
+            self.live.set(said);
+        }
     }
 
     pub(super) fn dismiss_launch(self, id: &str) {
@@ -243,19 +252,8 @@ async fn run_launch(ctx: Ctx, id: String, how: How) {
             Next::Open { receiver_uri } => {
                 // The ticketed launch: the browser opens receiver://, Citrix Workspace app takes
                 // over. Nothing tells the page whether it did, hence the "didn't open?" panel.
-                let taken = Rc::new(Cell::new(false));
-                let watch = {
-                    let taken = taken.clone();
-                    window_event_listener(leptos::ev::blur, move |_| taken.set(true))
-                };
                 if let Some(w) = web_sys::window() {
                     let _ = w.location().set_href(&receiver_uri);
-                }
-                TimeoutFuture::new(HANDOFF_WATCH_MS).await;
-                watch.remove();
-                if !taken.get() {
-                    ctx.launches.try_update(|l| l.handoff_unseen(&id, token));
-                    announce();
                 }
                 return;
             }

@@ -42,13 +42,13 @@ pub fn LaunchPanel(
             }
             .into_any()
         }
-        LaunchPhase::Opening { unconfirmed, .. } => {
+        LaunchPhase::Opening { fell_back, .. } => {
             let retry_id = id.clone();
             let dismiss_id = id.clone();
-            // Nothing showed the app taking the hand-off: say so first, and offer to download
-            // launch files from now on.
-            let why = if unconfirmed {
-                view! { <strong data-testid="handoff-hint">"Citrix Workspace app did not seem to open."</strong>" It may not be installed, or the browser blocked it." }.into_any()
+            let fell_back_id = id.clone();
+            // The user needed the file after the hand-off: offer it every time.
+            let why = if fell_back {
+                view! { <strong data-testid="handoff-hint">"Citrix Workspace app did not open?"</strong>" Open the launch file once it has downloaded. Launches can download it every time instead." }.into_any()
             } else {
                 view! { <strong>"Didn't open?"</strong>" Citrix Workspace app may not be installed, or the browser blocked it." }.into_any()
             };
@@ -57,8 +57,8 @@ pub fn LaunchPanel(
                 <div class="fallback" data-testid="launch-fallback">
                     <p class="small">{why}</p>
                     <ul class="small">
-                        <li><a href=api::ica_url(&id) download="" data-testid="ica-download">"Download the launch file (.ica)"</a>" and open it."</li>
-                        {unconfirmed.then(|| view! {
+                        <li><a href=api::ica_url(&id) download="" data-testid="ica-download" on:click=move |_| ctx.fell_back(&fell_back_id)>"Download the launch file (.ica)"</a>" and open it."</li>
+                        {fell_back.then(|| view! {
                             <li><button class="link" data-testid="prefer-ica" on:click=move |_| ctx.set_launch_preference(LaunchPreference::IcaFile)>"Always download launch files"</button></li>
                         })}
                         <li><a href=WORKSPACE_APP_URL target="_blank" rel="noopener noreferrer" data-testid="get-workspace-app">"Get Citrix Workspace app"</a></li>

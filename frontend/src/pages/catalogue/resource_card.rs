@@ -85,6 +85,8 @@ pub fn ResourceCard(
     let name_id = format!("name-{position}");
     let favourite_id = format!("favourite-{position}");
     let favourite_names = format!("{favourite_id} {name_id}");
+    let details_id = format!("details-{position}");
+    let details_names = format!("{details_id} {name_id}");
     let launch_id = format!("launch-{position}");
     let launch_names = format!("{launch_id} {name_id}");
 
@@ -145,6 +147,13 @@ pub fn ResourceCard(
                     data-saving=move || favorite.get().1.to_string()
                     on:click=move |_| ctx.toggle_favorite(id.get_untracked())
                 ><span class="sr-only" id=favourite_id>"Favourite"</span></button>
+                <button
+                    class="link details-button"
+                    data-testid="details-button"
+                    aria-haspopup="dialog"
+                    aria-labelledby=details_names
+                    on:click=move |_| ctx.details.set(Some(id.get_untracked()))
+                ><span id=details_id>"Details"</span></button>
                 <Show
                     when=move || opens.get()
                     fallback=|| view! { <span class="muted small not-here" data-testid="not-launchable">"Not available here"</span> }
