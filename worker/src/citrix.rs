@@ -8,5 +8,6 @@ pub mod cloud;
 pub mod device;
 pub mod discovery;
 pub mod launch;
+pub mod sessions;
 pub mod upstream;
 pub mod workspace;

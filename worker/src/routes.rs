@@ -3,4 +3,5 @@
 
 pub mod admin;
 pub mod api;
+pub mod sessions;
 pub mod sign_in;
