@@ -16,6 +16,7 @@ mod page;
 mod favourites;
 mod keyboard;
 mod launch;
+mod running;
 mod scale;
 mod search;
 mod session;

@@ -9,6 +9,7 @@ mod launch_panel;
 mod notice_list;
 mod resource_card;
 mod resource_grid;
+mod running;
 mod toolbar;
 
 use leptos::prelude::*;
@@ -25,6 +26,7 @@ use ctx::Ctx;
 use folder_nav::FolderNav;
 use notice_list::NoticeList;
 use resource_grid::ResourceGrid;
+use running::RunningSection;
 use toolbar::Toolbar;
 
 use super::top_bar::TopBar;
@@ -91,6 +93,7 @@ pub fn CataloguePage(
         visible,
         recents_key: StoredValue::new(recents_key),
         session_ended,
+        running: RwSignal::new(None),
     };
     ctx.load();
     // Another view, folder or order is read from its top: if the list was scrolled past, bring
@@ -186,6 +189,7 @@ pub fn CataloguePage(
                     </p>
                     <SkippedNote ctx=ctx />
                 </div>
+                <RunningSection ctx=ctx />
                 {move || match loaded.get() {
                     None => view! { <Skeletons /> }.into_any(),
                     Some(Some(e)) => view! {

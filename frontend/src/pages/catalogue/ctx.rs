@@ -10,6 +10,7 @@ use portal_shared::api::CatalogueResource;
 
 use crate::api;
 use crate::error::ClientError;
+use crate::model::running::RunningModel;
 use crate::model::{
     CatalogueModel, FavoriteOutcome, Launches, Next, Notices, Place, Recents, Retry,
 };
@@ -35,10 +36,12 @@ pub(super) struct Ctx {
     pub(super) recents_key: StoredValue<String>,
     /// Called when a request finds the session gone.
     pub(super) session_ended: Callback<()>,
+    /// The user's running sessions once loaded (`running.rs`), or why they could not be.
+    pub(super) running: RwSignal<Option<Result<RunningModel, ClientError>>>,
 }
 
 impl Ctx {
-    fn with_model<T>(self, f: impl FnOnce(&CatalogueModel) -> T) -> Option<T> {
+    pub(super) fn with_model<T>(self, f: impl FnOnce(&CatalogueModel) -> T) -> Option<T> {
         self.model
             .try_with_untracked(|m| match m {
                 Some(Ok(m)) => Some(f(m)),
@@ -54,6 +57,12 @@ impl Ctx {
                 _ => None,
             })
             .flatten()
+    }
+
+    /// Whether resource `id` has a running session.
+    pub(super) fn is_running(self, id: &str) -> bool {
+        self.running
+            .with(|r| matches!(r, Some(Ok(m)) if m.is_running(id)))
     }
 
     pub(super) fn load(self) {
