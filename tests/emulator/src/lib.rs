@@ -660,6 +660,11 @@ impl Emulator {
         store::start_session(&self.state, user, resource, device)
     }
 
+    /// Ends every HDX session of `user` at once, as an administrator would, for tests.
+    pub fn end_hdx_sessions(&self, user: &str) {
+        self.state.data().sessions.retain(|s| s.user != user);
+    }
+
     /// Scripts how launches of resource `id` behave from now on.
     pub fn script_launch(&self, id: &str, script: LaunchScript) {
         self.state

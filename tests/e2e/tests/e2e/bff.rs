@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::bff_sessions;
 use portal_e2e::Result;
 use portal_e2e::stack::{Options, SESSION_KEY, Stack};
 use portal_e2e::suite::{self, Test, check};
@@ -144,7 +145,7 @@ pub async fn run() -> Vec<suite::Outcome> {
     vec![
         suite::run_on(
             "bff",
-            tests(),
+            tests().into_iter().chain(bff_sessions::tests()).collect(),
             Stack::spawn(Options::default()),
             Stack::reset,
         )
@@ -187,7 +188,7 @@ async fn revoke_alice(stack: &Stack, access_only: bool) -> Result<()> {
 }
 
 /// Launches a resource through the worker until it is ready, failed or 10 polls passed.
-async fn launch(v: &Visitor, id: &str) -> Result<(Vec<String>, Value)> {
+pub(crate) async fn launch(v: &Visitor, id: &str) -> Result<(Vec<String>, Value)> {
     let mut states = Vec::new();
     let mut answer = ok_json(
         v.send(Method::POST, &format!("/api/resources/{id}/launch"))
@@ -209,7 +210,7 @@ async fn launch(v: &Visitor, id: &str) -> Result<(Vec<String>, Value)> {
     }
 }
 
-fn ticket_of(receiver_uri: &str) -> Result<String> {
+pub(crate) fn ticket_of(receiver_uri: &str) -> Result<String> {
     url::Url::parse(&receiver_uri.replacen("receiver://", "http://", 1))
         .map_err(|e| e.to_string())?
         .query_pairs()

@@ -8,7 +8,9 @@
 
 mod admin;
 mod bff;
+mod bff_sessions;
 mod catalogue;
+mod catalogue_running;
 mod journeys;
 mod reliability;
 mod rotation;
