@@ -242,3 +242,14 @@ async fn a_list_that_cannot_be_loaded_says_so_and_can_be_tried_again() {
     page.until_eq("two running sessions", 2, || page.all(ROWS).len())
         .await;
 }
+
+#[wasm_bindgen_test]
+async fn with_nothing_running_there_is_no_section_in_the_way() {
+    let page = Page::catalogue(fixtures::signed_in()).await;
+    page.until("the sessions asked for", || {
+        page.requested("GET", "/api/sessions")
+    })
+    .await;
+    pause(50).await;
+    assert!(page.find("[data-testid=running]").is_none());
+}

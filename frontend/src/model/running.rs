@@ -51,6 +51,8 @@ pub struct RunningModel {
     pub confirming: Option<Confirm>,
     /// An action under way: the session's id, or `None` for all of them.
     pub busy: Option<Option<String>>,
+    /// Whether an action of this page changed the list.
+    acted: bool,
 }
 
 impl RunningModel {
@@ -60,7 +62,15 @@ impl RunningModel {
             list,
             confirming: None,
             busy: None,
+            acted: false,
         }
+    }
+
+    /// Whether the section is shown: something runs or could not be shown, or the user just
+    /// ended the last session here (what happened stays in view). With nothing running it is
+    /// left out, and with it its buttons from the way to the cards.
+    pub fn worth_showing(&self) -> bool {
+        !self.is_empty() || self.skipped() > 0 || self.acted
     }
 
     /// Whether nothing is running.
@@ -155,6 +165,7 @@ impl RunningModel {
         let Some(changed) = changed else {
             return;
         };
+        self.acted = true;
         let picked = |s: &RunningSession| changed.id.as_ref().is_none_or(|id| *id == s.id);
         match changed.action {
             SessionAction::LogOff => self.list.sessions.retain(|s| !picked(s)),
@@ -274,5 +285,12 @@ mod tests {
             id: None,
         }));
         assert!(m.is_empty() && !m.can_log_off_all() && m.busy.is_none());
+        assert!(m.worth_showing(), "the user ended the last session here");
+        assert!(!RunningModel::new(RunningSessions::default()).worth_showing());
+        let skipped = RunningSessions {
+            skipped: 1,
+            ..RunningSessions::default()
+        };
+        assert!(RunningModel::new(skipped).worth_showing());
     }
 }

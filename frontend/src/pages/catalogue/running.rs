@@ -74,7 +74,8 @@ fn act(ctx: Ctx, id: Option<String>, action: SessionAction) {
     });
 }
 
-/// The section; nothing at all when the store offers no sessions service.
+/// The section; nothing at all while nothing runs, or when the store offers no sessions
+/// service.
 #[component]
 pub(super) fn RunningSection(ctx: Ctx) -> impl IntoView {
     load(ctx);
@@ -82,7 +83,8 @@ pub(super) fn RunningSection(ctx: Ctx) -> impl IntoView {
         ctx.running.with(|r| match r {
             None => false,
             Some(Err(ClientError::Api { error, .. })) => error.code != ErrorCode::NotFound,
-            Some(_) => true,
+            Some(Err(_)) => true,
+            Some(Ok(m)) => m.worth_showing(),
         })
     };
     view! {
