@@ -1429,3 +1429,31 @@ async fn a_disabled_clients_tokens_stop_working_until_it_is_enabled_again() {
     let stats = get_json(&format!("{}/_emulator/stats", em.url())).await;
     assert_eq!(stats["activeAccessTokens"], 0);
 }
+
+#[tokio::test]
+async fn a_session_can_be_started_through_the_control_api_for_a_demo() {
+    let em = start().await;
+    let url = format!("{}/_emulator/sessions", em.url());
+    let body = json!({"user": "alice", "resource": "win11-desktop", "device": "WPDEMODEVICE123"});
+    let r = http().post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let again = http().post(&url).json(&body).send().await.unwrap();
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["id"],
+        id.as_str(),
+        "the same session"
+    );
+    let s = em.hdx_sessions();
+    assert!(s.len() == 1 && s[0].resource == "win11-desktop" && s[0].device == "WPDEMODEVICE123");
+    let bad = http()
+        .post(&url)
+        .json(&json!({"user": "alice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}
