@@ -66,11 +66,12 @@ impl RunningModel {
         }
     }
 
-    /// Whether the section is shown: something runs or could not be shown, or the user just
-    /// ended the last session here (what happened stays in view). With nothing running it is
-    /// left out, and with it its buttons from the way to the cards.
+    /// Whether the section is shown: something runs, or the user just ended the last session
+    /// here (what happened stays in view). With nothing to act on it is left out, and with it
+    /// its buttons from the way to the cards; sessions that could not be shown are noted only
+    /// beside ones that can (alone, there is nothing to do about them).
     pub fn worth_showing(&self) -> bool {
-        !self.is_empty() || self.skipped() > 0 || self.acted
+        !self.is_empty() || self.acted
     }
 
     /// Whether nothing is running.
@@ -291,6 +292,6 @@ mod tests {
             skipped: 1,
             ..RunningSessions::default()
         };
-        assert!(RunningModel::new(skipped).worth_showing());
+        assert!(!RunningModel::new(skipped).worth_showing());
     }
 }
