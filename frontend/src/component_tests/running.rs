@@ -133,8 +133,19 @@ async fn log_off_asks_first_and_only_yes_logs_off() {
     })
     .await;
     page.click("[data-testid=logoff-confirm-no]");
+    page.until("the question gone, focus back on its button", || {
+        page.find("[data-testid=logoff-confirm]").is_none() && page.has_focus(&row(2, "logoff"))
+    })
+    .await;
+    // Escape answers no too.
+    page.click(&row(2, "logoff"));
+    page.until("the question", || {
+        page.has_focus("[data-testid=logoff-confirm-no]")
+    })
+    .await;
+    page.press("[data-testid=logoff-confirm-no]", "Escape");
     page.until("the question gone", || {
-        page.find("[data-testid=logoff-confirm]").is_none()
+        page.find("[data-testid=logoff-confirm]").is_none() && page.has_focus(&row(2, "logoff"))
     })
     .await;
     pause(50).await;
@@ -148,6 +159,10 @@ async fn log_off_asks_first_and_only_yes_logs_off() {
     page.click("[data-testid=logoff-confirm-yes]");
     page.until_eq("one session left", 1, || page.all(ROWS).len())
         .await;
+    page.until("focus on the section's heading", || {
+        page.has_focus("#running-title")
+    })
+    .await;
     assert_eq!(page.worker.count("POST", "/api/sessions/s2/logoff"), 1);
     assert!(page.find(&in_card("win11", "running-badge")).is_none());
 }

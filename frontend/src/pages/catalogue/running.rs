@@ -2,9 +2,11 @@
 //! disconnect and log off, one or all. Reconnecting is the catalogue's own launch; logging off
 //! asks first, saying what is lost. The model and its words are `model/running.rs`.
 
+use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal_shared::api::{ErrorCode, SessionAction};
+use wasm_bindgen::JsCast;
 
 use super::ctx::Ctx;
 use crate::api;
@@ -12,6 +14,24 @@ use crate::error::ClientError;
 use crate::model::running::{
     Confirm, Row, RunningModel, confirm_text, done_text, failed_text, skipped_text,
 };
+
+/// The section's heading, where focus goes once an action is over (its button is redrawn).
+const TITLE_ID: &str = "running-title";
+/// The "Log off all" button's id, where focus returns when its question is cancelled.
+const LOGOFF_ALL_ID: &str = "running-logoff-all";
+
+/// Moves focus to element `id` once the list has been redrawn.
+fn focus_soon(id: String) {
+    spawn_local(async move {
+        TimeoutFuture::new(0).await;
+        if let Some(e) = document()
+            .get_element_by_id(&id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = e.focus();
+        }
+    });
+}
 
 /// Loads (or reloads) the list.
 fn load(ctx: Ctx) {
@@ -52,7 +72,9 @@ fn act(ctx: Ctx, id: Option<String>, action: SessionAction) {
         return;
     }
     spawn_local(async move {
-        match api::session_action(id.as_deref(), action).await {
+        let answer = api::session_action(id.as_deref(), action).await;
+        focus_soon(TITLE_ID.into());
+        match answer {
             Ok(changed) => {
                 update(ctx, |m| m.finish(Some(&changed)));
                 ctx.live.try_set(done_text(action, name.as_deref()));
@@ -89,9 +111,9 @@ pub(super) fn RunningSection(ctx: Ctx) -> impl IntoView {
     };
     view! {
         <Show when=shown>
-            <section class="running" aria-labelledby="running-title" data-testid="running">
+            <section class="running" aria-labelledby=TITLE_ID data-testid="running">
                 <div class="running-head">
-                    <h2 id="running-title">"Running now"</h2>
+                    <h2 id=TITLE_ID tabindex="-1">"Running now"</h2>
                     <AllActions ctx=ctx />
                 </div>
                 {move || {
@@ -128,7 +150,7 @@ fn AllActions(ctx: Ctx) -> impl IntoView {
                 <button data-testid="disconnect-all" on:click=move |_| act(ctx, None, SessionAction::Disconnect)>"Disconnect all"</button>
             </Show>
             <Show when=move || offers().1>
-                <button data-testid="logoff-all" on:click=move |_| {
+                <button id=LOGOFF_ALL_ID data-testid="logoff-all" on:click=move |_| {
                     update(ctx, |m| m.confirming = Some(Confirm::LogOffAll));
                 }>"Log off all"</button>
             </Show>
@@ -143,7 +165,7 @@ fn SessionList(ctx: Ctx, model: RunningModel) -> impl IntoView {
         .unwrap_or_else(|| model.rows(None));
     let count = rows.len();
     let confirm_all = (model.confirming == Some(Confirm::LogOffAll))
-        .then(|| view! { <ConfirmLogOff ctx=ctx id=None text=confirm_text(&Confirm::LogOffAll, "", count) /> });
+        .then(|| view! { <ConfirmLogOff ctx=ctx id=None text=confirm_text(&Confirm::LogOffAll, "", count) back_to=LOGOFF_ALL_ID.to_owned() /> });
     let skipped = (model.skipped() > 0).then(|| {
         view! { <p class="muted small" data-testid="running-skipped">{skipped_text(model.skipped())}</p> }
     });
@@ -205,10 +227,11 @@ fn SessionRow(ctx: Ctx, row: Row, place: usize, busy: bool, asking: bool) -> imp
                 on:click=move |_| act(ctx, Some(id.clone()), SessionAction::Disconnect)>"Disconnect"</button>
         }
     });
+    let logoff_id = format!("running-logoff-{place}");
     let logoff_button = can_log_off.then(|| {
         let id = id.clone();
         view! {
-            <button data-testid="logoff" aria-label=labelled("Log off") aria-disabled=busy.to_string()
+            <button id=logoff_id.clone() data-testid="logoff" aria-label=labelled("Log off") aria-disabled=busy.to_string()
                 on:click=move |_| {
                     update(ctx, |m| m.confirming = Some(Confirm::LogOff { id: id.clone() }));
                 }>"Log off"</button>
@@ -216,7 +239,7 @@ fn SessionRow(ctx: Ctx, row: Row, place: usize, busy: bool, asking: bool) -> imp
     });
     let confirm = asking.then(|| {
         let text = confirm_text(&Confirm::LogOff { id: id.clone() }, &name, 1);
-        view! { <ConfirmLogOff ctx=ctx id=Some(id.clone()) text=text /> }
+        view! { <ConfirmLogOff ctx=ctx id=Some(id.clone()) text=text back_to=logoff_id /> }
     });
     view! {
         <li class="running-session" data-testid="running-session" data-state=state_slug data-busy=busy.to_string()>
@@ -235,9 +258,15 @@ fn SessionRow(ctx: Ctx, row: Row, place: usize, busy: bool, asking: bool) -> imp
     }
 }
 
-/// The question before a log-off; focus goes to "Cancel", the safe answer.
+/// The question before a log-off; focus goes to "Cancel", the safe answer, and Cancel or Escape
+/// takes it back to the button that asked (`back_to`).
 #[component]
-fn ConfirmLogOff(ctx: Ctx, id: Option<String>, text: String) -> impl IntoView {
+fn ConfirmLogOff(ctx: Ctx, id: Option<String>, text: String, back_to: String) -> impl IntoView {
+    let back = StoredValue::new(back_to);
+    let cancel_it = move || {
+        update(ctx, |m| m.confirming = None);
+        focus_soon(back.get_value());
+    };
     let cancel = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
         if let Some(b) = cancel.get() {
@@ -247,12 +276,13 @@ fn ConfirmLogOff(ctx: Ctx, id: Option<String>, text: String) -> impl IntoView {
     let text_id = format!("logoff-question-{}", id.is_some());
     let labelled_by = text_id.clone();
     view! {
-        <div class="confirm" role="alertdialog" aria-labelledby=labelled_by data-testid="logoff-confirm">
+        <div class="confirm" role="alertdialog" aria-labelledby=labelled_by data-testid="logoff-confirm"
+            on:keydown=move |ev| if ev.key() == "Escape" { cancel_it(); }>
             <p id=text_id>{text}</p>
             <button class="danger" data-testid="logoff-confirm-yes"
                 on:click=move |_| act(ctx, id.clone(), SessionAction::LogOff)>"Log off"</button>
             <button node_ref=cancel data-testid="logoff-confirm-no"
-                on:click=move |_| { update(ctx, |m| m.confirming = None); }>"Cancel"</button>
+                on:click=move |_| cancel_it()>"Cancel"</button>
         </div>
     }
 }
