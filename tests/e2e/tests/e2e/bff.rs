@@ -210,7 +210,25 @@ pub(crate) async fn launch(v: &Visitor, id: &str) -> Result<(Vec<String>, Value)
     }
 }
 
-pub(crate) fn ticket_of(receiver_uri: &str) -> Result<String> {
+/// Redeems the ticket of a ready launch `end` as Citrix Workspace app does, which starts (or
+/// reattaches) the HDX session.
+pub(crate) async fn redeem(stack: &Stack, end: &Value) -> Result<()> {
+    let ticket = ticket_of(end["receiverUri"].as_str().unwrap_or_default())?;
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/citrixapi/store/client/icaFile",
+            stack.emulator.url()
+        ))
+        .json(&json!({"ticket": ticket}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    check(r.status() == 200, || {
+        format!("redeem answered {}", r.status())
+    })
+}
+
+fn ticket_of(receiver_uri: &str) -> Result<String> {
     url::Url::parse(&receiver_uri.replacen("receiver://", "http://", 1))
         .map_err(|e| e.to_string())?
         .query_pairs()
@@ -1023,19 +1041,7 @@ async fn launches_carry_the_browsers_device_id(stack: &Stack) -> Result<()> {
         "the device id changed at sign-in".into()
     })?;
     let (_, end) = launch(&v, "word").await?;
-    let ticket = ticket_of(end["receiverUri"].as_str().unwrap_or_default())?;
-    let r = reqwest::Client::new()
-        .post(format!(
-            "{}/citrixapi/store/client/icaFile",
-            stack.emulator.url()
-        ))
-        .json(&json!({"ticket": ticket}))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    check(r.status() == 200, || {
-        format!("redeem answered {}", r.status())
-    })?;
+    redeem(stack, &end).await?;
     // The emulator records which device launched: the portal sent the cookie's id.
     let log = stack.emulator.transaction_log();
     check(

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use workspace_emulator::{Fault, FaultKind, HdxSession, demo};
 
-use crate::bff::{launch, ticket_of};
+use crate::bff::{launch, redeem};
 
 const OTHER_DEVICE: &str = "WPOTHERDEVICE12";
 
@@ -194,19 +194,7 @@ async fn running_session_reconnect_is_a_launch_that_brings_it_here(stack: &Stack
     .await?;
     // Reconnect: the app launches the resource again; Workspace app redeems the ticket.
     let (_, end) = launch(&v, "word").await?;
-    let ticket = ticket_of(end["receiverUri"].as_str().unwrap_or_default())?;
-    let r = reqwest::Client::new()
-        .post(format!(
-            "{}/citrixapi/store/client/icaFile",
-            stack.emulator.url()
-        ))
-        .json(&json!({"ticket": ticket}))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    check(r.status() == 200, || {
-        format!("redeem answered {}", r.status())
-    })?;
+    redeem(stack, &end).await?;
     let list = v.json("/api/sessions").await?;
     let w = listed(&list, &word)?;
     check(

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::common::{
-    REDIRECT, VERIFIER, authorize, authorize_params, code_for, discovery, exchange, http,
-    location_query, login, move_clock, patch_settings, query_of, redeem, refresh, token_call,
+    REDIRECT, VERIFIER, authorize, authorize_params, code_for, discovery, discovery_json, exchange,
+    http, location_query, login, move_clock, patch_settings, query_of, redeem, refresh, token_call,
     tokens, userinfo,
 };
 use base64::Engine;
@@ -858,13 +858,7 @@ fn named_sessions(list: &Value) -> Vec<Value> {
 
 /// The URL of discovery's store endpoint `id`.
 async fn endpoint(em: &Emulator, id: &str) -> String {
-    let d: Value = discovery(&http(), em, demo::APPLICATION_ID)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = discovery_json(em).await;
     d["services"]
         .as_array()
         .unwrap()
