@@ -2,8 +2,8 @@
 
 use gloo_net::http::{Request, RequestBuilder};
 use portal_shared::api::{
-    CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, Preferences, SecretStatus, SessionInfo,
-    SignedOut, WebApp,
+    CSRF_HEADER, Catalogue, FavoriteState, LaunchStatus, Preferences, RunningSessions,
+    SecretStatus, SessionAction, SessionInfo, SessionsChanged, SignedOut, WebApp,
 };
 use serde::de::DeserializeOwned;
 
@@ -114,4 +114,29 @@ pub async fn rotate_secret() -> Result<SecretStatus, ClientError> {
 /// `POST /api/admin/secret/expire-old`: expire the old client secret now.
 pub async fn expire_old_secret() -> Result<SecretStatus, ClientError> {
     json(post("/api/admin/secret/expire-old")).await
+}
+
+/// `GET /api/sessions`: the user's running sessions.
+pub async fn running_sessions() -> Result<RunningSessions, ClientError> {
+    json(Request::get("/api/sessions")).await
+}
+
+fn action_segment(action: SessionAction) -> &'static str {
+    match action {
+        SessionAction::Disconnect => "disconnect",
+        SessionAction::LogOff => "logoff",
+    }
+}
+
+/// `POST /api/sessions/{id}/{disconnect|logoff}`, or `POST /api/sessions/{disconnect|logoff}`
+/// for every session when `id` is `None`.
+pub async fn session_action(
+    id: Option<&str>,
+    action: SessionAction,
+) -> Result<SessionsChanged, ClientError> {
+    let url = match id {
+        Some(id) => format!("/api/sessions/{}/{}", encode(id), action_segment(action)),
+        None => format!("/api/sessions/{}", action_segment(action)),
+    };
+    json(post(&url)).await
 }

@@ -18,6 +18,7 @@ mod favourites;
 mod keyboard;
 mod launch;
 mod preferences;
+mod running;
 mod scale;
 mod search;
 mod session;

@@ -11,6 +11,7 @@ pub mod paths;
 pub mod place;
 pub mod recents;
 pub mod route;
+pub mod running;
 pub mod search;
 pub mod viewport;
 

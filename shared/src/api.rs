@@ -6,8 +6,10 @@
 use serde::{Deserialize, Serialize};
 
 mod secret;
+mod sessions;
 
 pub use secret::*;
+pub use sessions::*;
 
 /// Header every state-changing request must carry (value `1`); see DESIGN.md, CSRF.
 pub const CSRF_HEADER: &str = "X-Portal-Csrf";

@@ -8,6 +8,7 @@ pub mod cloud;
 pub mod device;
 pub mod discovery;
 pub mod launch;
+pub mod sessions;
 pub mod upstream;
 pub mod web_app;
 pub mod workspace;

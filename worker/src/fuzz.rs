@@ -29,6 +29,7 @@ use crate::citrix::catalogue;
 use crate::citrix::cloud::{self, RpClient};
 use crate::citrix::device::DeviceId;
 use crate::citrix::launch::{self, Step};
+use crate::citrix::sessions;
 use crate::citrix::workspace::{
     Discovery, Endpoint, Items, LaunchAnswer, OAuthErrorBody, OidcMetadata, Resource, ResourceList,
     Service, TokenAnswer,
@@ -286,6 +287,9 @@ fn parse_everything(body: &[u8]) {
     if let Ok(list) = serde_json::from_slice::<ResourceList>(body) {
         check_catalogue(list);
     }
+    if let Ok(list) = serde_json::from_slice::<sessions::SessionList>(body) {
+        check_sessions(list);
+    }
     if let Ok(answer) = serde_json::from_slice::<LaunchAnswer>(body) {
         for status in [200, 201, 202, 400, 500] {
             check_step(status, &answer);
@@ -305,6 +309,20 @@ fn parse_everything(body: &[u8]) {
             );
         }
     }
+}
+
+/// The running sessions' invariants for any list the store may send: every session is shown
+/// or counted as skipped, and the shown ones have distinct, non-empty ids with their links.
+fn check_sessions(list: sessions::SessionList) {
+    let listed = list.sessions.good.len() + list.sessions.skipped.len();
+    let device = DeviceId::generate();
+    let (view, links, skipped) = sessions::build(list, &device, |_| true);
+    assert_eq!(view.sessions.len() + skipped.len(), listed);
+    assert_eq!(view.skipped as usize, skipped.len());
+    let ids: HashSet<&str> = view.sessions.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids.len(), view.sessions.len());
+    assert!(!ids.contains(""));
+    assert_eq!(links.len(), view.sessions.len());
 }
 
 /// The catalogue's invariants for any list the store may send.
@@ -523,7 +541,7 @@ proptest! {
     fn arbitrary_json_never_panics_a_payload_parser(value in json_value()) {
         parse_everything(value.to_string().as_bytes());
         // The same value as every list and object field the payloads have.
-        for key in ["resources", "services", "endpoints", "links", "clientSettings", "pollTimeout",
+        for key in ["resources", "sessions", "services", "endpoints", "links", "clientSettings", "pollTimeout",
                     "expires_in", "receiverUri", "status"] {
             parse_everything(json!({ key: value.clone() }).to_string().as_bytes());
         }
@@ -549,6 +567,19 @@ proptest! {
         let list: ResourceList = parse(&json!({ "resources": items })).unwrap();
         prop_assert_eq!(list.resources.good.len() + list.resources.skipped.len(), count);
         check_catalogue(list);
+    }
+
+    #[test]
+    fn a_session_list_is_never_refused_for_its_items(
+        items in prop::collection::vec(json_value(), 0..12),
+    ) {
+        let count = items.len();
+        let list: sessions::SessionList = parse(&json!({ "sessions": items.clone() })).unwrap();
+        prop_assert_eq!(list.sessions.good.len() + list.sessions.skipped.len(), count);
+        check_sessions(list);
+        // The bare list reads the same.
+        let bare: sessions::SessionList = parse(&Value::Array(items)).unwrap();
+        prop_assert_eq!(bare.sessions.good.len() + bare.sessions.skipped.len(), count);
     }
 
     #[test]

@@ -40,7 +40,7 @@ use crate::citrix::device::DeviceId;
 use crate::http::error::PortalError;
 use crate::http::timing;
 use crate::http::{cookies, deadline, error_response, header, with_security_headers};
-use crate::routes::{admin, api, preferences, sign_in, web_app};
+use crate::routes::{admin, api, preferences, sessions, sign_in, web_app};
 use crate::secret::rotation::Command;
 
 #[event(fetch)]
@@ -99,6 +99,13 @@ async fn route(req: Request, env: &Env, device: &DeviceId) -> Result<Response, P
             api::poll(&req, env, handle, device).await
         }
         (Method::Get, ["api", "resources", id, "ica"]) => api::ica(&req, env, id, device).await,
+        (Method::Get, ["api", "sessions"]) => sessions::running(&req, env, device).await,
+        (Method::Post, ["api", "sessions", act]) => {
+            sessions::all(&req, env, device, session_action(act)?).await
+        }
+        (Method::Post, ["api", "sessions", id, act]) => {
+            sessions::one(&req, env, device, id, session_action(act)?).await
+        }
         (Method::Get, ["api", "admin", "secret"]) => admin::status(&req, env).await,
         (Method::Post, ["api", "admin", "secret", "rotate"]) => {
             admin::run(&req, env, Command::RotateNow).await
@@ -115,6 +122,16 @@ async fn route(req: Request, env: &Env, device: &DeviceId) -> Result<Response, P
                 .map_err(|e| PortalError::Internal(format!("assets: {e}"))),
             Err(_) => Err(PortalError::NotFound("This page".into())),
         },
+    }
+}
+
+/// The action a `/api/sessions` path names.
+fn session_action(segment: &str) -> Result<portal_shared::api::SessionAction, PortalError> {
+    use portal_shared::api::SessionAction;
+    match segment {
+        "disconnect" => Ok(SessionAction::Disconnect),
+        "logoff" => Ok(SessionAction::LogOff),
+        _ => Err(PortalError::NotFound("This API route".into())),
     }
 }
 

@@ -4,5 +4,6 @@
 pub mod admin;
 pub mod api;
 pub mod preferences;
+pub mod sessions;
 pub mod sign_in;
 pub mod web_app;

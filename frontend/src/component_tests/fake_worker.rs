@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
-use portal_shared::api::{ApiError, CSRF_HEADER, ErrorCode, FavoriteState};
+use portal_shared::api::{ApiError, CSRF_HEADER, ErrorCode, FavoriteState, RunningSessions};
 use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -209,6 +209,8 @@ fn unscripted(method: &str, path: &str) -> Reply {
             id: id.to_owned(),
             favorite: method == "PUT",
         }),
+        // Nothing is running unless a test says so.
+        ("GET", None) if path == "/api/sessions" => Reply::ok(&RunningSessions::default()),
         _ => Reply::error(404, ErrorCode::NotFound, "Not scripted in the fake worker."),
     }
 }

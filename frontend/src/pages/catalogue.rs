@@ -10,6 +10,7 @@ mod launch_panel;
 mod notice_list;
 mod resource_card;
 mod resource_grid;
+mod running;
 mod toolbar;
 
 use leptos::prelude::*;
@@ -27,6 +28,7 @@ use details_dialog::DetailsDialog;
 use folder_nav::FolderNav;
 use notice_list::NoticeList;
 use resource_grid::ResourceGrid;
+use running::RunningSection;
 use toolbar::Toolbar;
 
 use super::top_bar::TopBar;
@@ -95,6 +97,7 @@ pub fn CataloguePage(
         session_ended,
         preferences: RwSignal::new(session.preferences),
         details: RwSignal::new(None),
+        running: RwSignal::new(None),
     };
     ctx.load();
     // Another view, folder or order is read from its top: if the list was scrolled past, bring
@@ -190,6 +193,7 @@ pub fn CataloguePage(
                     </p>
                     <SkippedNote ctx=ctx />
                 </div>
+                <RunningSection ctx=ctx />
                 {move || match loaded.get() {
                     None => view! { <Skeletons /> }.into_any(),
                     Some(Some(e)) => view! {

@@ -231,6 +231,7 @@ pub fn routes() -> Router<AppState> {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/_emulator/revoke", post(revoke))
+        .route("/_emulator/sessions", post(start_session))
         .route("/_emulator/resources/{id}/launch", put(script_launch))
         .route("/_emulator/log", get(log).delete(clear_log))
         .route("/_emulator/stats", get(stats))
@@ -320,6 +321,27 @@ struct Revoke {
     /// Only the access tokens: the store refuses them, a refresh still works.
     #[serde(default)]
     access_only: bool,
+}
+
+/// `POST /_emulator/sessions {"user", "resource", "device"}`: starts an HDX session as a
+/// redeemed ticket would (or reattaches the user's session of that resource), so a demo or a
+/// test has something running without Citrix Workspace app; answers its id.
+async fn start_session(State(state): State<AppState>, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    struct Start {
+        user: String,
+        resource: String,
+        device: String,
+    }
+    match serde_json::from_slice::<Start>(&body) {
+        Ok(s) => {
+            let id = crate::store::start_session(&state, &s.user, &s.resource, &s.device);
+            Json(serde_json::json!({ "id": id })).into_response()
+        }
+        Err(e) => bad_request(format!(
+            "send {{\"user\": \"alice\", \"resource\": \"word\", \"device\": \"WPANYDEVICE1234\"}}: {e}"
+        )),
+    }
 }
 
 /// Forces `invalid_grant` for a user's sessions: their grants (refresh tokens) are revoked, or

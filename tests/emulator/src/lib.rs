@@ -227,9 +227,11 @@ pub(crate) struct Ticket {
     pub expires: u64,
 }
 
-/// An HDX session started by redeeming a ticket.
+/// An HDX session started by redeeming a ticket (or by a test, [`Emulator::start_hdx_session`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct HdxSession {
+    /// The session's id in the store's links (opaque; the .NET profile's need encoding).
+    pub id: String,
     /// Whose session.
     pub user: String,
     /// What runs in it.
@@ -238,6 +240,8 @@ pub struct HdxSession {
     pub device: String,
     /// When it started, Unix seconds.
     pub started: u64,
+    /// Disconnected: still running, no device attached (Workspace Control can reconnect it).
+    pub disconnected: bool,
 }
 
 #[derive(Default)]
@@ -648,6 +652,17 @@ impl Emulator {
     /// The HDX sessions started by redeemed tickets.
     pub fn hdx_sessions(&self) -> Vec<HdxSession> {
         self.state.data().sessions.clone()
+    }
+
+    /// Starts an HDX session as a redeemed ticket would, for `user` on `device`; the resource
+    /// need not be in the catalogue (a session outlives its app being unpublished). Its id.
+    pub fn start_hdx_session(&self, user: &str, resource: &str, device: &str) -> String {
+        store::start_session(&self.state, user, resource, device)
+    }
+
+    /// Ends every HDX session of `user` at once, as an administrator would, for tests.
+    pub fn end_hdx_sessions(&self, user: &str) {
+        self.state.data().sessions.retain(|s| s.user != user);
     }
 
     /// Scripts how launches of resource `id` behave from now on.

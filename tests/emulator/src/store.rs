@@ -1,7 +1,8 @@
 //! Workspace discovery and the store: enumeration (either link generation), icons, favourites,
 //! ticketed launch (the seed's 202/201 form or the samples' 200 `status` form, scriptable per
 //! resource), ICA files by launch URL (with 202 retries too), one-time receiver tickets redeemed
-//! as Citrix Workspace app does it, and HDX sessions with logoff; and the CDN's icons.
+//! as Citrix Workspace app does it, and HDX sessions with disconnect and logoff; and the CDN's
+//! icons.
 //!
 //! Resource ids are opaque: every link carries them percent-encoded as one path segment. The
 //! .NET profile (see `Profile`) shapes discovery, enumeration and launch answers as the worst
@@ -27,7 +28,8 @@ use crate::{AppState, BadTokenStyle, Profile, Topology, json_as, json_error};
 use images::{cdn_icon, icon, icon_v2};
 use launch::{canonical_ica_file, ica_file, launch_status, redeem, retry};
 use resources::{favorite, resources, unfavorite};
-use sessions::{logoff, sessions};
+pub(crate) use sessions::start_session;
+use sessions::{disconnect, disconnect_one, logoff, logoff_one, sessions};
 
 const RESOURCES: &str = "/citrixapi/store/resources";
 const JSON_UTF8: &str = "application/json; charset=utf-8";
@@ -63,6 +65,12 @@ pub fn routes() -> Router<AppState> {
         .route("/citrixapi/store/client/icaFile", post(redeem))
         .route("/citrixapi/store/sessions", get(sessions))
         .route("/citrixapi/store/sessions/$logoff", post(logoff))
+        .route("/citrixapi/store/sessions/$disconnect", post(disconnect))
+        .route("/citrixapi/store/sessions/{id}/$logoff", post(logoff_one))
+        .route(
+            "/citrixapi/store/sessions/{id}/$disconnect",
+            post(disconnect_one),
+        )
 }
 
 /// The CDN host: icons without credentials.
@@ -215,6 +223,7 @@ async fn discovery(
                     {"id": "ListResources", "url": format!("{b}{RESOURCES}"), "capabilities": ["acceptCachedResults"]},
                     {"id": "ListSessions", "url": format!("{b}/citrixapi/store/sessions"), "capabilities": []},
                     {"id": "LogoffSessions", "url": format!("{b}/citrixapi/store/sessions/$logoff"), "capabilities": []},
+                    {"id": "DisconnectSessions", "url": format!("{b}/citrixapi/store/sessions/$disconnect"), "capabilities": []},
                 ]
             }],
             "authScopes": scopes,
@@ -242,6 +251,7 @@ async fn discovery(
                             {"id": "Telemetry", "url": null, "capabilities": null, "version": null},
                             {"id": "ListResources", "url": format!("{b}{RESOURCES}"), "capabilities": null, "version": "1.0", "deprecated": false},
                             {"id": "LogoffSessions", "url": format!("{b}/citrixapi/store/sessions/$logoff"), "capabilities": null, "method": "POST"},
+                            {"id": "DisconnectSessions", "url": format!("{b}/citrixapi/store/sessions/$disconnect"), "capabilities": null, "method": "POST"},
                         ]
                     }
                 ],

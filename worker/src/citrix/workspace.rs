@@ -28,7 +28,7 @@ where
 
 /// A whole number that may come as a JSON number or a numeric string; `null`, absent or
 /// anything else is absent.
-fn lenient_number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub(crate) fn lenient_number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: TryFrom<u64>,

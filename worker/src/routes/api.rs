@@ -41,7 +41,7 @@ pub(crate) async fn signed_in(
 
 /// Calls the store with the session's access token `token`; when the store refuses it (401 or
 /// 400 `invalid_grant`), asks the session for a fresh one (kept in `token`) and retries once.
-pub(super) async fn with_token(
+pub(crate) async fn with_token(
     session: &Handle,
     config: &Config,
     token: &mut String,
@@ -198,7 +198,7 @@ pub(super) async fn links_of(
 }
 
 /// The SSRF guard for a link the store gave: only on an origin the tenant's discovery names.
-pub(super) async fn admit(
+pub(crate) async fn admit(
     config: &Config,
     url: &str,
     what: &'static str,
@@ -565,7 +565,7 @@ fn ica_file(name: &str, body: Vec<u8>) -> Result<Response, PortalError> {
     Ok(response.with_headers(headers))
 }
 
-pub(super) fn decode(segment: &str) -> String {
+pub(crate) fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
         .into_owned()

@@ -11,6 +11,7 @@ use portal_shared::api::{CatalogueResource, LaunchPreference, Preferences};
 
 use crate::api;
 use crate::error::ClientError;
+use crate::model::running::RunningModel;
 use crate::model::{
     CatalogueModel, FavoriteOutcome, Launches, Next, Notices, Place, Recents, Retry,
 };
@@ -40,6 +41,8 @@ pub(super) struct Ctx {
     pub(super) preferences: RwSignal<Preferences>,
     /// The resource whose details dialog is open.
     pub(super) details: RwSignal<Option<String>>,
+    /// The user's running sessions once loaded (`running.rs`), or why they could not be.
+    pub(super) running: RwSignal<Option<Result<RunningModel, ClientError>>>,
 }
 
 /// How a launch goes.
@@ -54,7 +57,7 @@ enum How {
 }
 
 impl Ctx {
-    fn with_model<T>(self, f: impl FnOnce(&CatalogueModel) -> T) -> Option<T> {
+    pub(super) fn with_model<T>(self, f: impl FnOnce(&CatalogueModel) -> T) -> Option<T> {
         self.model
             .try_with_untracked(|m| match m {
                 Some(Ok(m)) => Some(f(m)),
@@ -70,6 +73,12 @@ impl Ctx {
                 _ => None,
             })
             .flatten()
+    }
+
+    /// Whether resource `id` has a running session.
+    pub(super) fn is_running(self, id: &str) -> bool {
+        self.running
+            .with(|r| matches!(r, Some(Ok(m)) if m.is_running(id)))
     }
 
     pub(super) fn load(self) {

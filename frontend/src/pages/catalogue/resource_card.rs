@@ -131,6 +131,9 @@ pub fn ResourceCard(
                     <Show when=move || web.get()>
                         <span class="badge web" data-testid="web-badge">"Web app"</span>
                     </Show>
+                    <Show when=move || id.with(|id| ctx.is_running(id))>
+                        <span class="badge running" data-testid="running-badge">"Running"</span>
+                    </Show>
                     // Always there, hidden by CSS while empty: a keystroke changes text, no more.
                     <span class="muted path" data-testid="resource-folder">{folder}</span>
                 </p>

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::bff_sessions;
 use portal_e2e::Result;
 use portal_e2e::stack::{Options, SESSION_KEY, Stack};
 use portal_e2e::suite::{self, Test, check};
@@ -148,7 +149,7 @@ pub async fn run() -> Vec<suite::Outcome> {
     vec![
         suite::run_on(
             "bff",
-            tests(),
+            tests().into_iter().chain(bff_sessions::tests()).collect(),
             Stack::spawn(Options::default()),
             Stack::reset,
         )
@@ -191,7 +192,7 @@ async fn revoke_alice(stack: &Stack, access_only: bool) -> Result<()> {
 }
 
 /// Launches a resource through the worker until it is ready, failed or 10 polls passed.
-async fn launch(v: &Visitor, id: &str) -> Result<(Vec<String>, Value)> {
+pub(crate) async fn launch(v: &Visitor, id: &str) -> Result<(Vec<String>, Value)> {
     let mut states = Vec::new();
     let mut answer = ok_json(
         v.send(Method::POST, &format!("/api/resources/{id}/launch"))
@@ -211,6 +212,24 @@ async fn launch(v: &Visitor, id: &str) -> Result<(Vec<String>, Value)> {
         )
         .await?;
     }
+}
+
+/// Redeems the ticket of a ready launch `end` as Citrix Workspace app does, which starts (or
+/// reattaches) the HDX session.
+pub(crate) async fn redeem(stack: &Stack, end: &Value) -> Result<()> {
+    let ticket = ticket_of(end["receiverUri"].as_str().unwrap_or_default())?;
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/citrixapi/store/client/icaFile",
+            stack.emulator.url()
+        ))
+        .json(&json!({"ticket": ticket}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    check(r.status() == 200, || {
+        format!("redeem answered {}", r.status())
+    })
 }
 
 fn ticket_of(receiver_uri: &str) -> Result<String> {
@@ -1148,19 +1167,7 @@ async fn launches_carry_the_browsers_device_id(stack: &Stack) -> Result<()> {
         "the device id changed at sign-in".into()
     })?;
     let (_, end) = launch(&v, "word").await?;
-    let ticket = ticket_of(end["receiverUri"].as_str().unwrap_or_default())?;
-    let r = reqwest::Client::new()
-        .post(format!(
-            "{}/citrixapi/store/client/icaFile",
-            stack.emulator.url()
-        ))
-        .json(&json!({"ticket": ticket}))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    check(r.status() == 200, || {
-        format!("redeem answered {}", r.status())
-    })?;
+    redeem(stack, &end).await?;
     // The emulator records which device launched: the portal sent the cookie's id.
     let log = stack.emulator.transaction_log();
     check(

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::catalogue_running;
 use portal_e2e::Result;
 use portal_e2e::axe::axe;
 use portal_e2e::cdp::{Page, js_str, next_navigation};
@@ -117,7 +118,10 @@ pub async fn run() -> Vec<suite::Outcome> {
     vec![
         suite::run_on(
             "catalogue",
-            journeys(),
+            journeys()
+                .into_iter()
+                .chain(catalogue_running::journeys())
+                .collect(),
             Ctx::spawn(Options::default()),
             reset,
         )

@@ -8,8 +8,10 @@
 
 mod admin;
 mod bff;
+mod bff_sessions;
 mod catalogue;
 mod dev;
+mod catalogue_running;
 mod journeys;
 mod reliability;
 mod rotation;

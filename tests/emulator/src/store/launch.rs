@@ -8,11 +8,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{answer, authorize, temporary_redirect, with_query};
+use super::{answer, authorize, start_session, temporary_redirect, with_query};
 use crate::hosts::Role;
 use crate::{
-    AppState, HdxSession, LaunchForm, LaunchKind, PendingLaunch, Profile, SeedResource, Ticket,
-    json_error, seg, token,
+    AppState, LaunchForm, LaunchKind, PendingLaunch, Profile, SeedResource, Ticket, json_error,
+    seg, token,
 };
 
 /// How long a receiver ticket can be redeemed.
@@ -285,12 +285,7 @@ pub(super) async fn redeem(State(state): State<AppState>, body: Bytes) -> Respon
     match entry {
         Some(t) if now <= t.expires => match state.resource(&t.resource).cloned() {
             Some(r) => {
-                state.data().sessions.push(HdxSession {
-                    user: t.user,
-                    resource: r.id.clone(),
-                    device: t.device,
-                    started: now,
-                });
+                start_session(&state, &t.user, &r.id, &t.device);
                 ica(&r)
             }
             None => json_error(StatusCode::GONE, "invalid_ticket", "the resource is gone"),

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::common::{
-    REDIRECT, VERIFIER, authorize, authorize_params, code_for, discovery, exchange, http,
-    location_query, login, move_clock, patch_settings, query_of, redeem, refresh, token_call,
+    REDIRECT, VERIFIER, authorize, authorize_params, code_for, discovery, discovery_json, exchange,
+    http, location_query, login, move_clock, patch_settings, query_of, redeem, refresh, token_call,
     tokens, userinfo,
 };
 use base64::Engine;
@@ -834,15 +834,157 @@ async fn a_desktop_launch_retries_with_202_then_creates_a_one_time_ticket() {
         .await
         .unwrap();
     assert_eq!(s["sessions"][0]["resourceId"], "eng-workstation");
-    assert_eq!(s["sessions"][0]["clientName"], "WPTESTDEVICE123");
+    assert_eq!(s["sessions"][0]["deviceId"], "WPTESTDEVICE123");
     let off = store(Method::POST, &format!("{sessions_url}/$logoff"), access).await;
-    assert_eq!(off.status(), 200);
+    assert!(off.status().is_success(), "{}", off.status());
     let s: Value = store(Method::GET, &sessions_url, access)
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(s["sessions"], json!([]));
+    assert!(named_sessions(&s).is_empty(), "{s}");
+}
+
+/// The sessions of a list that have an id (the .NET profile adds a ghost without one).
+fn named_sessions(list: &Value) -> Vec<Value> {
+    list["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["id"].is_string())
+        .cloned()
+        .collect()
+}
+
+/// The URL of discovery's store endpoint `id`.
+async fn endpoint(em: &Emulator, id: &str) -> String {
+    let d = discovery_json(em).await;
+    d["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["service"] == "store")
+        .flat_map(|s| s["endpoints"].as_array().unwrap().iter())
+        .find(|e| e["id"] == id)
+        .and_then(|e| e["url"].as_str())
+        .unwrap()
+        .to_owned()
+}
+
+async fn listed(em: &Emulator, access: &str) -> Value {
+    let r = store(Method::GET, &endpoint(em, "ListSessions").await, access).await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn sessions_disconnect_reconnect_and_log_off_one_by_one_in_the_dotnet_form() {
+    let em = start().await;
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    let word = em.start_hdx_session("alice", "word", "WPOTHERDEVICE12");
+    em.start_hdx_session("alice", "retired-app", "WPOTHERDEVICE12");
+    em.start_hdx_session("bob", "excel", "WPBOBSDEVICE123");
+    let list = listed(&em, access).await;
+    // The ghost: a session with no id, at the end.
+    assert_eq!(
+        list["sessions"].as_array().unwrap().last().unwrap()["id"],
+        Value::Null
+    );
+    let mine = named_sessions(&list);
+    assert_eq!(mine.len(), 2, "only alice's sessions: {list}");
+    let w = mine.iter().find(|s| s["id"] == word.as_str()).unwrap();
+    assert!(word.contains(' ') && word.contains('/'), "{word}");
+    assert_eq!(w["state"], "Active");
+    assert_eq!(w["clientName"], Value::Null);
+    assert_eq!(w["deviceId"], "WPOTHERDEVICE12");
+    assert!(w["startTime"].is_string());
+    assert_eq!(w["name"], "Microsoft Word");
+    let retired = mine
+        .iter()
+        .find(|s| s["resourceId"] == "retired-app")
+        .unwrap();
+    assert_eq!(retired["name"], Value::Null);
+    // Disconnect by the session's own link: 204, and it stays, disconnected, with no link to
+    // disconnect it again.
+    let url = w["links"]["disconnectUrl"].as_str().unwrap();
+    assert!(
+        url.contains("HDX%20"),
+        "the id is one encoded segment: {url}"
+    );
+    assert_eq!(store(Method::POST, url, access).await.status(), 204);
+    let after = named_sessions(&listed(&em, access).await);
+    let w = after.iter().find(|s| s["id"] == word.as_str()).unwrap();
+    assert_eq!(w["state"], "Disconnected");
+    assert_eq!(w["links"]["disconnectUrl"], Value::Null);
+    // Launching Word again from another device reattaches the same session (Workspace Control).
+    assert_eq!(
+        em.start_hdx_session("alice", "word", "WPTHISDEVICE123"),
+        word
+    );
+    let back = named_sessions(&listed(&em, access).await);
+    let w = back.iter().find(|s| s["id"] == word.as_str()).unwrap();
+    assert_eq!(
+        (&w["state"], &w["deviceId"]),
+        (&json!("Active"), &json!("WPTHISDEVICE123"))
+    );
+    // Logoff is asynchronous: 202, no body; the session is gone.
+    let off = store(
+        Method::POST,
+        w["links"]["logoffUrl"].as_str().unwrap(),
+        access,
+    )
+    .await;
+    assert_eq!(off.status(), 202);
+    assert!(off.text().await.unwrap().is_empty());
+    let left = named_sessions(&listed(&em, access).await);
+    assert_eq!(left.len(), 1, "{left:?}");
+    // A session that is gone, or another user's, is unknown.
+    let bobs = em
+        .hdx_sessions()
+        .into_iter()
+        .find(|s| s.user == "bob")
+        .unwrap();
+    for gone in [
+        url.to_owned(),
+        url.replace(&word.replace(' ', "%20").replace('/', "%2F"), &bobs.id),
+    ] {
+        let r = store(Method::POST, &gone, access).await;
+        assert_eq!(r.status(), 404, "{gone}");
+    }
+    assert_eq!(em.hdx_sessions().len(), 2, "bob's session is untouched");
+}
+
+#[tokio::test]
+async fn all_of_a_users_sessions_disconnect_and_log_off_at_once_in_the_plain_form() {
+    let em = start().await;
+    patch_settings(&em, &json!({"profile": "plain"})).await;
+    let t = tokens(&em).await;
+    let access = t["access_token"].as_str().unwrap();
+    em.start_hdx_session("alice", "word", "WPDEVICEONE1234");
+    em.start_hdx_session("alice", "excel", "WPDEVICETWO1234");
+    em.start_hdx_session("bob", "excel", "WPBOBSDEVICE123");
+    let all = endpoint(&em, "DisconnectSessions").await;
+    assert_eq!(store(Method::POST, &all, access).await.status(), 200);
+    let list = listed(&em, access).await;
+    let mine = list["sessions"].as_array().unwrap();
+    assert_eq!(mine.len(), 2, "no ghost in the plain form: {list}");
+    for s in mine {
+        assert_eq!(s["state"], "disconnected");
+        assert!(s["links"].get("disconnectUrl").is_none(), "{s}");
+        assert!(
+            s["clientName"].is_string() && s["startTime"].is_u64(),
+            "{s}"
+        );
+    }
+    let off = endpoint(&em, "LogoffSessions").await;
+    assert_eq!(store(Method::POST, &off, access).await.status(), 200);
+    assert_eq!(listed(&em, access).await["sessions"], json!([]));
+    let left = em.hdx_sessions();
+    assert!(
+        left.len() == 1 && left[0].user == "bob" && !left[0].disconnected,
+        "{left:?}"
+    );
 }
 
 #[tokio::test]
@@ -1280,4 +1422,32 @@ async fn a_disabled_clients_tokens_stop_working_until_it_is_enabled_again() {
     assert_eq!(deleted.status(), 204);
     let stats = get_json(&format!("{}/_emulator/stats", em.url())).await;
     assert_eq!(stats["activeAccessTokens"], 0);
+}
+
+#[tokio::test]
+async fn a_session_can_be_started_through_the_control_api_for_a_demo() {
+    let em = start().await;
+    let url = format!("{}/_emulator/sessions", em.url());
+    let body = json!({"user": "alice", "resource": "win11-desktop", "device": "WPDEMODEVICE123"});
+    let r = http().post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let again = http().post(&url).json(&body).send().await.unwrap();
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["id"],
+        id.as_str(),
+        "the same session"
+    );
+    let s = em.hdx_sessions();
+    assert!(s.len() == 1 && s[0].resource == "win11-desktop" && s[0].device == "WPDEMODEVICE123");
+    let bad = http()
+        .post(&url)
+        .json(&json!({"user": "alice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
 }

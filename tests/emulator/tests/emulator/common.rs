@@ -279,6 +279,17 @@ pub fn discovery(
         .header("Citrix-ApplicationId", application_id)
 }
 
+/// The discovery document the demo application id gets.
+pub async fn discovery_json(emu: &Emulator) -> Value {
+    discovery(&http(), emu, demo::APPLICATION_ID)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Creates a client through the admin API.
 pub async fn create_client(emu: &Emulator, body: &Value) -> reqwest::Response {
     http()

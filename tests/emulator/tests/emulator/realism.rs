@@ -6,7 +6,9 @@
 
 use std::collections::HashSet;
 
-use crate::common::{REDIRECT, authorize, code_for, discovery, exchange, http, login, tokens};
+use crate::common::{
+    REDIRECT, authorize, code_for, discovery, discovery_json, exchange, http, login, tokens,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use workspace_emulator::{
@@ -249,13 +251,7 @@ async fn the_log_names_the_host_and_whether_authorization_was_sent() {
 async fn links_and_metadata_name_the_host_of_their_role() {
     let em = start().await;
     let h = em.hosts();
-    let d: Value = discovery(&http(), &em, demo::APPLICATION_ID)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = discovery_json(&em).await;
     assert_eq!(
         d["clientSettings"]["oidcConfiguration"]["oidc_discovery_endpoint"],
         format!("{}/core/.well-known/openid-configuration", h.accounts)
