@@ -26,7 +26,7 @@ use axum::{Json, Router};
 use crate::hosts::Role;
 use crate::{AppState, BadTokenStyle, Profile, Topology, json_as, json_error};
 use images::{cdn_icon, icon, icon_v2};
-use launch::{canonical_ica_file, ica_file, launch_status, redeem, retry};
+use launch::{canonical_ica_file, ica_file, launch_status, launch_url, redeem, retry};
 use resources::{favorite, resources, unfavorite};
 pub(crate) use sessions::start_session;
 use sessions::{disconnect, disconnect_one, logoff, logoff_one, sessions};
@@ -48,7 +48,7 @@ pub fn routes() -> Router<AppState> {
             "/citrixapi/store/resources/{id}/icaFileFetchTicket",
             get(launch_status),
         )
-        .route("/citrixapi/store/resources/{id}/launch", get(ica_file))
+        .route("/citrixapi/store/resources/{id}/launch", get(launch_url))
         .route("/citrixapi/store/resources/{id}/icaFile", get(ica_file))
         .route(
             "/citrixapi/store/v2/resources/{id}/icaFile",

@@ -180,17 +180,28 @@ pub(super) async fn launch_status(
     start(&state, &headers, q.as_deref(), &id, LaunchKind::Ticket)
 }
 
-/// The ICA file URL (a web app's `launchUrl` too: [`super::web`]). The .NET profile redirects it
-/// once (307, same origin, query kept) to a canonical URL, after checking the caller.
+/// A resource's `launchUrl`: a web app's address ([`super::web`]), or an ICA resource's ICA file
+/// (the older generation's name for it).
+pub(super) async fn launch_url(
+    state: State<AppState>,
+    headers: HeaderMap,
+    query: RawQuery,
+    id: Path<String>,
+) -> Response {
+    if let Some(web) = state.resource(&id).filter(|r| r.is_web()) {
+        return super::web::open(&state, &headers, query.0.as_deref(), web);
+    }
+    ica_file(state, headers, query, id).await
+}
+
+/// The ICA file URL. The .NET profile redirects it once (307, same origin, query kept) to a
+/// canonical URL, after checking the caller.
 pub(super) async fn ica_file(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
     Path(id): Path<String>,
 ) -> Response {
-    if let Some(web) = state.resource(&id).filter(|r| r.is_web()) {
-        return super::web::open(&state, &headers, q.as_deref(), web);
-    }
     if state.profile() == Profile::DotNet {
         if let Err(r) = authorize(&state, &headers, q.as_deref()) {
             return r;

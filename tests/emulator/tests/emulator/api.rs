@@ -1076,15 +1076,29 @@ async fn the_ica_file_url_retries_with_202_too_and_refuses_web_apps() {
             .unwrap()
             .contains("Title=Windows 11 Desktop")
     );
-    let web = store(
+    // A web app's launchUrl says where the app is, here (the .NET profile) as a redirect to
+    // its own origin; its ICA file does not exist.
+    let web = crate::common::http()
+        .get(url.replace("win11-desktop", "intranet"))
+        .header("Citrix-ApplicationId", demo::APPLICATION_ID)
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(web.status(), 302);
+    assert_eq!(
+        web.headers()["location"].to_str().unwrap(),
+        "https://intranet.apps.example/"
+    );
+    let ica = store(
         Method::GET,
-        &url.replace("win11-desktop", "intranet"),
+        &url.replace("win11-desktop/launch", "intranet/icaFile"),
         access,
     )
     .await;
-    assert_eq!(web.status(), 400);
+    assert_eq!(ica.status(), 400);
     assert_eq!(
-        web.json::<Value>().await.unwrap()["error"],
+        ica.json::<Value>().await.unwrap()["error"],
         "not_launchable"
     );
     let failing = store(
