@@ -30,6 +30,7 @@ async fn details_open_as_a_dialog_close_back_to_the_card_and_launch() {
     assert_eq!(fact("folder").as_deref(), Some("Office"));
     assert_eq!(fact("description").as_deref(), Some("No description."));
     assert_eq!(fact("favourite").as_deref(), Some("No"));
+    assert_eq!(fact("running").as_deref(), Some("No"));
     assert_eq!(fact("recent").as_deref(), Some("Not in this browser"));
     assert!(
         page.focused()

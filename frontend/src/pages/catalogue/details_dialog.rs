@@ -1,7 +1,7 @@
 //! A resource's details in a modal dialog: what it is, where it is filed, its description,
-//! whether it is a favourite and launched lately, and its launch. The browser's own `<dialog>`
-//! keeps focus inside while it is open, closes on Escape and gives focus back to the button
-//! that opened it.
+//! whether it is a favourite, running or launched lately, and its launch. The browser's own
+//! `<dialog>` keeps focus inside while it is open and closes on Escape; focus then goes back to
+//! the card's button.
 
 use leptos::html::Dialog;
 use leptos::prelude::*;
@@ -89,6 +89,14 @@ fn Details(ctx: Ctx, resource: CatalogueResource, launch: Callback<String>) -> i
         .map(|n| format!("Yes: the {} most recent in this browser", ordinal(n + 1)))
         .unwrap_or_else(|| "Not in this browser".to_owned());
     let favourite = if resource.favorite { "Yes" } else { "No" };
+    let running_id = resource.id.clone();
+    let running = move || {
+        if ctx.is_running(&running_id) {
+            "Yes: see Running now"
+        } else {
+            "No"
+        }
+    };
     let opens = resource.opens();
     let id = resource.id.clone();
     let action = if resource.opens_in_browser {
@@ -103,6 +111,7 @@ fn Details(ctx: Ctx, resource: CatalogueResource, launch: Callback<String>) -> i
             <dt>"Folder"</dt><dd data-testid="details-folder">{folder}</dd>
             <dt>"Description"</dt><dd data-testid="details-description">{description}</dd>
             <dt>"Favourite"</dt><dd data-testid="details-favourite">{favourite}</dd>
+            <dt>"Running"</dt><dd data-testid="details-running">{running}</dd>
             <dt>"Launched lately"</dt><dd data-testid="details-recent">{recent}</dd>
         </dl>
         {opens.then(|| view! {

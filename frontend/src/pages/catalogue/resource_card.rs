@@ -151,12 +151,13 @@ pub fn ResourceCard(
                     on:click=move |_| ctx.toggle_favorite(id.get_untracked())
                 ><span class="sr-only" id=favourite_id>"Favourite"</span></button>
                 <button
-                    class="link details-button"
+                    class="info"
                     data-testid="details-button"
                     aria-haspopup="dialog"
                     aria-labelledby=details_names
+                    title="Details"
                     on:click=move |_| ctx.details.set(Some(id.get_untracked()))
-                ><span id=details_id>"Details"</span></button>
+                ><span aria-hidden="true">"i"</span><span class="sr-only" id=details_id>"Details"</span></button>
                 <Show
                     when=move || opens.get()
                     fallback=|| view! { <span class="muted small not-here" data-testid="not-launchable">"Not available here"</span> }

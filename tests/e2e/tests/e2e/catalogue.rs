@@ -55,6 +55,14 @@ fn journeys() -> Vec<(&'static str, Test<Ctx>)> {
             Box::pin(a_search_that_finds_nothing_hides_every_card(c))
         }),
         (
+            "a_cards_details_open_in_a_dialog_and_close_back_to_the_card",
+            |c| {
+                Box::pin(a_cards_details_open_in_a_dialog_and_close_back_to_the_card(
+                    c,
+                ))
+            },
+        ),
+        (
             "the_launch_file_preference_downloads_and_outlives_the_page",
             |c| {
                 Box::pin(the_launch_file_preference_downloads_and_outlives_the_page(
@@ -601,6 +609,54 @@ async fn a_search_that_finds_nothing_hides_every_card(c: &Ctx) -> Result<()> {
                 !page.hidden_from_screen_readers("[data-testid=resource-card]").await?,
                 || "the card that matches again is hidden from screen readers".to_owned(),
             )
+        }
+        .await;
+        (page, outcome)
+    })
+    .await
+}
+
+async fn a_cards_details_open_in_a_dialog_and_close_back_to_the_card(c: &Ctx) -> Result<()> {
+    const DIALOG: &str = "[data-testid=details-dialog]";
+    on_page(c, "/", |page| async move {
+        let outcome = async {
+            reveal(&page, "excel").await?;
+            let opener = format!("{} [data-testid=details-button]", card("excel"));
+            check(
+                page.accessible_name(&opener).await? == "Details Microsoft Excel",
+                || "the button is not named after its card".into(),
+            )?;
+            page.click(&opener).await?;
+            page.wait_for(
+                "document.querySelector('[data-testid=details-dialog]')?.open === true",
+                WAIT,
+            )
+            .await?;
+            let name = page
+                .text(&format!("{DIALOG} [data-testid=details-name]"))
+                .await?;
+            let folder = page
+                .text(&format!("{DIALOG} [data-testid=details-folder]"))
+                .await?;
+            check(name == "Microsoft Excel" && folder == "Office", || {
+                format!("the dialog shows {name:?} in {folder:?}")
+            })?;
+            // The open dialog meets the same bar as the page.
+            let found = axe(&page).await?;
+            check(found.is_empty(), || format!("axe, details open: {found:?}"))?;
+            // Escape closes it, and focus is back on the card's button.
+            page.press("Escape").await?;
+            page.wait_for(
+                "document.querySelector('[data-testid=details-dialog]') === null",
+                WAIT,
+            )
+            .await?;
+            let back = page
+                .eval("document.activeElement?.closest('[data-resource-id]')?.getAttribute('data-resource-id') + ' ' + document.activeElement?.getAttribute('data-testid')")
+                .await?;
+            check(back == "excel details-button", || {
+                format!("focus went to {back}")
+            })
         }
         .await;
         (page, outcome)
