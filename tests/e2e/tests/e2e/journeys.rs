@@ -83,6 +83,10 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     let page = browser.new_page().await?;
     let mut navigations = page.subscribe("Page.frameRequestedNavigation");
     let user = &demo::USERS[0];
+    // Something running on another device, for "Running now" (and the README's screenshot).
+    stack
+        .emulator
+        .start_hdx_session(user.username, "outlook", "ALICE-LAPTOP");
     sign_in(&page, stack, user.username, user.password).await?;
 
     // The seeded catalogue is listed: every resource of the demo seed, by name, and nothing else.
@@ -105,8 +109,11 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
         WAIT,
     )
     .await?;
+    page.wait_for_selector("[data-testid=running] [data-testid=running-refresh]", WAIT)
+        .await?;
     page.screenshot(&root().join("tests/e2e/artifacts/catalogue.png"))
         .await?;
+    stack.emulator.end_hdx_sessions(user.username);
 
     // Launch a desktop: the first answer is a 202, so the page shows progress first.
     let desktop = page
