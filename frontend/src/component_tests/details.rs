@@ -31,7 +31,10 @@ async fn details_open_as_a_dialog_close_back_to_the_card_and_launch() {
     assert_eq!(fact("description").as_deref(), Some("No description."));
     assert_eq!(fact("favourite").as_deref(), Some("No"));
     assert_eq!(fact("running").as_deref(), Some("No"));
-    assert_eq!(fact("recent").as_deref(), Some("Not in this browser"));
+    assert_eq!(
+        fact("recent").as_deref(),
+        Some("Not lately in this browser")
+    );
     assert!(
         page.focused()
             .is_some_and(|f| f.closest(DIALOG).ok().flatten().is_some()),
@@ -60,4 +63,14 @@ async fn details_open_as_a_dialog_close_back_to_the_card_and_launch() {
         page.find(DIALOG).is_none(),
         "the dialog closed for the launch"
     );
+    // Launched now: the details say when.
+    page.click(&opener);
+    page.until("the dialog to open after the launch", || {
+        page.attr(DIALOG, "open").is_some()
+    })
+    .await;
+    let recent = page
+        .text(&format!("{DIALOG} [data-testid=details-recent]"))
+        .unwrap_or_default();
+    assert!(recent.ends_with(" UTC, in this browser"), "{recent}");
 }

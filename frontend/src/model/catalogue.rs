@@ -460,8 +460,8 @@ mod tests {
     fn recently_launched_first_then_by_name() {
         let m = sample();
         let mut recents = Recents::default();
-        recents.touch("w");
-        recents.touch("d");
+        recents.touch("w", 1);
+        recents.touch("d", 2);
         let mut place = at(View::All, "");
         place.sort = Sort::Recent;
         assert_eq!(ids(&m.filter(&place, &recents)), ["d", "w", "x", "o", "s"]);

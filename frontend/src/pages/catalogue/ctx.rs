@@ -188,7 +188,8 @@ impl Ctx {
     }
 
     fn remember_launch(self, id: &str) {
-        self.recents.update(|r| r.touch(id));
+        let now = (js_sys::Date::now() / 1000.0) as u64;
+        self.recents.update(|r| r.touch(id, now));
         let text = self.recents.with_untracked(Recents::to_storage);
         if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
             // Storage may be full or forbidden (private mode): recents are a nicety.

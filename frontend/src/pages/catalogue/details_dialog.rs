@@ -1,5 +1,5 @@
 //! A resource's details in a modal dialog: what it is, where it is filed, its description,
-//! whether it is a favourite, running or launched lately, and its launch. The browser's own
+//! whether it is a favourite or running, when it was last launched here, and its launch. The browser's own
 //! `<dialog>` keeps focus inside while it is open and closes on Escape; focus then goes back to
 //! the card's button.
 
@@ -7,6 +7,7 @@ use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use portal_shared::api::{CatalogueResource, ResourceKind};
+use portal_shared::time::utc_minute;
 
 use super::ctx::Ctx;
 
@@ -83,11 +84,13 @@ fn Details(ctx: Ctx, resource: CatalogueResource, launch: Callback<String>) -> i
         .filter(|d| !d.is_empty())
         .unwrap_or("No description.")
         .to_owned();
-    let recent = ctx
-        .recents
-        .with_untracked(|r| r.rank(&resource.id))
-        .map(|n| format!("Yes: the {} most recent in this browser", ordinal(n + 1)))
-        .unwrap_or_else(|| "Not in this browser".to_owned());
+    let recent = ctx.recents.with_untracked(|r| {
+        match (r.last_launched(&resource.id), r.rank(&resource.id)) {
+            (Some(at), _) => format!("{}, in this browser", utc_minute(at)),
+            (None, Some(n)) => format!("The {} most recent in this browser", ordinal(n + 1)),
+            (None, None) => "Not lately in this browser".to_owned(),
+        }
+    });
     let favourite = if resource.favorite { "Yes" } else { "No" };
     let running_id = resource.id.clone();
     let running = move || {
@@ -112,7 +115,7 @@ fn Details(ctx: Ctx, resource: CatalogueResource, launch: Callback<String>) -> i
             <dt>"Description"</dt><dd data-testid="details-description">{description}</dd>
             <dt>"Favourite"</dt><dd data-testid="details-favourite">{favourite}</dd>
             <dt>"Running"</dt><dd data-testid="details-running">{running}</dd>
-            <dt>"Launched lately"</dt><dd data-testid="details-recent">{recent}</dd>
+            <dt>"Last launched"</dt><dd data-testid="details-recent">{recent}</dd>
         </dl>
         {opens.then(|| view! {
             <button class="primary" data-testid="details-launch" on:click=move |_| launch.run(id.clone())>{action}</button>
