@@ -1,5 +1,5 @@
 //! Work that waits for a pause: each new request cancels the one still waiting, and leaving the
-//! page cancels the last.
+//! page cancels the last. And the browser's clock, for what the pages date.
 
 use std::time::Duration;
 
@@ -36,4 +36,9 @@ impl AfterPause {
             handle.clear();
         }
     }
+}
+
+/// The browser's clock, in Unix seconds.
+pub fn now_secs() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
 }

@@ -9,14 +9,11 @@ use crate::api;
 use crate::model::Route;
 use crate::model::admin::{Action, AdminModel, After, Screen, StatusView, Tone};
 use crate::nav::{AppLink, Nav};
+use crate::pause::now_secs;
 
 use super::top_bar::TopBar;
 
 const TITLE: &str = "Client secret · Workspace Portal";
-
-fn now_secs() -> u64 {
-    (js_sys::Date::now() / 1000.0) as u64
-}
 
 fn set_title(title: &str) {
     if let Some(d) = web_sys::window().and_then(|w| w.document()) {

@@ -10,7 +10,6 @@
 use worker::Url;
 
 use crate::citrix::upstream::Answer;
-use crate::citrix::workspace::or_default;
 
 /// Longest address passed on: a URL longer than this is not one a person published.
 const MAX_URL_LEN: usize = 4096;
@@ -34,11 +33,12 @@ pub fn destination(answer: &Answer) -> Result<Url, Refusal> {
     vouch(&named)
 }
 
-/// `{"url": "…"}`, leniently: other fields ignored, `null` or a non-string is no address.
+/// `{"url": "…"}`, leniently: other fields ignored; absent, `null` or a non-string is no
+/// address.
 fn address_in(body: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Body {
-        #[serde(default, deserialize_with = "or_default")]
+        #[serde(default)]
         url: Option<serde_json::Value>,
     }
     let body: Body = serde_json::from_slice(body).ok()?;

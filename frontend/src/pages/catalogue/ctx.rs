@@ -15,6 +15,7 @@ use crate::model::running::RunningModel;
 use crate::model::{
     CatalogueModel, FavoriteOutcome, Launches, Next, Notices, Place, Recents, Retry,
 };
+use crate::pause::now_secs;
 
 /// The page's state and actions, shared by its components. Signals are `Copy`, so is this.
 #[derive(Clone, Copy)]
@@ -188,7 +189,7 @@ impl Ctx {
     }
 
     fn remember_launch(self, id: &str) {
-        let now = (js_sys::Date::now() / 1000.0) as u64;
+        let now = now_secs();
         self.recents.update(|r| r.touch(id, now));
         let text = self.recents.with_untracked(Recents::to_storage);
         if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
