@@ -257,6 +257,11 @@ async fn answer_with(overrides: &[(&str, Option<&str>)], path: &str) -> Result<(
         ..Options::default()
     })
     .await?;
+    answer_from(stack, path).await
+}
+
+/// One plain GET to a stack's portal, then the stack stops.
+async fn answer_from(stack: Stack, path: &str) -> Result<(u16, String)> {
     let outcome = async {
         let response = reqwest::get(format!("{}{path}", stack.portal))
             .await
@@ -307,13 +312,18 @@ async fn an_unknown_application_id_is_explained() -> Result<()> {
 /// Signing in is the first thing that reaches Citrix Cloud: the person who clicked "Sign in"
 /// gets a page that names the setting to check.
 async fn an_unreachable_workspace_names_workspace_url() -> Result<()> {
-    // Nothing listens on a port we just freed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
+    // A port the kernel gave us, held while the stack picks its own ports (so none of them can
+    // be this one) and closed before the request: nothing listens there when the worker calls.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let port = held.local_addr().map_err(|e| e.to_string())?.port();
     let url = format!("http://127.0.0.1:{port}");
-    let (status, page) = answer_with(&[("WORKSPACE_URL", Some(&url))], "/auth/login").await?;
+    let stack = Stack::spawn(Options {
+        settings: &[("WORKSPACE_URL", Some(&url))],
+        ..Options::default()
+    })
+    .await?;
+    drop(held);
+    let (status, page) = answer_from(stack, "/auth/login").await?;
     let advice = advice(&page);
     if status != 502
         || !advice.contains("WORKSPACE_URL")
