@@ -191,10 +191,19 @@ async fn log_off_all_asks_once_and_leaves_nothing_running() {
 }
 
 #[wasm_bindgen_test]
-async fn reconnect_is_a_launch_of_the_sessions_resource() {
+async fn reconnect_is_a_launch_of_the_sessions_resource_and_the_row_follows_it() {
     let worker = fixtures::signed_in();
     worker.on("POST", &launch_path("win11"), Reply::ok(&ready()));
-    let page = running(worker).await;
+    // Once Citrix Workspace app has the ticket, the desktop is connected to this device.
+    let mut reattached = two_sessions();
+    reattached.sessions[1].state = SessionState::Active;
+    reattached.sessions[1].this_device = true;
+    worker
+        .on("GET", "/api/sessions", Reply::ok(&two_sessions()))
+        .on("GET", "/api/sessions", Reply::ok(&reattached));
+    let page = Page::catalogue(worker).await;
+    page.until_eq("two running sessions", 2, || page.all(ROWS).len())
+        .await;
     page.click(&row(2, "reconnect"));
     page.until("the launch request", || {
         page.requested("POST", &launch_path("win11"))
@@ -204,6 +213,16 @@ async fn reconnect_is_a_launch_of_the_sessions_resource() {
         page.find(&row(2, "reconnect-progress")).is_some()
     })
     .await;
+    // After the hand-off the list looks again by itself (first after 3 s): no Refresh.
+    pause(2_000).await;
+    page.until_eq(
+        "the desktop connected here",
+        Some("active".to_owned()),
+        || page.attr(&format!("{ROWS}:nth-child(2)"), "data-state"),
+    )
+    .await;
+    assert!(page.find(&row(2, "reconnect")).is_none());
+    assert!(page.find("[data-testid=running-refresh]").is_some());
 }
 
 #[wasm_bindgen_test]

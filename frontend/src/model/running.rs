@@ -107,6 +107,28 @@ impl RunningModel {
             .any(|s| s.resource_id.as_deref() == Some(id))
     }
 
+    /// Whether resource `id` has a session connected to this browser's device: what a launch
+    /// or a reconnect leads to once Citrix Workspace app has taken it.
+    pub fn is_connected_here(&self, id: &str) -> bool {
+        self.list.sessions.iter().any(|s| {
+            s.resource_id.as_deref() == Some(id) && s.this_device && s.state == SessionState::Active
+        })
+    }
+
+    /// Takes in the list as the store now has it, keeping what the user is doing: an action
+    /// under way, and a log-off question while there is still something to log off.
+    pub fn refresh(&mut self, list: RunningSessions) {
+        self.list = list;
+        let asked_of_a_gone_session = match &self.confirming {
+            Some(Confirm::LogOff { id }) => self.session(id).is_none(),
+            Some(Confirm::LogOffAll) => self.is_empty(),
+            None => false,
+        };
+        if asked_of_a_gone_session {
+            self.confirming = None;
+        }
+    }
+
     fn session(&self, id: &str) -> Option<&RunningSession> {
         self.list.sessions.iter().find(|s| s.id == id)
     }
@@ -252,6 +274,38 @@ mod tests {
         assert!(rows[2].can_disconnect);
         assert_eq!(rows[3].state_slug, "unknown");
         assert!(m.is_running("word") && m.is_running("retired") && !m.is_running("excel"));
+    }
+
+    #[test]
+    fn a_refresh_keeps_what_the_user_is_doing_while_it_still_applies() {
+        let (mut m, _) = model();
+        assert!(!m.is_connected_here("desk"), "disconnected");
+        assert!(!m.is_connected_here("retired"), "on another device");
+        assert!(m.is_connected_here("word"));
+        m.confirming = Some(Confirm::LogOff { id: "b".into() });
+        assert!(m.begin(Some("a")));
+        m.confirming = Some(Confirm::LogOff { id: "b".into() });
+        // Citrix Workspace app reattached the desktop here.
+        let mut list = m.list.clone();
+        list.sessions[1] = RunningSession {
+            this_device: true,
+            ..session("b", Some("desk"), SessionState::Active)
+        };
+        m.refresh(list.clone());
+        assert!(m.is_connected_here("desk"));
+        assert_eq!(m.confirming, Some(Confirm::LogOff { id: "b".into() }));
+        assert_eq!(
+            m.busy,
+            Some(Some("a".into())),
+            "the action under way goes on"
+        );
+        // Logged off elsewhere meanwhile: nothing left to ask about.
+        list.sessions.remove(1);
+        m.refresh(list.clone());
+        assert_eq!(m.confirming, None);
+        m.confirming = Some(Confirm::LogOffAll);
+        m.refresh(RunningSessions::default());
+        assert_eq!(m.confirming, None);
     }
 
     #[test]

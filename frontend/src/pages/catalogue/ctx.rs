@@ -1,5 +1,6 @@
 //! The catalogue page's state and actions, shared by its components: loading the catalogue,
-//! launching (start, poll, hand off to Citrix Workspace app), favourites, notices and recents.
+//! launching (start, poll, hand off to Citrix Workspace app, then follow the session it starts),
+//! running sessions, favourites, notices and recents.
 
 use std::sync::Arc;
 
@@ -46,6 +47,10 @@ pub(super) struct Ctx {
     pub(super) running: RwSignal<Option<Result<RunningModel, ClientError>>>,
 }
 
+/// The pauses before each look at the running list after a hand-off, in milliseconds: Citrix
+/// Workspace app usually takes the ticket within seconds, a desktop may take a minute to start.
+const FOLLOW_HAND_OFF_MS: [u32; 4] = [3_000, 7_000, 20_000, 30_000];
+
 /// How a launch goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum How {
@@ -80,6 +85,42 @@ impl Ctx {
     pub(super) fn is_running(self, id: &str) -> bool {
         self.running
             .with(|r| matches!(r, Some(Ok(m)) if m.is_running(id)))
+    }
+
+    /// Loads (or reloads) the running sessions.
+    pub(super) fn load_running(self) {
+        spawn_local(self.fetch_running(false));
+    }
+
+    /// Fetches the running sessions; a `background` look that fails leaves what is shown.
+    async fn fetch_running(self, background: bool) {
+        let result = api::running_sessions().await;
+        if matches!(&result, Err(e) if e.needs_sign_in()) {
+            self.session_ended.run(());
+            return;
+        }
+        self.running.try_update(|r| match (r.as_mut(), result) {
+            (Some(Ok(m)), Ok(list)) => m.refresh(list),
+            (Some(_), Err(_)) if background => {}
+            (_, result) => *r = Some(result.map(RunningModel::new)),
+        });
+    }
+
+    /// Citrix Workspace app starts (or reattaches) the session in its own time after a hand-off:
+    /// the running list looks again a few times, until it shows resource `id` connected here,
+    /// so its row and its card's badge follow without a Refresh.
+    async fn follow_hand_off(self, id: &str) {
+        for wait in FOLLOW_HAND_OFF_MS {
+            TimeoutFuture::new(wait).await;
+            self.fetch_running(true).await;
+            let connected = self
+                .running
+                .try_with_untracked(|r| matches!(r, Some(Ok(m)) if m.is_connected_here(id)));
+            // `None`: the page is gone.
+            if connected != Some(false) {
+                return;
+            }
+        }
     }
 
     pub(super) fn load(self) {
@@ -233,6 +274,7 @@ async fn run_launch(ctx: Ctx, id: String, how: How) {
             // The worker launches and answers the file once the session is ready. A link with
             // `download` never navigates the page, whatever the answer.
             download(&api::ica_url(&id));
+            ctx.follow_hand_off(&id).await;
             return;
         }
         How::Web => {
@@ -266,6 +308,7 @@ async fn run_launch(ctx: Ctx, id: String, how: How) {
                 if let Some(w) = web_sys::window() {
                     let _ = w.location().set_href(&receiver_uri);
                 }
+                ctx.follow_hand_off(&id).await;
                 return;
             }
             Next::OpenTab { url } => {

@@ -33,18 +33,6 @@ fn focus_soon(id: String) {
     });
 }
 
-/// Loads (or reloads) the list.
-fn load(ctx: Ctx) {
-    spawn_local(async move {
-        let result = api::running_sessions().await;
-        if matches!(&result, Err(e) if e.needs_sign_in()) {
-            ctx.session_ended.run(());
-            return;
-        }
-        ctx.running.try_set(Some(result.map(RunningModel::new)));
-    });
-}
-
 fn update<T>(ctx: Ctx, f: impl FnOnce(&mut RunningModel) -> T) -> Option<T> {
     ctx.running
         .try_update(|r| match r {
@@ -89,7 +77,7 @@ fn act(ctx: Ctx, id: Option<String>, action: SessionAction) {
                 // A session that is gone already: show the list as it now is.
                 if matches!(&e, ClientError::Api { error, .. } if error.code == ErrorCode::NotFound)
                 {
-                    load(ctx);
+                    ctx.load_running();
                 }
             }
         }
@@ -100,7 +88,7 @@ fn act(ctx: Ctx, id: Option<String>, action: SessionAction) {
 /// service.
 #[component]
 pub(super) fn RunningSection(ctx: Ctx) -> impl IntoView {
-    load(ctx);
+    ctx.load_running();
     let shown = move || {
         ctx.running.with(|r| match r {
             None => false,
@@ -123,7 +111,7 @@ pub(super) fn RunningSection(ctx: Ctx) -> impl IntoView {
                     Some(Err(e)) => view! {
                         <div role="alert" data-testid="running-error">
                             <p>"Your running sessions could not be loaded. "{e.message()}</p>
-                            <button class="link" data-testid="running-retry" on:click=move |_| load(ctx)>"Try again"</button>
+                            <button class="link" data-testid="running-retry" on:click=move |_| ctx.load_running()>"Try again"</button>
                         </div>
                     }.into_any(),
                     Some(Ok(m)) => view! { <SessionList ctx=ctx model=m /> }.into_any(),
@@ -145,7 +133,7 @@ fn AllActions(ctx: Ctx) -> impl IntoView {
     };
     view! {
         <div class="running-all">
-            <button class="link" data-testid="running-refresh" on:click=move |_| load(ctx)>"Refresh"</button>
+            <button class="link" data-testid="running-refresh" on:click=move |_| ctx.load_running()>"Refresh"</button>
             <Show when=move || offers().0>
                 <button data-testid="disconnect-all" on:click=move |_| act(ctx, None, SessionAction::Disconnect)>"Disconnect all"</button>
             </Show>

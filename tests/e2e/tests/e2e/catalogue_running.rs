@@ -1,16 +1,18 @@
 //! Browser journeys of "Running now", the user's sessions above the catalogue, in the `catalogue`
-//! suite's stack: badges, disconnect, log off with its confirmation, reconnect, all at once, a
-//! malformed list, and an axe audit.
+//! suite's stack: badges, disconnect, log off with its confirmation, reconnect (the row follows
+//! once Citrix Workspace app has the ticket), all at once, a malformed list, and an axe audit.
 
 use std::time::Duration;
 
 use portal_e2e::Result;
 use portal_e2e::axe::{axe, color_scheme};
-use portal_e2e::cdp::{Page, js_str};
+use portal_e2e::cdp::{Page, js_str, next_navigation};
 use portal_e2e::grid::{card, reveal};
 use portal_e2e::signin::signed_in;
 use portal_e2e::suite::{Browsing, Test, check};
 use workspace_emulator::{Fault, FaultKind};
+
+use crate::bff::redeem;
 
 type Ctx = Browsing;
 
@@ -140,19 +142,23 @@ async fn running_sessions_are_disconnected_logged_off_and_reconnected(c: &Ctx) -
             check(live.contains("logged off"), || live.clone())?;
             // Reconnect is the catalogue's launch of the same resource, from this browser. Last:
             // the tab asks for receiver://, after which headless Chromium ignores clicks.
-            let before = c.stack.emulator.transaction_log().len();
+            let mut navigations = page.subscribe("Page.frameRequestedNavigation");
             page.click(&row(1, "[data-testid=reconnect]")).await?;
             page.wait_for_selector("[data-testid=reconnect-progress]", WAIT).await?;
-            let launched = || {
-                c.stack.emulator.transaction_log()[before..]
-                    .iter()
-                    .any(|l| l.path.contains("/word/") && l.status < 300)
-            };
-            let deadline = std::time::Instant::now() + WAIT;
-            while !launched() && std::time::Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            check(launched(), || "no launch of Word".into())
+            let receiver_uri = next_navigation(&mut navigations, "receiver://", WAIT)
+                .await
+                .ok_or("no hand-off to receiver://")?;
+            // Citrix Workspace app takes the ticket: Word is reattached to this browser's
+            // device, and the row follows by itself, without Refresh.
+            redeem(&c.stack, &serde_json::json!({ "receiverUri": receiver_uri })).await?;
+            let moved = c.stack.emulator.hdx_sessions();
+            check(
+                moved.iter().any(|s| s.id == word && !s.disconnected && s.device != OTHER_DEVICE),
+                || format!("{moved:?}"),
+            )?;
+            page.wait_for_selector(&format!("{ROWS}:nth-child(1)[data-state=active]"), WAIT)
+                .await?;
+            count_is(&page, &row(1, "[data-testid=reconnect]"), 0).await
         }
         .await;
         (page, outcome)
