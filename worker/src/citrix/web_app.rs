@@ -19,7 +19,8 @@ const MAX_URL_LEN: usize = 4096;
 pub enum Refusal {
     /// The store did not say where the app is (its status).
     NoAddress(u16),
-    /// The store named an address the portal will not open (for the log: the reason).
+    /// The store named an address the portal will not open; why, as the end of a sentence
+    /// about "the address" ("… is not a secure (https) one").
     Unsafe(&'static str),
 }
 
@@ -51,14 +52,14 @@ fn address_in(body: &[u8]) -> Option<String> {
 /// The address, if the portal can send a browser there.
 fn vouch(address: &str) -> Result<Url, Refusal> {
     if address.len() > MAX_URL_LEN {
-        return Err(Refusal::Unsafe("longer than any published address"));
+        return Err(Refusal::Unsafe("is longer than any real one"));
     }
-    let url = Url::parse(address).map_err(|_| Refusal::Unsafe("not an absolute URL"))?;
+    let url = Url::parse(address).map_err(|_| Refusal::Unsafe("is not a complete web address"))?;
     if url.scheme() != "https" {
-        return Err(Refusal::Unsafe("not https"));
+        return Err(Refusal::Unsafe("is not a secure (https) one"));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Refusal::Unsafe("no host"));
+        return Err(Refusal::Unsafe("names no site"));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Refusal::Unsafe("carries a user name or password"));
@@ -132,6 +133,19 @@ mod tests {
                     Err(Refusal::Unsafe(_))
                 ),
                 "{address} was vouched for"
+            );
+        }
+        // The reason is what the user is told.
+        for (address, why) in [
+            ("http://a.example/", "is not a secure (https) one"),
+            ("javascript:x", "is not a secure (https) one"),
+            ("/relative", "is not a complete web address"),
+            ("https://u:p@a.example/", "carries a user name or password"),
+        ] {
+            let body = serde_json::json!({ "url": address }).to_string();
+            assert_eq!(
+                destination(&answer(200, &body, None)),
+                Err(Refusal::Unsafe(why))
             );
         }
         let long = format!("https://app.example/{}", "a".repeat(MAX_URL_LEN));

@@ -38,7 +38,7 @@ pub async fn open(req: &Request, env: &Env, id: &str) -> Result<Response, Portal
         Err(Refusal::Unsafe(why)) => {
             worker::console_warn!("web app {:?}: refused its address ({why})", links.name);
             Err(PortalError::NotLaunchable(format!(
-                "The address published for {} is not a secure (https) one, so the portal will not open it. Tell your administrator.",
+                "The address published for {} {why}, so the portal will not open it. Tell your administrator.",
                 links.name
             )))
         }

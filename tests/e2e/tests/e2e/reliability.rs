@@ -29,6 +29,22 @@ type Ctx = Browsing;
 pub const MARKUP: &str = r#"<img src=x onerror="window.__xss=(window.__xss||0)+1" data-xss>"#;
 /// A word every hostile resource's name holds, to find them all with the search box.
 pub const HOSTILE_WORD: &str = "Hostile";
+/// A word the names of the web apps published at addresses the portal must not open hold.
+pub const ROGUE_WORD: &str = "Rogue";
+/// Those addresses, by the web app's id: script, inline content, another site with credentials
+/// for it, and a scheme with a tab in it (which URL parsers drop).
+pub const ROGUE_ADDRESSES: [(&str, &str); 4] = [
+    (
+        "rogue-script",
+        "javascript:window.__xss=(window.__xss||0)+1",
+    ),
+    (
+        "rogue-data",
+        "data:text/html,<script>opener&&(opener.__xss=1)</script>",
+    ),
+    ("rogue-credentials", "https://admin:hunter2@evil.example/"),
+    ("rogue-tab", "java\tscript:window.__xss=1"),
+];
 /// The user whose display name and e-mail are markup.
 pub const MALLORY: (&str, &str) = ("mallory", "mallory-password");
 
@@ -58,7 +74,8 @@ pub async fn run() -> Vec<suite::Outcome> {
     vec![outcome]
 }
 
-/// The demo seed plus the hostile resources, mallory and the load's users.
+/// The demo seed plus the hostile resources (rogue web apps among them), mallory and the load's
+/// users.
 fn hostile_seed(config: &mut EmulatorConfig) {
     let seed = &mut config.seed;
     seed.users.push(User {
@@ -113,6 +130,16 @@ fn hostile_seed(config: &mut EmulatorConfig) {
             )
         },
     ]);
+    seed.resources.extend(
+        ROGUE_ADDRESSES
+            .iter()
+            .enumerate()
+            .map(|(i, (id, address))| SeedResource {
+                client_types: vec!["content".into()],
+                web_url: Some((*address).into()),
+                ..hostile(id, format!("{ROGUE_WORD} web app {i}"), String::new(), "")
+            }),
+    );
 }
 
 /// Writes each selected test's outcome and the load's table to `PORTAL_RELIABILITY_REPORT`.

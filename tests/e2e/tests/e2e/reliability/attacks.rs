@@ -17,7 +17,7 @@ use reqwest::Method;
 use serde_json::json;
 use workspace_emulator::demo;
 
-use super::{Ctx, HOSTILE_WORD, MALLORY, MARKUP};
+use super::{Ctx, HOSTILE_WORD, MALLORY, MARKUP, ROGUE_ADDRESSES, ROGUE_WORD};
 
 const WAIT: Duration = Duration::from_secs(20);
 /// Where an attacker would like the portal to send people or requests.
@@ -46,6 +46,10 @@ pub fn tests() -> Vec<(&'static str, Test<Ctx>)> {
         ("attack_stored_xss_through_upstream_strings", |c| {
             Box::pin(attack_stored_xss_through_upstream_strings(c))
         }),
+        (
+            "attack_web_apps_at_addresses_the_portal_cannot_vouch_for",
+            |c| Box::pin(attack_web_apps_at_addresses_the_portal_cannot_vouch_for(c)),
+        ),
         ("attack_framing", |c| Box::pin(attack_framing(c))),
     ]
 }
@@ -720,6 +724,77 @@ async fn attack_stored_xss_through_upstream_strings(c: &Ctx) -> Result<()> {
         ))
         .await?;
         nothing_injected(&page, "the sign-in error page").await
+    }
+    .await;
+    let _ = page.close().await;
+    outcome
+}
+
+/// A web app published at an address the portal cannot vouch for (script, inline content,
+/// another site with credentials, a scheme with a tab in it) is never handed to the browser:
+/// the worker answers 409 without the address, and in Chromium each card says why, no tab
+/// opens, no link leads there and nothing runs.
+async fn attack_web_apps_at_addresses_the_portal_cannot_vouch_for(c: &Ctx) -> Result<()> {
+    let v = alice(&c.stack).await?;
+    ok_json(v.get("/api/resources").await?).await?;
+    for (id, address) in ROGUE_ADDRESSES {
+        let r = v
+            .send(
+                Method::POST,
+                &format!("/api/resources/{}/open", segment(id)),
+            )
+            .await?;
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap_or_default();
+        check(
+            status == 409 && body.contains("Tell your administrator"),
+            || format!("{id} ({address:?}): {status} {body:.300}"),
+        )?;
+        for echoed in ["evil.example", "hunter2", "script:", "data:"] {
+            check(!body.contains(echoed), || {
+                format!("{id}: the answer repeats {echoed:?}: {body:.300}")
+            })?;
+        }
+    }
+    let page = hostile_page(c, (demo::USERS[0].username, demo::USERS[0].password)).await?;
+    let outcome = async {
+        page.type_into("[data-testid=search]", ROGUE_WORD).await?;
+        page.wait_for(
+            &format!(
+                "document.querySelectorAll('[data-testid=resource-card]').length === {}",
+                ROGUE_ADDRESSES.len()
+            ),
+            WAIT,
+        )
+        .await?;
+        for (id, _) in ROGUE_ADDRESSES {
+            let rogue = card(id);
+            page.click(&format!("{rogue} [data-testid=launch-button]"))
+                .await?;
+            page.wait_for_selector(
+                &format!("{rogue} [data-testid=launch-status][data-state=failed]"),
+                WAIT,
+            )
+            .await?;
+            let said = page
+                .text(&format!("{rogue} [data-testid=launch-status]"))
+                .await?;
+            check(said.contains("Tell your administrator"), || {
+                format!("{id}: the card says {said:?}")
+            })?;
+        }
+        let links = page
+            .eval("[...document.querySelectorAll('[data-testid=web-open-link]')].map(a => a.href)")
+            .await?;
+        check(links == json!([]), || format!("links to open: {links}"))?;
+        let tabs = page.opened_tabs().await?;
+        check(tabs.is_empty(), || format!("tabs opened: {tabs:?}"))?;
+        let url = page.eval("location.href").await?;
+        check(
+            url.as_str().is_some_and(|u| u.starts_with(&c.stack.portal)),
+            || format!("the page went to {url}"),
+        )?;
+        nothing_injected(&page, "web apps at rogue addresses").await
     }
     .await;
     let _ = page.close().await;
