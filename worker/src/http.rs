@@ -47,13 +47,9 @@ pub fn guard(req: &Request, env: &Env, segments: &[&str]) -> Result<(), PortalEr
         (&method, segments),
         (Method::Get, ["api", "resources", _, "ica"])
     );
-    let request_origin = req.url().ok().map(|u| u.origin().ascii_serialization());
     let portal_url = env.var("PORTAL_URL").ok().map(|v| v.to_string());
-    let ours: Vec<&str> = [request_origin.as_deref(), portal_url.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(|o| o.trim_end_matches('/'))
-        .collect();
+    let ours = csrf::origins(req.url().ok().as_ref(), portal_url.as_deref());
+    let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
     let (csrf_header, sec_fetch_site, origin) = (
         header(req, portal_shared::api::CSRF_HEADER),
         header(req, "Sec-Fetch-Site"),

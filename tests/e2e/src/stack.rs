@@ -49,8 +49,22 @@ pub fn root() -> PathBuf {
 
 /// A loopback port free at the time of asking.
 pub fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+    free_ports().map(|[port]| port)
+}
+
+/// `N` loopback ports free at the time of asking, all different: each is held until all are
+/// chosen, so the kernel cannot hand out one of them twice.
+pub fn free_ports<const N: usize>() -> Result<[u16; N]> {
+    let held = (0..N)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>>>()?;
+    let ports = held
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>>>()?;
+    ports
+        .try_into()
+        .map_err(|_| "a port for each listener".to_owned())
 }
 
 /// How to start a [`Stack`]: the defaults are the demo seed, the realistic topology and the

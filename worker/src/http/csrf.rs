@@ -5,7 +5,23 @@
 //! A request that fetches a launch ticket is guarded the same way even as a GET (the ICA
 //! download is a plain link): another site must not be able to make the browser fetch one.
 
+use url::Url;
+
 use crate::http::error::PortalError;
+
+/// The portal's origins, as browsers serialise `Origin`: the request's own, and that of
+/// `PORTAL_URL` (the address people use, which may differ behind a proxy). `PORTAL_URL` is read
+/// as a URL, so a path, a trailing slash or capitals in it do not make its origin unknown; one
+/// that is no URL adds nothing (the configuration check says why elsewhere).
+pub fn origins(request: Option<&Url>, portal_url: Option<&str>) -> Vec<String> {
+    let portal = portal_url.and_then(|p| Url::parse(p.trim()).ok());
+    [request, portal.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .collect()
+}
 
 /// What the check needs to know of a request.
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,6 +66,31 @@ mod tests {
     use super::*;
 
     const OURS: &[&str] = &["https://portal.acme.com"];
+
+    #[test]
+    fn the_portal_url_counts_by_its_origin() {
+        let request = Url::parse("http://127.0.0.1:8787/api/resources/x/launch").unwrap();
+        for portal_url in [
+            "https://portal.acme.com",
+            "https://portal.acme.com/",
+            " https://Portal.ACME.com/catalogue/ ",
+            "https://portal.acme.com:443/",
+        ] {
+            assert_eq!(
+                origins(Some(&request), Some(portal_url)),
+                ["http://127.0.0.1:8787", "https://portal.acme.com"],
+                "{portal_url:?}"
+            );
+        }
+        for not_a_url in ["portal.acme.com", "", "data:text/plain,x"] {
+            assert_eq!(
+                origins(Some(&request), Some(not_a_url)),
+                ["http://127.0.0.1:8787"],
+                "{not_a_url:?}"
+            );
+        }
+        assert!(origins(None, None).is_empty());
+    }
 
     fn seen<'a>(
         safe_method: bool,

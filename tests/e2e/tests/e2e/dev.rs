@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use portal_e2e::Result;
 use portal_e2e::cdp::Browser;
 use portal_e2e::signin::sign_in_on;
-use portal_e2e::stack::{free_port, root};
+use portal_e2e::stack::{free_port, free_ports, root};
 use portal_e2e::suite::{self, Context, Test, check};
 use tokio::process::{Child, Command};
 use workspace_emulator::demo;
@@ -214,7 +214,7 @@ async fn run_kill(args: &[&str]) -> bool {
 }
 
 async fn trunk_serve(browser: &Browser) -> Result<()> {
-    let (port, serve) = (free_port()?, free_port()?);
+    let [port, serve] = free_ports()?;
     let dev = Dev::start(&[
         "--serve",
         "--port",
