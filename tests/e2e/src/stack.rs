@@ -317,6 +317,23 @@ impl Stack {
         read_log(self.dir.path())
     }
 
+    /// The worker's log once it holds `needle`. Wrangler writes what workerd prints a moment
+    /// after the answer that caused it has been sent, so a test that just had its answer reads
+    /// the log through this; after 10 s without it, an error naming what was missing.
+    pub async fn log_with(&self, needle: &str) -> Result<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.wrangler_log();
+            if log.contains(needle) {
+                return Ok(log);
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("the worker's log never showed {needle:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Stops wrangler and its workerd (the whole process group).
     pub async fn stop(self) {
         stop_group(&mut *self.wrangler.lock().await).await;

@@ -461,14 +461,15 @@ async fn full_cycle(ctx: &Ctx) -> Result<()> {
     check(token_calls <= 1, || {
         format!("{token_calls} Citrix Cloud API tokens for one cycle")
     })?;
-    let log = ctx.stack.lock().await.wrangler_log();
+    let stack = ctx.stack.lock().await;
     for line in [
         "client secret: run started (scheduled step)",
         "client secret: rotated and saved the new secret",
         "client secret: expired the old secret in Citrix Cloud: idle",
     ] {
-        check(log.contains(line), || format!("the log lacks {line:?}"))?;
+        stack.log_with(line).await?;
     }
+    let log = stack.wrangler_log();
     check(!log.contains(demo::CLIENT_SECRET), || {
         "the log shows the client secret".into()
     })
@@ -680,10 +681,11 @@ async fn fault_new_secret_lost_after_rotation(ctx: &Ctx) -> Result<()> {
             && s["alert"].is_null(),
         || format!("the lost secret was not recovered: {s}"),
     )?;
-    let log = ctx.stack.lock().await.wrangler_log();
-    check(log.contains("Citrix Cloud holds a newer secret"), || {
-        "the lost secret was not logged".into()
-    })?;
+    ctx.stack
+        .lock()
+        .await
+        .log_with("Citrix Cloud holds a newer secret")
+        .await?;
     sign_in_and_refresh_work(ctx).await?;
     prove_and_expire(ctx, &admin).await
 }
@@ -695,11 +697,11 @@ async fn fault_citrix_cloud_restarts(ctx: &Ctx) -> Result<()> {
     // one it knows again, and sign-in falls back to it.
     restart_emulator(ctx).await?;
     sign_in_and_refresh_work(ctx).await?;
-    let log = ctx.stack.lock().await.wrangler_log();
-    check(
-        log.contains("CLIENT_SECRET is now the current secret"),
-        || "the fallback to CLIENT_SECRET was not logged".into(),
-    )?;
+    ctx.stack
+        .lock()
+        .await
+        .log_with("CLIENT_SECRET is now the current secret")
+        .await?;
     // The next run matches it to Citrix Cloud's list (10 days left) and rotates it.
     cron_rotates(ctx, &admin).await?;
     sign_in_and_refresh_work(ctx).await?;
@@ -909,10 +911,11 @@ async fn not_configured_shows_what_to_set(ctx: &Ctx) -> Result<()> {
         )?;
     }
     cron(ctx).await?;
-    let log = ctx.stack.lock().await.wrangler_log();
-    check(log.contains("Rotation is not configured"), || {
-        "the cron did not log that rotation is not configured".into()
-    })?;
+    ctx.stack
+        .lock()
+        .await
+        .log_with("Rotation is not configured")
+        .await?;
     let s = status(&admin).await?;
     check(s["lastRun"].is_null(), || format!("a run happened: {s}"))?;
     // CLIENT_SECRET_EXPIRES is five days away: admins are warned.
