@@ -143,6 +143,15 @@ pub fn build(
             });
             continue;
         };
+        // In a path, `.` and `..` are steps, not names: `/api/sessions/./logoff` reaches the
+        // server as `/api/sessions/logoff`, the log-off of every session.
+        if id == "." || id == ".." {
+            skipped.push(Skipped {
+                id: Some(id),
+                error: "a session id that no address can carry".into(),
+            });
+            continue;
+        }
         if links.iter().any(|(known, _)| *known == id) {
             skipped.push(Skipped {
                 id: Some(id),
@@ -247,6 +256,17 @@ mod tests {
         for empty in [r#"{"sessions":null}"#, "{}", r#"{"sessions":[]}"#] {
             assert!(built(empty).0.sessions.is_empty(), "{empty}");
         }
+    }
+
+    #[test]
+    fn ids_that_are_path_steps_are_skipped_so_one_session_never_names_all() {
+        let (view, links, skipped) = built(
+            r#"{"sessions":[{"id":".","state":"active"},{"id":"..","state":"active"},{"id":"a.b","state":"active"}]}"#,
+        );
+        let ids: Vec<_> = view.sessions.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["a.b"]);
+        assert_eq!(links.len(), 1);
+        assert_eq!((view.skipped, skipped.len()), (2, 2));
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //!
 //! The .NET profile is harsher: states in PascalCase, `clientName: null` (the device only in
 //! `deviceId`), `startTime` as a string, unknown fields, a `disconnectUrl: null`, ids with a
-//! space and a `/`, a ghost session with no id at the end, `202` with no body for a logoff
+//! space and a `/`, a ghost session with no id and one whose id is `.` at the end, `202` with no body for a logoff
 //! (asynchronous, as in the DaaS API) and `204` for a disconnect.
 
 use axum::extract::{Path, RawQuery, State};
@@ -115,7 +115,9 @@ pub(super) async fn sessions(
     let body = match state.profile() {
         Profile::Plain => serde_json::json!({"sessions": list}),
         Profile::DotNet => {
-            // A broker's ghost: a session it still counts but cannot name.
+            // A broker's ghost: a session it still counts but cannot name; and one whose id is
+            // `.`, which a client that puts ids in paths turns into "every session".
+            list.push(serde_json::json!({"id": ".", "resourceId": null, "state": "Active", "links": null}));
             list.push(serde_json::json!({"id": null, "resourceId": null, "state": "Unknown", "links": null}));
             serde_json::json!({"sessions": list, "nextPageToken": null})
         }
