@@ -470,19 +470,26 @@ impl SessionObject {
         Ok(self.touched().await?.profile)
     }
 
+    /// Keeps the user's choice for their next sign-ins first, then in this session: when the
+    /// first write fails, nothing changed anywhere, as the page then says.
     async fn set_preferences(&self, preferences: Preferences) -> Result<Preferences, PortalError> {
-        let mut record = self.touched().await?;
-        record.profile.preferences = preferences;
-        self.put("session", &record).await?;
-        Handle::user(&self.env, &record.profile.user.sub)?
+        let sub = self.touched().await?.profile.user.sub;
+        Handle::user(&self.env, &sub)?
             .call::<_, ()>("preferences/keep", &preferences)
             .await?;
+        // Read again: the call above let other requests change the record meanwhile.
+        let mut record = self
+            .live_record()
+            .await?
+            .ok_or(PortalError::Unauthenticated)?;
+        record.profile.preferences = preferences;
+        self.put("session", &record).await?;
         Ok(preferences)
     }
 
     async fn token(&self, stale: Option<String>) -> Result<String, PortalError> {
         let _single_flight = self.refresh.lock().await;
-        let mut record = self.touched().await?;
+        let record = self.touched().await?;
         let config = self.config()?;
         let tokens: TokenSet = open(&config, &record.sealed_tokens)?;
         let refused = stale.as_deref() == Some(tokens.access_token.as_str());
@@ -501,7 +508,13 @@ impl SessionObject {
         .await;
         match refreshed {
             Ok(fresh) => {
-                // Stored before it is used: a rotated refresh token must never be lost.
+                // Stored before it is used: a rotated refresh token must never be lost. Into
+                // the record as it is now: while the refresh was on the network, other requests
+                // may have changed it (a preference), and a sign-out may have ended it.
+                let mut record = self
+                    .live_record()
+                    .await?
+                    .ok_or(PortalError::Unauthenticated)?;
                 record.sealed_tokens = seal(&config, &fresh)?;
                 self.put("session", &record).await?;
                 Ok(fresh.access_token)

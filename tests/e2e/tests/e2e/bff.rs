@@ -71,6 +71,9 @@ fn tests() -> Vec<(&'static str, Test<Stack>)> {
         ("preferences_are_kept_per_user_across_sign_ins", |s| {
             Box::pin(preferences_are_kept_per_user_across_sign_ins(s))
         }),
+        ("a_choice_saved_during_a_token_refresh_is_kept", |s| {
+            Box::pin(a_choice_saved_during_a_token_refresh_is_kept(s))
+        }),
         (
             "web_apps_open_only_at_an_https_address_the_store_gave",
             |s| Box::pin(web_apps_open_only_at_an_https_address_the_store_gave(s)),
@@ -779,6 +782,59 @@ async fn preferences_are_kept_per_user_across_sign_ins(stack: &Stack) -> Result<
         check(
             launch_of(ok_json(other.get("/api/session").await?).await?) == "workspaceApp",
             || format!("{} got alice's choice", u.username),
+        )
+    }
+    .await;
+    // Back to the default for the tests that follow.
+    ok_json(
+        v.send_json(
+            Method::PUT,
+            "/api/preferences",
+            r#"{"launch":"workspaceApp"}"#,
+        )
+        .await?,
+    )
+    .await?;
+    outcome
+}
+
+/// A token refresh waiting on the network does not write back the session as it was before:
+/// a choice saved meanwhile is still the session's afterwards.
+async fn a_choice_saved_during_a_token_refresh_is_kept(stack: &Stack) -> Result<()> {
+    let launch_of = |v: Value| v["preferences"]["launch"].clone();
+    let v = alice(stack).await?;
+    ok_json(v.get("/api/resources").await?).await?;
+    // The store now refuses alice's access token, so the next catalogue call refreshes it; the
+    // refresh takes 1.5 s, and the choice is saved in the middle of it.
+    revoke_alice(stack, true).await?;
+    fault(
+        stack,
+        "/core/connect/token",
+        FaultKind::Latency { ms: 1_500 },
+        Some(1),
+    );
+    let refreshes = stack.emulator.refresh_requests();
+    let choose = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        ok_json(
+            v.send_json(Method::PUT, "/api/preferences", r#"{"launch":"icaFile"}"#)
+                .await?,
+        )
+        .await
+    };
+    let (catalogue, chosen) = tokio::join!(
+        async { ok_json(v.get("/api/resources").await?).await },
+        choose
+    );
+    let outcome = async {
+        catalogue?;
+        chosen?;
+        check(stack.emulator.refresh_requests() > refreshes, || {
+            "no refresh was in flight: the race did not happen".into()
+        })?;
+        check(
+            launch_of(ok_json(v.get("/api/session").await?).await?) == "icaFile",
+            || "the refresh wrote back the session from before the choice".into(),
         )
     }
     .await;
