@@ -52,7 +52,8 @@ pub enum PortalError {
         /// What is known, for the log.
         detail: String,
     },
-    /// An admin's action that cannot be carried out now, and why.
+    /// An action that cannot be carried out now (an admin's, or one on a session the store no
+    /// longer offers it for), and why.
     Conflict(String),
     /// A bug or a runtime failure; `detail` is logged only.
     Internal(String),

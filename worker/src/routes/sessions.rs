@@ -53,6 +53,12 @@ async fn list(
         .to_owned();
     let url = admit(config, &url, LISTING).await?;
     let answer = with_token(session, config, token, Method::Get, &url, LISTING).await?;
+    if matches!(answer.status, 404 | 410) {
+        // As when discovery names no sessions service: the app shows no section for it.
+        return Err(PortalError::NotFound(
+            "Running sessions on this Citrix Workspace".into(),
+        ));
+    }
     if answer.status != 200 {
         return Err(PortalError::Upstream {
             what: LISTING.into(),
@@ -116,8 +122,9 @@ pub async fn one(
         .iter()
         .find(|(known, _)| *known == id)
         .ok_or_else(|| PortalError::NotFound("This session".into()))?;
+    // The request is right; the session, as the store now lists it, cannot be acted on.
     let url = found.of(action).ok_or_else(|| {
-        PortalError::BadRequest(match action {
+        PortalError::Conflict(match action {
             SessionAction::Disconnect => "This session cannot be disconnected now.".into(),
             SessionAction::LogOff => "This session cannot be logged off from here.".into(),
         })
@@ -147,9 +154,18 @@ pub async fn all(
     {
         Some(url) => post(&config, &session, &mut token, url, action).await?,
         None => {
+            // Every session is tried, whatever happens to one: the first failure is answered,
+            // and the app then shows the list as it now is.
             let (_, links) = list(&config, &session, &mut token, &customer, device).await?;
+            let mut first_failure = None;
             for url in links.iter().filter_map(|(_, l)| l.of(action)) {
-                post(&config, &session, &mut token, url, action).await?;
+                if let Err(e) = post(&config, &session, &mut token, url, action).await {
+                    worker::console_warn!("sessions: one of all failed: {}", e.log_line());
+                    first_failure.get_or_insert(e);
+                }
+            }
+            if let Some(e) = first_failure {
+                return Err(e);
             }
         }
     }

@@ -31,6 +31,10 @@ pub async fn open(req: &Request, env: &Env, id: &str) -> Result<Response, Portal
                 url: address.into(),
             },
         ),
+        Err(Refusal::NoAddress(404 | 410)) => Err(PortalError::NotFound(format!(
+            "{} on this Citrix Workspace",
+            links.name
+        ))),
         Err(Refusal::NoAddress(status)) => Err(PortalError::UpstreamMalformed {
             what: WHAT.into(),
             detail: format!("the web app's launch link answered {status} without an address"),

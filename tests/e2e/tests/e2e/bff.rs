@@ -938,6 +938,26 @@ async fn web_apps_open_in(stack: &Stack) -> Result<()> {
             .as_str()
             .is_some_and(|m| m.contains("Learning Portal") && m.contains("https")),
         || body.to_string(),
+    )?;
+    // Unpublished since the catalogue was read: not found, not "try again".
+    fault(
+        stack,
+        "/citrixapi/store/resources/intranet/launch",
+        FaultKind::Status { status: 404 },
+        Some(1),
+    );
+    let body = expect_error(
+        v.send(Method::POST, "/api/resources/intranet/open").await?,
+        404,
+        "not_found",
+    )
+    .await?;
+    check(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Acme Intranet"))
+            && body["retryable"] == false,
+        || body.to_string(),
     )
 }
 

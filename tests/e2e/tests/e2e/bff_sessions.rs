@@ -110,8 +110,9 @@ async fn running_sessions_are_listed_disconnected_and_logged_off(stack: &Stack) 
     check(of(stack, &desk).is_some_and(|s| s.disconnected), || {
         "not disconnected".into()
     })?;
+    // Again: the request is fine, the session (disconnected now) is not offered it.
     let again = v.send(Method::POST, &path(&desk, "disconnect")).await?;
-    expect_error(again, 400, "bad_request").await?;
+    expect_error(again, 409, "conflict").await?;
     let after = v.json("/api/sessions").await?;
     let d = listed(&after, &desk)?;
     check(
