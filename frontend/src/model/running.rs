@@ -53,6 +53,9 @@ pub struct RunningModel {
     pub busy: Option<Option<String>>,
     /// Whether an action of this page changed the list.
     acted: bool,
+    /// How many times the list changed here (an action's answer, or a list taken in): a list
+    /// asked for before a change is older than what is shown.
+    version: u64,
 }
 
 impl RunningModel {
@@ -63,7 +66,13 @@ impl RunningModel {
             confirming: None,
             busy: None,
             acted: false,
+            version: 0,
         }
+    }
+
+    /// Which change of the list this is; see [`RunningModel::refresh`].
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Whether the section is shown: something runs, or the user just ended the last session
@@ -115,9 +124,15 @@ impl RunningModel {
         })
     }
 
-    /// Takes in the list as the store now has it, keeping what the user is doing: an action
-    /// under way, and a log-off question while there is still something to log off.
-    pub fn refresh(&mut self, list: RunningSessions) {
+    /// Takes in the list as the store had it when asked at `version`, keeping what the user is
+    /// doing: an action under way, and a log-off question while there is still something to log
+    /// off. A list asked for before the last change here is older than what is shown, and
+    /// dropped: `false`.
+    pub fn refresh(&mut self, asked_at: u64, list: RunningSessions) -> bool {
+        if asked_at != self.version {
+            return false;
+        }
+        self.version += 1;
         self.list = list;
         let asked_of_a_gone_session = match &self.confirming {
             Some(Confirm::LogOff { id }) => self.session(id).is_none(),
@@ -127,6 +142,7 @@ impl RunningModel {
         if asked_of_a_gone_session {
             self.confirming = None;
         }
+        true
     }
 
     fn session(&self, id: &str) -> Option<&RunningSession> {
@@ -189,6 +205,7 @@ impl RunningModel {
             return;
         };
         self.acted = true;
+        self.version += 1;
         let picked = |s: &RunningSession| changed.id.as_ref().is_none_or(|id| *id == s.id);
         match changed.action {
             SessionAction::LogOff => self.list.sessions.retain(|s| !picked(s)),
@@ -291,7 +308,7 @@ mod tests {
             this_device: true,
             ..session("b", Some("desk"), SessionState::Active)
         };
-        m.refresh(list.clone());
+        assert!(m.refresh(m.version(), list.clone()));
         assert!(m.is_connected_here("desk"));
         assert_eq!(m.confirming, Some(Confirm::LogOff { id: "b".into() }));
         assert_eq!(
@@ -301,11 +318,31 @@ mod tests {
         );
         // Logged off elsewhere meanwhile: nothing left to ask about.
         list.sessions.remove(1);
-        m.refresh(list.clone());
+        assert!(m.refresh(m.version(), list.clone()));
         assert_eq!(m.confirming, None);
         m.confirming = Some(Confirm::LogOffAll);
-        m.refresh(RunningSessions::default());
+        assert!(m.refresh(m.version(), RunningSessions::default()));
         assert_eq!(m.confirming, None);
+    }
+
+    #[test]
+    fn a_list_asked_for_before_a_change_here_is_dropped() {
+        let (mut m, _) = model();
+        let asked = m.version();
+        // Log off Word while the list is on its way: the list still has it.
+        let stale = m.list.clone();
+        assert!(m.begin(Some("a")));
+        m.finish(Some(&SessionsChanged {
+            action: SessionAction::LogOff,
+            id: Some("a".into()),
+        }));
+        assert!(!m.refresh(asked, stale.clone()));
+        assert_eq!(m.rows(None).len(), 3, "Word came back");
+        // Of two lists asked for at once, the one answered last is dropped too.
+        let asked = m.version();
+        assert!(m.refresh(asked, RunningSessions::default()));
+        assert!(!m.refresh(asked, stale));
+        assert!(m.is_empty());
     }
 
     #[test]

@@ -92,18 +92,31 @@ impl Ctx {
         spawn_local(self.fetch_running(false));
     }
 
-    /// Fetches the running sessions; a `background` look that fails leaves what is shown.
+    /// Fetches the running sessions; a `background` look that fails leaves what is shown, and
+    /// a list older than what is shown (an action answered meanwhile) is dropped.
     async fn fetch_running(self, background: bool) {
+        let asked_at = self
+            .running
+            .try_with_untracked(|r| match r {
+                Some(Ok(m)) => Some(m.version()),
+                _ => None,
+            })
+            .flatten();
         let result = api::running_sessions().await;
         if matches!(&result, Err(e) if e.needs_sign_in()) {
             self.session_ended.run(());
             return;
         }
-        self.running.try_update(|r| match (r.as_mut(), result) {
-            (Some(Ok(m)), Ok(list)) => m.refresh(list),
-            (Some(_), Err(_)) if background => {}
-            (_, result) => *r = Some(result.map(RunningModel::new)),
-        });
+        self.running
+            .try_update(|r| match (r.as_mut(), asked_at, result) {
+                (Some(Ok(m)), Some(asked_at), Ok(list)) => {
+                    m.refresh(asked_at, list);
+                }
+                // Another look filled the list first: this one may be older.
+                (Some(Ok(_)), None, Ok(_)) => {}
+                (Some(_), _, Err(_)) if background => {}
+                (_, _, result) => *r = Some(result.map(RunningModel::new)),
+            });
     }
 
     /// Citrix Workspace app starts (or reattaches) the session in its own time after a hand-off:

@@ -74,11 +74,9 @@ fn act(ctx: Ctx, id: Option<String>, action: SessionAction) {
                 ctx.notices.update(|n| {
                     n.push(text, None);
                 });
-                // A session that is gone already: show the list as it now is.
-                if matches!(&e, ClientError::Api { error, .. } if error.code == ErrorCode::NotFound)
-                {
-                    ctx.load_running();
-                }
+                // The store may have done part of it (some of "all"), or the session is gone
+                // or changed: show the list as it now is.
+                ctx.load_running();
             }
         }
     });
