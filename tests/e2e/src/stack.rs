@@ -367,6 +367,11 @@ fn read_log(dir: &Path) -> String {
 /// `dir/wrangler.log`, in a process group of its own.
 fn spawn_wrangler(bin: &Path, path: &std::ffi::OsStr, dir: &Path, port: u16) -> Result<Child> {
     let log = std::fs::File::create(dir.join("wrangler.log")).map_err(|e| e.to_string())?;
+    // Of two different free ports, at least one is not `port` (free too, when restarting).
+    let inspector = free_ports::<2>()?
+        .into_iter()
+        .find(|p| *p != port)
+        .ok_or("no free port for the inspector")?;
     Command::new(bin.join("wrangler"))
         .args([
             "dev",
@@ -375,7 +380,7 @@ fn spawn_wrangler(bin: &Path, path: &std::ffi::OsStr, dir: &Path, port: u16) -> 
             "--port",
             &port.to_string(),
             "--inspector-port",
-            &free_port()?.to_string(),
+            &inspector.to_string(),
         ])
         .arg("--persist-to")
         .arg(dir.join("state"))

@@ -672,6 +672,9 @@ async fn launch_failures_carry_the_reason_and_restart_advice(stack: &Stack) -> R
 /// the worker ask it sooner: the poll waits, then asks once.
 async fn an_early_poll_waits_for_the_stores_poll_timeout(stack: &Stack) -> Result<()> {
     let v = alice(stack).await?;
+    // The worker's clock for the wait starts while the launch is handled: time from before it,
+    // so a slow answer on a busy machine does not look like a short wait.
+    let t0 = Instant::now();
     let first = ok_json(
         v.send(Method::POST, "/api/resources/eng-workstation/launch")
             .await?,
@@ -686,7 +689,6 @@ async fn an_early_poll_waits_for_the_stores_poll_timeout(stack: &Stack) -> Resul
         log.iter().filter(|l| l.path.contains("launch")).count()
     };
     let before = asked(&stack.emulator.transaction_log());
-    let t0 = Instant::now();
     let answer = ok_json(
         v.send(Method::POST, &format!("/api/launches/{handle}/poll"))
             .await?,
@@ -694,14 +696,9 @@ async fn an_early_poll_waits_for_the_stores_poll_timeout(stack: &Stack) -> Resul
     .await?;
     let waited = t0.elapsed();
     let calls = asked(&stack.emulator.transaction_log()) - before;
-    check(
-        waited >= Duration::from_secs(after) - Duration::from_millis(300) && calls == 1,
-        || {
-            format!(
-                "an immediate poll answered after {waited:?} with {calls} store calls: {answer}"
-            )
-        },
-    )
+    check(waited >= Duration::from_secs(after) && calls == 1, || {
+        format!("an immediate poll answered after {waited:?} with {calls} store calls: {answer}")
+    })
 }
 
 async fn launch_handles_are_opaque_and_per_session(stack: &Stack) -> Result<()> {
@@ -805,17 +802,17 @@ async fn a_choice_saved_during_a_token_refresh_is_kept(stack: &Stack) -> Result<
     let v = alice(stack).await?;
     ok_json(v.get("/api/resources").await?).await?;
     // The store now refuses alice's access token, so the next catalogue call refreshes it; the
-    // refresh takes 1.5 s, and the choice is saved in the middle of it.
+    // refresh is answered 1.5 s late, and the choice is saved in the middle of it.
     revoke_alice(stack, true).await?;
     fault(
         stack,
         "/core/connect/token",
-        FaultKind::Latency { ms: 1_500 },
+        FaultKind::LateAnswer { ms: 1_500 },
         Some(1),
     );
     let refreshes = stack.emulator.refresh_requests();
     let choose = async {
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        refresh_started(stack, refreshes).await;
         ok_json(
             v.send_json(Method::PUT, "/api/preferences", r#"{"launch":"icaFile"}"#)
                 .await?,
@@ -1161,8 +1158,9 @@ async fn an_upstream_that_hangs_times_out(stack: &Stack) -> Result<()> {
         .map_err(|e| e.to_string())?;
     stack.emulator.clear_faults();
     expect_error(r, 502, "upstream_unavailable").await?;
-    // One deadline per request (10 s): a call that hung is not tried again.
-    check(took < Duration::from_secs(11), || {
+    // One deadline per request (10 s, measured in the worker; a busy machine adds to it on
+    // the way back): a call that hung is not tried again, which would take 20 s.
+    check(took < Duration::from_secs(15), || {
         format!("the worker waited {took:?}")
     })?;
     check(left[0]["times"] == 1, || {
@@ -1403,6 +1401,14 @@ async fn session_status(stack: &Stack, cookie: &str) -> Result<u16> {
     Ok(v.get("/api/session").await?.status().as_u16())
 }
 
+/// Returns once the emulator has had a refresh since it had `before` (or after 10 s).
+async fn refresh_started(stack: &Stack, before: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stack.emulator.refresh_requests() <= before && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn sign_out_waits_for_a_refresh_in_flight_and_revokes_the_newest_token(
     stack: &Stack,
 ) -> Result<()> {
@@ -1421,7 +1427,7 @@ async fn sign_out_waits_for_a_refresh_in_flight_and_revokes_the_newest_token(
     );
     let refreshes = stack.emulator.refresh_requests();
     let sign_out = async {
-        tokio::time::sleep(Duration::from_millis(1000)).await;
+        refresh_started(stack, refreshes).await;
         v.send(Method::POST, "/auth/logout").await
     };
     let (_, signed_out) = tokio::join!(v.get("/api/resources"), sign_out);

@@ -165,7 +165,8 @@ async fn sign_in_browse_and_launch_a_desktop(stack: &Stack, browser: &Browser) -
     if second.status().is_success() {
         return Err("the ticket was redeemable twice".into());
     }
-    Ok(())
+    // Closed, so that it stops looking at running sessions while the next journeys run.
+    page.close().await
 }
 
 /// The conformance journey: against the emulator's realistic topology (customer domain,
