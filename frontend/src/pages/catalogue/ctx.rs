@@ -125,6 +125,10 @@ impl Ctx {
     async fn follow_hand_off(self, id: &str) {
         for wait in FOLLOW_HAND_OFF_MS {
             TimeoutFuture::new(wait).await;
+            // The page may be gone meanwhile (signed out, another page): ask nothing then.
+            if self.running.try_with_untracked(|_| ()).is_none() {
+                return;
+            }
             self.fetch_running(true).await;
             let connected = self
                 .running
