@@ -740,13 +740,22 @@ async fn launch_handles_are_opaque_and_per_session(stack: &Stack) -> Result<()> 
     Ok(())
 }
 
+/// Saves `launch` as the visitor's way to open launches; the worker's answer.
+async fn choose_launch(v: &Visitor, launch: &str) -> Result<Value> {
+    let body = json!({ "launch": launch }).to_string();
+    ok_json(v.send_json(Method::PUT, "/api/preferences", &body).await?).await
+}
+
+/// How the visitor's session says launches open.
+async fn launch_preference(v: &Visitor) -> Result<Value> {
+    Ok(ok_json(v.get("/api/session").await?).await?["preferences"]["launch"].clone())
+}
+
 async fn preferences_are_kept_per_user_across_sign_ins(stack: &Stack) -> Result<()> {
-    let launch_of = |v: Value| v["preferences"]["launch"].clone();
     let v = alice(stack).await?;
-    check(
-        launch_of(ok_json(v.get("/api/session").await?).await?) == "workspaceApp",
-        || "alice does not start with the default".into(),
-    )?;
+    check(launch_preference(&v).await? == "workspaceApp", || {
+        "alice does not start with the default".into()
+    })?;
     let too_large = format!(r#"{{"launch":"{}"}}"#, "x".repeat(2000));
     for bad in ["not json", r#"{"launch": 5}"#, too_large.as_str()] {
         expect_error(
@@ -757,48 +766,32 @@ async fn preferences_are_kept_per_user_across_sign_ins(stack: &Stack) -> Result<
         .await
         .map_err(|e| format!("{bad:.40}: {e}"))?;
     }
-    let saved = ok_json(
-        v.send_json(Method::PUT, "/api/preferences", r#"{"launch":"icaFile"}"#)
-            .await?,
-    )
-    .await?;
+    let saved = choose_launch(&v, "icaFile").await?;
     check(saved == json!({"launch": "icaFile"}), || saved.to_string())?;
     let outcome = async {
-        check(
-            launch_of(ok_json(v.get("/api/session").await?).await?) == "icaFile",
-            || "the session did not keep it".into(),
-        )?;
+        check(launch_preference(&v).await? == "icaFile", || {
+            "the session did not keep it".into()
+        })?;
         // Signed in again elsewhere: the same choice. Another user: their own.
         let again = alice(stack).await?;
-        check(
-            launch_of(ok_json(again.get("/api/session").await?).await?) == "icaFile",
-            || "a new sign-in did not start with it".into(),
-        )?;
+        check(launch_preference(&again).await? == "icaFile", || {
+            "a new sign-in did not start with it".into()
+        })?;
         let u = &demo::USERS[1];
         let other = Visitor::signed_in(&stack.portal, u.username, u.password).await?;
-        check(
-            launch_of(ok_json(other.get("/api/session").await?).await?) == "workspaceApp",
-            || format!("{} got alice's choice", u.username),
-        )
+        check(launch_preference(&other).await? == "workspaceApp", || {
+            format!("{} got alice's choice", u.username)
+        })
     }
     .await;
     // Back to the default for the tests that follow.
-    ok_json(
-        v.send_json(
-            Method::PUT,
-            "/api/preferences",
-            r#"{"launch":"workspaceApp"}"#,
-        )
-        .await?,
-    )
-    .await?;
+    choose_launch(&v, "workspaceApp").await?;
     outcome
 }
 
 /// A token refresh waiting on the network does not write back the session as it was before:
 /// a choice saved meanwhile is still the session's afterwards.
 async fn a_choice_saved_during_a_token_refresh_is_kept(stack: &Stack) -> Result<()> {
-    let launch_of = |v: Value| v["preferences"]["launch"].clone();
     let v = alice(stack).await?;
     ok_json(v.get("/api/resources").await?).await?;
     // The store now refuses alice's access token, so the next catalogue call refreshes it; the
@@ -813,11 +806,7 @@ async fn a_choice_saved_during_a_token_refresh_is_kept(stack: &Stack) -> Result<
     let refreshes = stack.emulator.refresh_requests();
     let choose = async {
         refresh_started(stack, refreshes).await;
-        ok_json(
-            v.send_json(Method::PUT, "/api/preferences", r#"{"launch":"icaFile"}"#)
-                .await?,
-        )
-        .await
+        choose_launch(&v, "icaFile").await
     };
     let (catalogue, chosen) = tokio::join!(
         async { ok_json(v.get("/api/resources").await?).await },
@@ -829,22 +818,13 @@ async fn a_choice_saved_during_a_token_refresh_is_kept(stack: &Stack) -> Result<
         check(stack.emulator.refresh_requests() > refreshes, || {
             "no refresh was in flight: the race did not happen".into()
         })?;
-        check(
-            launch_of(ok_json(v.get("/api/session").await?).await?) == "icaFile",
-            || "the refresh wrote back the session from before the choice".into(),
-        )
+        check(launch_preference(&v).await? == "icaFile", || {
+            "the refresh wrote back the session from before the choice".into()
+        })
     }
     .await;
     // Back to the default for the tests that follow.
-    ok_json(
-        v.send_json(
-            Method::PUT,
-            "/api/preferences",
-            r#"{"launch":"workspaceApp"}"#,
-        )
-        .await?,
-    )
-    .await?;
+    choose_launch(&v, "workspaceApp").await?;
     outcome
 }
 
