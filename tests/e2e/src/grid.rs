@@ -1,6 +1,8 @@
 //! The catalogue grid renders only the cards near the screen, so journeys that need a card far
 //! down, or every card, scroll to it as a person would.
 
+use std::time::Duration;
+
 use crate::Result;
 use crate::cdp::{NEXT_FRAME, Page, js_str};
 use crate::suite::check;
@@ -28,8 +30,11 @@ const SCROLL_DOWN: &str = r#"(async (step, frame) => {
     }
 })"#;
 
-/// Scrolls down from the top until card `id` is rendered, and centres it.
+/// Scrolls down from the top until card `id` is rendered, and centres it. A page just loaded
+/// shows its toolbar before the catalogue: the first card is waited for before scrolling.
 pub async fn reveal(page: &Page<'_>, id: &str) -> Result<()> {
+    page.wait_for_selector("[data-testid=resource-card]", Duration::from_secs(20))
+        .await?;
     let found = page
         .eval(&format!(
             r#"{SCROLL_DOWN}(async frame => {{
