@@ -30,11 +30,15 @@ const SCROLL_DOWN: &str = r#"(async (step, frame) => {
     }
 })"#;
 
-/// Scrolls down from the top until card `id` is rendered, and centres it. A page just loaded
-/// shows its toolbar before the catalogue: the first card is waited for before scrolling.
-pub async fn reveal(page: &Page<'_>, id: &str) -> Result<()> {
+/// Returns once the catalogue is listed: a page just loaded shows its toolbar before it.
+async fn listed(page: &Page<'_>) -> Result<()> {
     page.wait_for_selector("[data-testid=resource-card]", Duration::from_secs(20))
-        .await?;
+        .await
+}
+
+/// Scrolls down from the top until card `id` is rendered, and centres it.
+pub async fn reveal(page: &Page<'_>, id: &str) -> Result<()> {
+    listed(page).await?;
     let found = page
         .eval(&format!(
             r#"{SCROLL_DOWN}(async frame => {{
@@ -55,6 +59,7 @@ pub async fn reveal(page: &Page<'_>, id: &str) -> Result<()> {
 /// The names of every resource listed, in list order: read by scrolling from the top to the end,
 /// then back to the top.
 pub async fn every_name(page: &Page<'_>) -> Result<Vec<String>> {
+    listed(page).await?;
     let names = page
         .eval(&format!(
             r#"(async () => {{
