@@ -454,11 +454,15 @@ impl SessionObject {
         Ok(Some(record))
     }
 
-    async fn touched(&self) -> Result<Record, PortalError> {
-        let mut record = self
-            .live_record()
+    /// The record of a live session, or `Unauthenticated`.
+    async fn live(&self) -> Result<Record, PortalError> {
+        self.live_record()
             .await?
-            .ok_or(PortalError::Unauthenticated)?;
+            .ok_or(PortalError::Unauthenticated)
+    }
+
+    async fn touched(&self) -> Result<Record, PortalError> {
+        let mut record = self.live().await?;
         if record.touch(now()) {
             self.put("session", &record).await?;
             self.arm(&record).await?;
@@ -478,10 +482,7 @@ impl SessionObject {
             .call::<_, ()>("preferences/keep", &preferences)
             .await?;
         // Read again: the call above let other requests change the record meanwhile.
-        let mut record = self
-            .live_record()
-            .await?
-            .ok_or(PortalError::Unauthenticated)?;
+        let mut record = self.live().await?;
         record.profile.preferences = preferences;
         self.put("session", &record).await?;
         Ok(preferences)
@@ -511,10 +512,7 @@ impl SessionObject {
                 // Stored before it is used: a rotated refresh token must never be lost. Into
                 // the record as it is now: while the refresh was on the network, other requests
                 // may have changed it (a preference), and a sign-out may have ended it.
-                let mut record = self
-                    .live_record()
-                    .await?
-                    .ok_or(PortalError::Unauthenticated)?;
+                let mut record = self.live().await?;
                 record.sealed_tokens = seal(&config, &fresh)?;
                 self.put("session", &record).await?;
                 Ok(fresh.access_token)
@@ -543,9 +541,7 @@ impl SessionObject {
     /// Replaces the links with a new enumeration's.
     async fn put_resources(&self, stored: &StoredLinks) -> Result<(), PortalError> {
         // Only a live session keeps links (an ended one must not grow storage back).
-        self.live_record()
-            .await?
-            .ok_or(PortalError::Unauthenticated)?;
+        self.live().await?;
         self.put(LINKS_FINGERPRINT, &stored.fingerprint).await?;
         let sql = self.links_table()?;
         sql.exec("DELETE FROM resource_links", None)
@@ -614,9 +610,7 @@ impl SessionObject {
     }
 
     async fn put_launch(&self, handle: &str, launch: &PendingLaunch) -> Result<(), PortalError> {
-        self.live_record()
-            .await?
-            .ok_or(PortalError::Unauthenticated)?;
+        self.live().await?;
         self.put(&format!("launch:{handle}"), launch).await
     }
 
