@@ -1,7 +1,7 @@
 //! A resource's details in a modal dialog: what it is, where it is filed, its description,
-//! whether it is a favourite or running, when it was last launched here, and its launch. The browser's own
-//! `<dialog>` keeps focus inside while it is open and closes on Escape; focus then goes back to
-//! the card's button.
+//! whether it is a favourite or running, when it was last launched here, and its launch. The
+//! browser's own `<dialog>` keeps focus inside while it is open and closes on Escape; focus then
+//! goes back to the card's button.
 
 use leptos::html::Dialog;
 use leptos::prelude::*;

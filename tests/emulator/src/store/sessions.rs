@@ -17,8 +17,8 @@
 //!
 //! The .NET profile is harsher: states in PascalCase, `clientName: null` (the device only in
 //! `deviceId`), `startTime` as a string, unknown fields, a `disconnectUrl: null`, ids with a
-//! space and a `/`, a ghost session with no id and one whose id is `.` at the end, `202` with no body for a logoff
-//! (asynchronous, as in the DaaS API) and `204` for a disconnect.
+//! space and a `/`, at the end a session whose id is `.` and a ghost with no id, `202` with no
+//! body for a logoff (asynchronous, as in the DaaS API) and `204` for a disconnect.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
